@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# quickstart.sh - the two commands of README.md.
+#
+#   tools/quickstart.sh demo    install what is missing, build, and run the
+#                               main job on the simulated platform
+#   tools/quickstart.sh check   install what is missing, build, and pass the
+#                               whole test suite: a normal build and an
+#                               ASan+UBSan build, then make distcheck
+#
+# Both can be run again: packages are installed only when missing, and the
+# builds (build/ and build-san/ beside the sources) are reused.  Needs root
+# for apt-get when something is missing.  Exits non-zero on any failure.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Debian packages: the build, the real xenstored the sim platform runs,
+# the xenstore tools the tests use as independent peers, fio for baselines.
+build_pkgs=(build-essential autoconf automake libtool pkg-config
+	    libxen-dev liburing-dev xen-utils-4.17 xenstore-utils)
+check_pkgs=(strace fio)
+demo_pkgs=(fio)
+
+say() { printf 'quickstart: %s\n' "$*"; }
+die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 1; }
+
+install_missing() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -qq
+	# xen-utils' post-install complains that there is no hypervisor:
+	# harmless here, we only want its xenstored.
+	"${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+}
+
+# configure_build DIR [configure args...]: a VPATH build in $src/DIR.
+configure_build() {
+	local dir=$src/$1
+	shift
+	if [ -f "$src/config.status" ]; then
+		die "the source tree is configured in-tree; run 'make distclean' in $src first"
+	fi
+	if [ ! -x "$src/configure" ]; then
+		say "autoreconf"
+		(cd "$src" && autoreconf -fi) >/dev/null
+	fi
+	mkdir -p "$dir"
+	if [ ! -f "$dir/config.status" ] ||
+	   [ "$(cat "$dir/.quickstart-args" 2>/dev/null)" != "$*" ]; then
+		say "configure $1 $*"
+		(cd "$dir" && "$src/configure" "$@" >configure.out) ||
+			die "configure failed, see $dir/config.log"
+		printf '%s' "$*" >"$dir/.quickstart-args"
+	fi
+	say "make in ${dir#"$src"/}"
+	make -C "$dir" -j"$jobs" >"$dir/make.out" 2>&1 ||
+		{ tail -n 40 "$dir/make.out"; die "build failed in $dir"; }
+}
+
+# run_check DIR: make check, printing the failures' logs.
+run_check() {
+	local dir=$src/$1 rc=0
+	say "make check in $1"
+	make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || rc=$?
+	grep -E '^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR):' "$dir/check.out" || true
+	if [ $rc -ne 0 ]; then
+		find "$dir" -name test-suite.log -exec cat {} \; | head -n 300
+		tail -n 20 "$dir/check.out"
+	fi
+	return $rc
+}
+
+# Sums the automake summaries of every check.out into one closing line.
+summary() {
+	local pass=0 fail=0 skip=0 f n
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		n=$(grep -E '^# PASS: ' "$f" | awk '{s+=$3} END {print s+0}')
+		pass=$((pass + n))
+		n=$(grep -E '^# (FAIL|ERROR|XPASS): ' "$f" | awk '{s+=$3} END {print s+0}')
+		fail=$((fail + n))
+		n=$(grep -E '^# SKIP: ' "$f" | awk '{s+=$3} END {print s+0}')
+		skip=$((skip + n))
+	done
+	echo "check: $pass passed, $fail failed, $skip skipped"
+}
+
+cmd_check() {
+	install_missing "${build_pkgs[@]}" "${check_pkgs[@]}"
+	local rc=0
+	configure_build build --enable-werror
+	run_check build || rc=1
+	configure_build build-san --enable-werror --enable-sanitizers
+	run_check build-san || rc=1
+	if [ "${XENPVD_SKIP_DISTCHECK:-0}" != 1 ]; then
+		say "make distcheck"
+		make -C "$src/build" -j"$jobs" distcheck \
+			>"$src/build/distcheck.out" 2>&1 ||
+			{ tail -n 60 "$src/build/distcheck.out"; rc=1; }
+	fi
+	summary "$src/build/check.out" "$src/build-san/check.out"
+	[ $rc -eq 0 ] || die "the test suite failed"
+	say "all checks passed"
+}
+
+cmd_demo() {
+	install_missing "${build_pkgs[@]}" "${demo_pkgs[@]}"
+	configure_build build
+	exec "$src/tools/demo.sh" "$src/build"
+}
+
+case "${1:-}" in
+check) cmd_check ;;
+demo) cmd_demo ;;
+*)
+	echo "usage: $0 demo|check" >&2
+	exit 2
+	;;
+esac
