@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * storage-uring.c - the io_uring engine (the default).
+ *
+ * One ring per queue, sized to the queue's depth.  Each task has at most
+ * one SQE in the submission ring or in the kernel at any time (a long or
+ * short transfer goes on chunk after chunk), so the submission ring never
+ * fills up and the completion ring (twice as big) never overflows.  The
+ * queue's eventfd is registered with the ring, so the kernel makes it
+ * readable for every CQE.  The disk's fd is registered as fixed file 0 when
+ * the kernel allows it.  Device discards have no io_uring operation in the
+ * kernels we target: they run inline (BLKDISCARD) and complete through the
+ * done list like everything else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <liburing.h>
+
+#include "storage-priv.h"
+
+struct uring {
+	struct io_uring ring;
+	bool ring_ok;
+	int fd; /* fixed file index or the disk's fd */
+	unsigned char sqe_flags;
+};
+
+static void uring_fini(struct xpv_ioq *q)
+{
+	struct uring *u = q->priv;
+
+	if (!u)
+		return;
+	if (u->ring_ok)
+		io_uring_queue_exit(&u->ring);
+	free(u);
+	q->priv = NULL;
+}
+
+static int uring_init(struct xpv_ioq *q, const struct xpv_ioq_params *params)
+{
+	struct io_uring_params p = {.flags = IORING_SETUP_SUBMIT_ALL};
+	struct uring *u;
+	int r, fd = q->disk->fd;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	q->priv = u;
+	r = io_uring_queue_init_params(q->depth, &u->ring, &p);
+	if (r == -EINVAL) {
+		/* Kernels before 5.18 lack SUBMIT_ALL: we only lose speed. */
+		memset(&p, 0, sizeof(p));
+		r = io_uring_queue_init_params(q->depth, &u->ring, &p);
+	}
+	if (r < 0)
+		return r;
+	u->ring_ok = true;
+	r = io_uring_register_eventfd(&u->ring, q->efd);
+	if (r < 0)
+		return r;
+	if (io_uring_register_files(&u->ring, &fd, 1) == 0) {
+		u->fd = 0;
+		u->sqe_flags = IOSQE_FIXED_FILE;
+	} else {
+		u->fd = fd;
+	}
+	return 0;
+}
+
+/* Puts t's next step in the SQ ring; false if the ring is full. */
+static bool uring_prep(struct uring *u, struct ioq_task *t)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe)
+		return false;
+	switch (t->op) {
+	case XPV_IO_READ:
+		io_uring_prep_readv(sqe, u->fd, t->chunk, t->nchunk, t->off);
+		break;
+	case XPV_IO_WRITE:
+		io_uring_prep_writev(sqe, u->fd, t->chunk, t->nchunk, t->off);
+		break;
+	case XPV_IO_FLUSH:
+		io_uring_prep_fsync(sqe, u->fd, IORING_FSYNC_DATASYNC);
+		break;
+	case XPV_IO_DISCARD:
+		io_uring_prep_fallocate(
+		    sqe, u->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		    (off_t)t->off, (off_t)t->len);
+		break;
+	}
+	sqe->flags |= u->sqe_flags;
+	io_uring_sqe_set_data(sqe, t);
+	return true;
+}
+
+static int uring_queue(struct xpv_ioq *q, struct ioq_task *t)
+{
+	struct uring *u = q->priv;
+
+	if (t->op == XPV_IO_DISCARD &&
+	    (q->disk->info.is_blockdev || t->secure)) {
+		ioq_task_set_res(
+		    t, disk_discard(q->disk, t->off, t->len, t->secure));
+		ioq_done_push(q, t);
+		ioq_signal(q);
+		return 0;
+	}
+	/* Cannot fail while each task holds at most one SQE; be safe. */
+	return uring_prep(u, t) ? 0 : -EAGAIN;
+}
+
+static int uring_submit(struct xpv_ioq *q)
+{
+	struct uring *u = q->priv;
+	int r;
+
+	do {
+		r = io_uring_submit(&u->ring);
+	} while (r == -EINTR);
+	return r;
+}
+
+static void uring_collect(struct xpv_ioq *q)
+{
+	struct uring *u = q->priv;
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	bool more = false;
+
+	io_uring_for_each_cqe(&u->ring, head, cqe)
+	{
+		struct ioq_task *t = io_uring_cqe_get_data(cqe);
+
+		n++;
+		if (t->op == XPV_IO_READ || t->op == XPV_IO_WRITE) {
+			if (!ioq_task_advance(t, cqe->res)) {
+				if (uring_prep(u, t)) {
+					more = true;
+					continue;
+				}
+				t->res = -EIO;
+			}
+		} else {
+			ioq_task_set_res(t, cqe->res);
+		}
+		ioq_done_push(q, t);
+	}
+	io_uring_cq_advance(&u->ring, n);
+	/* A failure leaves the SQEs queued; submit() and wait() retry. */
+	if (more)
+		uring_submit(q);
+}
+
+static int uring_wait(struct xpv_ioq *q, int timeout_ms)
+{
+	struct uring *u = q->priv;
+	int r;
+
+	if (io_uring_sq_ready(&u->ring)) {
+		uring_submit(q);
+		if (io_uring_sq_ready(&u->ring)) {
+			/* The kernel is short of something: retry soon. */
+			r = ioq_poll_fd(q, timeout_ms < 0 || timeout_ms > 1
+					       ? 1
+					       : timeout_ms);
+			return r == -ETIMEDOUT && timeout_ms != 0 ? 0 : r;
+		}
+	}
+	return ioq_poll_fd(q, timeout_ms);
+}
+
+const struct ioq_engine ioq_engine_uring = {
+    .name = "uring",
+    .init = uring_init,
+    .fini = uring_fini,
+    .queue = uring_queue,
+    .submit = uring_submit,
+    .collect = uring_collect,
+    .wait = uring_wait,
+};
