@@ -47,7 +47,7 @@ install_missing() {
 
 # configure_build DIR [configure args...]: a VPATH build in $src/DIR.
 configure_build() {
-	local dir=$src/$1
+	local name=$1 dir=$src/$1
 	shift
 	if [ -f "$src/config.status" ]; then
 		die "the source tree is configured in-tree; run 'make distclean' in $src first"
@@ -59,12 +59,12 @@ configure_build() {
 	mkdir -p "$dir"
 	if [ ! -f "$dir/config.status" ] ||
 	   [ "$(cat "$dir/.quickstart-args" 2>/dev/null)" != "$*" ]; then
-		say "configure $1 $*"
+		say "configure $name $*"
 		(cd "$dir" && "$src/configure" "$@" >configure.out) ||
 			die "configure failed, see $dir/config.log"
 		printf '%s' "$*" >"$dir/.quickstart-args"
 	fi
-	say "make in ${dir#"$src"/}"
+	say "make in $name"
 	make -C "$dir" -j"$jobs" >"$dir/make.out" 2>&1 ||
 		{ tail -n 40 "$dir/make.out"; die "build failed in $dir"; }
 }
@@ -117,7 +117,8 @@ cmd_check() {
 
 cmd_demo() {
 	install_missing "${build_pkgs[@]}" "${demo_pkgs[@]}"
-	configure_build build
+	# The same configuration as check's first build, so both reuse it.
+	configure_build build --enable-werror
 	exec "$src/tools/demo.sh" "$src/build"
 }
 
