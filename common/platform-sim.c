@@ -203,26 +203,32 @@ static int gnt_unmap(struct xpv_gnt *h, void *addr, uint32_t count)
 	return -EINVAL;
 }
 
-/* Pins one foreign side of a copy segment; returns its address. */
+/*
+ * Pins one foreign side of a copy segment; returns its address.  *g is set
+ * only when the pin was taken, so that the caller unpins exactly what it
+ * pinned (a bad ref from a guest must not unpin someone else's grant).
+ */
 static int seg_pin(struct xpv_gnt *h, xpv_domid_t domid, xpv_gref_t ref,
 		   uint16_t offset, uint16_t len, int writable,
 		   struct sim_dom **g, uint8_t **p)
 {
+	struct sim_dom *d;
 	uint32_t frame;
 	uint8_t *mem;
 	int err;
 
 	if ((uint32_t)offset + len > XPV_PAGE_SIZE)
 		return -EINVAL;
-	*g = sim_dom_get(h->w, domid);
-	if (!*g || !sim_dom_alive(*g))
+	d = sim_dom_get(h->w, domid);
+	if (!d || !sim_dom_alive(d))
 		return -ESRCH;
-	mem = sim_dom_mem(*g);
+	mem = sim_dom_mem(d);
 	if (!mem)
 		return -ENOMEM;
-	err = sim_grant_pin(*g, ref, h->self_id, writable, &frame);
+	err = sim_grant_pin(d, ref, h->self_id, writable, &frame);
 	if (err < 0)
 		return err;
+	*g = d;
 	*p = mem + (size_t)frame * XPV_PAGE_SIZE + offset;
 	return 0;
 }
@@ -254,7 +260,7 @@ static int gnt_copy(struct xpv_gnt *h, uint32_t count,
 			dst = s->dest.virt;
 		if (!err)
 			memcpy(dst, src, s->len);
-		if (dg && !err)
+		if (dg)
 			sim_grant_unpin(dg, s->dest.foreign.ref);
 		if (sg)
 			sim_grant_unpin(sg, s->source.foreign.ref);

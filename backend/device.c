@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.c - VBD discovery and the per-device XenbusState machine (see
+ * device.h).
+ *
+ * Every watch event leads to update(), which reads the states again and
+ * acts on what it reads: the machine is driven by the current values, never
+ * by the event, so spurious and folded events are harmless.
+ *
+ * Choices where the frontend's values are wrong (documented in device.h):
+ *   - `protocol` absent: the native ABI (what the spec says; Linux blkback
+ *     assumes x86_32 on x86, but every frontend we know writes it);
+ *   - `protocol` unknown, `ring-page-order` above max-ring-page-order,
+ *     `multi-queue-num-queues` 0 or above multi-queue-max-queues, a
+ *     missing or malformed ring-ref or event-channel: fatal (error node,
+ *     Closing);
+ *   - `feature-persistent` malformed: off.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "stats.h"
+#include "worker.h"
+#include "xs-util.h"
+#include "xs-watch.h"
+
+#define PATH_LEN 256
+
+struct dev {
+	struct dev *next;
+	struct xpvd_devices *m;
+	uint32_t fdom, devid;
+	char be[PATH_LEN];
+	char fe[PATH_LEN];
+	char fe_state[PATH_LEN + 8];
+	bool fe_watched;
+	bool seen;
+	bool ready;		/* disk open, features published */
+	bool failed;		/* fatal error: Closing until the end */
+	bool connected;
+	XenbusState be_state;	/* what we last wrote */
+	struct xpv_disk *disk;
+	bool readonly;
+	bool discard;
+	struct xpvd_blk_limits lim;
+	unsigned int nr_queues;
+	struct xpvd_worker *w[XPVD_MAX_QUEUES];
+	/* Counters of the connections that ended: the statistics of a VBD
+	 * cover its whole life in this daemon, across reconnects. */
+	struct xpvd_qstats past;
+};
+
+struct xpvd_devices {
+	const struct xpvd_config *cfg;
+	struct xs_handle *xsh;
+	struct xpv_xs_watcher *wt;
+	char root[PATH_LEN / 2];
+	struct dev *devs;
+};
+
+/* ---- helpers ---- */
+
+static void switch_state(struct dev *d, XenbusState s)
+{
+	int err = xpv_xs_switch_state(d->m->xsh, XBT_NULL, d->be, s);
+
+	if (err)
+		xpvd_err(XPVD_C_DEV, "%s: cannot write state %s: %s", d->be,
+			 xpv_state_name(s), strerror(-err));
+	else if (d->be_state != s)
+		xpvd_dbg(XPVD_C_DEV, "%s: -> %s", d->be, xpv_state_name(s));
+	d->be_state = s;
+}
+
+static void disconnect(struct dev *d)
+{
+	unsigned int q;
+
+	for (q = 0; q < d->nr_queues; q++) {
+		if (!d->w[q])
+			continue;
+		xpvd_worker_stop(d->w[q], &d->past);
+		d->w[q] = NULL;
+	}
+	/* Gauges describe a connection, not a history. */
+	d->past.inflight = 0;
+	d->past.pgrant_mapped = 0;
+	if (d->connected)
+		xpvd_info(XPVD_C_DEV, "%s: disconnected", d->be);
+	d->nr_queues = 0;
+	d->connected = false;
+}
+
+/* As Linux's xenbus_dev_fatal(): error node, then Closing.  Returns err. */
+static int __attribute__((format(printf, 3, 4)))
+fatal(struct dev *d, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xpvd_warn(XPVD_C_DEV, "%s: %s: %s", d->be, msg, strerror(-err));
+	xpv_xs_printf(d->m->xsh, XBT_NULL, d->be, "error", "%d %s", -err,
+		      msg);
+	disconnect(d);
+	d->failed = true;
+	switch_state(d, XenbusStateClosing);
+	return err;
+}
+
+static int read_state(struct dev *d, const char *dir, XenbusState *s)
+{
+	int err = xpv_xs_read_state(d->m->xsh, XBT_NULL, dir, s);
+
+	if (err)
+		*s = XenbusStateUnknown;
+	return err;
+}
+
+/* ---- InitWait: open the disk, publish the features ---- */
+
+struct feat_txn {
+	struct dev *d;
+	const struct xpv_disk_info *di;
+};
+
+static int write_features(struct xs_handle *xsh, xs_transaction_t t,
+			  void *opaque)
+{
+	struct feat_txn *ft = opaque;
+	struct dev *d = ft->d;
+	const struct xpvd_config *cfg = d->m->cfg;
+	int err = 0;
+
+	if (d->lim.max_indirect_segs)
+		err = xpv_xs_printf(xsh, t, d->be,
+				    "feature-max-indirect-segments", "%u",
+				    d->lim.max_indirect_segs);
+	else
+		err = xpv_xs_rm(xsh, t, d->be, "feature-max-indirect-segments");
+	err = err ?: xpv_xs_printf(xsh, t, d->be, "max-ring-page-order", "%u",
+				   cfg->max_ring_order);
+	err = err ?: xpv_xs_printf(xsh, t, d->be, "multi-queue-max-queues",
+				   "%u", cfg->max_queues);
+	err = err ?: xpv_xs_write(xsh, t, d->be, "feature-persistent",
+				  cfg->persistent ? "1" : "0");
+	err = err ?: xpv_xs_write(xsh, t, d->be, "feature-flush-cache", "1");
+	err = err ?: xpv_xs_write(xsh, t, d->be, "feature-barrier", "1");
+	err = err ?: xpv_xs_write(xsh, t, d->be, "feature-discard",
+				  d->discard ? "1" : "0");
+	if (d->discard) {
+		err = err ?: xpv_xs_printf(xsh, t, d->be,
+					   "discard-granularity", "%u",
+					   ft->di->discard_granularity);
+		err = err ?: xpv_xs_printf(xsh, t, d->be,
+					   "discard-alignment", "%u",
+					   ft->di->discard_alignment);
+		if (ft->di->discard_secure)
+			err = err ?: xpv_xs_write(xsh, t, d->be,
+						  "discard-secure", "1");
+	}
+	return err;
+}
+
+static int open_disk(struct dev *d)
+{
+	const struct xpvd_config *cfg = d->m->cfg;
+	struct xs_handle *xsh = d->m->xsh;
+	struct xpv_disk_params dp = { 0 };
+	enum xpv_disk_format fmt;
+	char buf[PATH_LEN * 2], path[PATH_LEN * 2];
+	bool discard_enable = true;
+	uint32_t fid;
+	int len, err;
+
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "params", buf, sizeof(buf));
+	if (len < 0)
+		return fatal(d, len, "reading params");
+	err = xpv_parse_params(buf, (size_t)len, &fmt, path, sizeof(path));
+	if (err)
+		return fatal(d, err, "bad params '%s'", buf);
+	if (fmt != XPV_DISK_RAW) {
+		return fatal(d, -EOPNOTSUPP, "image format %s not supported",
+			     xpv_disk_format_name(fmt));
+	}
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "mode", buf, sizeof(buf));
+	if (len < 0)
+		return fatal(d, len, "reading mode");
+	err = xpv_parse_mode(buf, (size_t)len, &d->readonly);
+	if (err)
+		return fatal(d, err, "bad mode '%s'", buf);
+	err = xpv_xs_read_u32(xsh, XBT_NULL, d->be, "frontend-id",
+			      XPV_DOMID_MAX, &fid);
+	if (err)
+		return fatal(d, err, "reading frontend-id");
+	if (fid != d->fdom) {
+		fatal(d, -EINVAL, "frontend-id %u is not %u", fid, d->fdom);
+		return -EINVAL;
+	}
+	/* discard-enable (libxl): absent means on, malformed means off. */
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "discard-enable", buf,
+			  sizeof(buf));
+	if (len >= 0 && xpv_parse_feature(buf, (size_t)len, &discard_enable))
+		discard_enable = false;
+
+	dp.flags = d->readonly ? XPV_DISK_READONLY : 0;
+	dp.cache = cfg->cache;
+	dp.sector_size = cfg->sector_size;
+	err = xpv_disk_open(path, &dp, &d->disk);
+	if (err)
+		return fatal(d, err, "cannot open %s", path);
+	d->discard = discard_enable && !d->readonly &&
+		     xpv_disk_info(d->disk)->discard;
+	d->lim.max_indirect_segs = cfg->max_indirect_segs;
+	d->lim.flush = true;
+	d->lim.barrier = true;
+	d->lim.discard = d->discard;
+	d->lim.discard_secure = d->discard &&
+				xpv_disk_info(d->disk)->discard_secure;
+	xpvd_info(XPVD_C_DEV, "%s: %s%s, %" PRIu64 " bytes, sector %u%s",
+		  d->be, path, d->readonly ? " (read-only)" : "",
+		  xpv_disk_info(d->disk)->size,
+		  xpv_disk_info(d->disk)->sector_size,
+		  xpv_disk_info(d->disk)->direct ? ", O_DIRECT" : "");
+	return 0;
+}
+
+static void fe_changed(void *opaque, const char *path, const char *token);
+
+static int init_device(struct dev *d)
+{
+	struct xs_handle *xsh = d->m->xsh;
+	struct feat_txn ft = { .d = d };
+	int len, err;
+
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "frontend", d->fe,
+			  sizeof(d->fe));
+	if (len <= 0) {
+		/* The toolstack writes it with the rest: wait for it. */
+		return len < 0 ? len : -ENOENT;
+	}
+	err = open_disk(d);
+	if (err)
+		return err;
+	ft.di = xpv_disk_info(d->disk);
+	err = xpv_xs_transact(xsh, write_features, &ft);
+	if (err) {
+		fatal(d, err, "writing features");
+		return err;
+	}
+	snprintf(d->fe_state, sizeof(d->fe_state), "%s/state", d->fe);
+	err = xpv_xs_watch_add(d->m->wt, d->fe_state, "fe", fe_changed, d);
+	if (err) {
+		fatal(d, err, "watching %s", d->fe_state);
+		return err;
+	}
+	d->fe_watched = true;
+	d->ready = true;
+	return 0;
+}
+
+/* ---- Connected: read the frontend's keys, start the workers ---- */
+
+static int read_queue(struct dev *d, unsigned int q, unsigned int nq,
+		      bool has_order, uint32_t order,
+		      struct xpvd_worker_params *wp)
+{
+	struct xs_handle *xsh = d->m->xsh;
+	char dir[PATH_LEN + 32], node[32];
+	unsigned int i;
+	uint32_t v;
+	int err;
+
+	if (nq == 1)
+		snprintf(dir, sizeof(dir), "%s", d->fe);
+	else
+		snprintf(dir, sizeof(dir), "%s/queue-%u", d->fe, q);
+	wp->nr_pages = 1u << order;
+	for (i = 0; i < wp->nr_pages; i++) {
+		if (has_order)
+			snprintf(node, sizeof(node), "ring-ref%u", i);
+		else
+			snprintf(node, sizeof(node), "ring-ref");
+		err = xpv_xs_read_u32(xsh, XBT_NULL, dir, node, UINT32_MAX,
+				      &v);
+		if (err) {
+			fatal(d, err, "reading %s/%s", dir, node);
+			return err;
+		}
+		wp->ring_refs[i] = v;
+	}
+	err = xpv_xs_read_u32(xsh, XBT_NULL, dir, "event-channel", UINT32_MAX,
+			      &v);
+	if (err) {
+		fatal(d, err, "reading %s/event-channel", dir);
+		return err;
+	}
+	wp->remote_port = v;
+	return 0;
+}
+
+static int connect_device(struct dev *d, bool reattach)
+{
+	const struct xpvd_config *cfg = d->m->cfg;
+	struct xs_handle *xsh = d->m->xsh;
+	struct xpvd_worker_params wp = { 0 };
+	const struct xpv_disk_info *di = xpv_disk_info(d->disk);
+	char proto[32];
+	uint32_t nq = 1, order = 0;
+	bool has_order = true, persistent = false;
+	unsigned int q;
+	int err;
+
+	err = xpv_xs_read(xsh, XBT_NULL, d->fe, "protocol", proto,
+			  sizeof(proto));
+	if (err == -ENOENT) {
+		wp.abi = XPV_BLKIF_ABI_NATIVE;
+	} else if (err < 0) {
+		fatal(d, err, "reading protocol");
+		return err;
+	} else if ((err = xpv_blkif_abi_parse(proto, &wp.abi))) {
+		fatal(d, err, "unknown protocol '%s'", proto);
+		return err;
+	}
+	err = xpv_xs_read_u32(xsh, XBT_NULL, d->fe, "multi-queue-num-queues",
+			      cfg->max_queues, &nq);
+	if (err == -ENOENT) {
+		nq = 1;
+	} else if (err) {
+		fatal(d, err, "bad multi-queue-num-queues (max %u)",
+		      cfg->max_queues);
+		return err;
+	} else if (nq == 0) {
+		fatal(d, -EINVAL, "multi-queue-num-queues is 0");
+		return -EINVAL;
+	}
+	err = xpv_xs_read_u32(xsh, XBT_NULL, d->fe, "ring-page-order",
+			      cfg->max_ring_order, &order);
+	if (err == -ENOENT) {
+		has_order = false;
+		order = 0;
+	} else if (err) {
+		fatal(d, err, "bad ring-page-order (max %u)",
+		      cfg->max_ring_order);
+		return err;
+	}
+	if (xpv_xs_read_feature(xsh, XBT_NULL, d->fe, "feature-persistent",
+				&persistent))
+		persistent = false;
+
+	wp.cfg = cfg;
+	wp.disk = d->disk;
+	wp.domid = (xpv_domid_t)d->fdom;
+	wp.devid = d->devid;
+	wp.persistent = persistent && cfg->persistent;
+	wp.reattach = reattach;
+	wp.lim = d->lim;
+	for (q = 0; q < nq; q++) {
+		wp.qidx = q;
+		err = read_queue(d, q, nq, has_order, order, &wp);
+		if (err)
+			return err;
+		err = xpvd_worker_start(&wp, &d->w[q]);
+		if (err) {
+			d->nr_queues = q;
+			fatal(d, err, "starting queue %u", q);
+			return err;
+		}
+		d->nr_queues = q + 1;
+	}
+	err = xpv_xs_printf(xsh, XBT_NULL, d->be, "sectors", "%" PRIu64,
+			    di->size >> XPV_SECTOR_SHIFT);
+	err = err ?: xpv_xs_printf(xsh, XBT_NULL, d->be, "info", "%u",
+				   d->readonly ? VDISK_READONLY : 0u);
+	err = err ?: xpv_xs_printf(xsh, XBT_NULL, d->be, "sector-size", "%u",
+				   di->sector_size);
+	err = err ?: xpv_xs_printf(xsh, XBT_NULL, d->be,
+				   "physical-sector-size", "%u",
+				   di->physical_sector_size);
+	if (err) {
+		fatal(d, err, "writing the disk geometry");
+		return err;
+	}
+	d->connected = true;
+	switch_state(d, XenbusStateConnected);
+	xpvd_info(XPVD_C_DEV, "%s: connected: %u queue(s) of %u page(s), %s%s%s",
+		  d->be, nq, 1u << order, xpv_blkif_abi_name(wp.abi),
+		  wp.persistent ? ", persistent grants" : "",
+		  reattach ? ", reattached" : "");
+	return 0;
+}
+
+/* ---- the state machine ---- */
+
+static void update(struct dev *d)
+{
+	struct xs_handle *xsh = d->m->xsh;
+	XenbusState bs, fs;
+	uint32_t online = 1;
+	int err;
+
+	err = xpv_xs_read_u32(xsh, XBT_NULL, d->be, "online", 1, &online);
+	if (err)
+		online = 1;
+	read_state(d, d->be, &bs);
+	if (!d->ready && !d->failed) {
+		if (init_device(d))
+			return;
+		read_state(d, d->fe, &fs);
+		if (bs == XenbusStateConnected && fs == XenbusStateConnected) {
+			/* A previous xenpvd served it: take it over. */
+			d->be_state = XenbusStateInitWait;
+			if (connect_device(d, true) == 0)
+				return;
+		} else {
+			switch_state(d, XenbusStateInitWait);
+		}
+	}
+	read_state(d, d->fe, &fs);
+	xpvd_dbg(XPVD_C_DEV, "%s: backend %s, frontend %s, online %u", d->be,
+		 xpv_state_name(bs), xpv_state_name(fs), online);
+
+	/* The toolstack's detach: online=0 and backend state Closing. */
+	if (!online && bs == XenbusStateClosing) {
+		disconnect(d);
+		switch_state(d, XenbusStateClosed);
+		return;
+	}
+	if (d->failed) {
+		if (fs == XenbusStateClosed || fs == XenbusStateUnknown)
+			switch_state(d, XenbusStateClosed);
+		return;
+	}
+	switch (fs) {
+	case XenbusStateInitialising:
+	case XenbusStateInitWait:
+		if (d->be_state == XenbusStateClosed ||
+		    d->be_state == XenbusStateConnected) {
+			/* The frontend starts over. */
+			disconnect(d);
+			switch_state(d, XenbusStateInitWait);
+		}
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (d->be_state == XenbusStateInitWait && !d->connected)
+			connect_device(d, false);
+		break;
+	case XenbusStateClosing:
+		disconnect(d);
+		switch_state(d, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		disconnect(d);
+		switch_state(d, XenbusStateClosed);
+		break;
+	case XenbusStateUnknown:
+		/* The frontend directory is gone (or not there yet). */
+		if (d->be_state == XenbusStateConnected ||
+		    d->be_state == XenbusStateClosing) {
+			disconnect(d);
+			switch_state(d, XenbusStateClosed);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void fe_changed(void *opaque, const char *path, const char *token)
+{
+	update(opaque);
+}
+
+/* ---- discovery ---- */
+
+static void remove_device(struct dev *d)
+{
+	disconnect(d);
+	if (d->fe_watched)
+		xpv_xs_watch_remove(d->m->wt, d->fe_state, "fe");
+	xpv_disk_close(d->disk);
+	xpvd_info(XPVD_C_DEV, "%s: removed", d->be);
+	free(d);
+}
+
+static struct dev *find_or_add(struct xpvd_devices *m, uint32_t fdom,
+			       uint32_t devid)
+{
+	struct dev *d;
+
+	for (d = m->devs; d; d = d->next)
+		if (d->fdom == fdom && d->devid == devid)
+			return d;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->m = m;
+	d->fdom = fdom;
+	d->devid = devid;
+	d->be_state = XenbusStateUnknown;
+	snprintf(d->be, sizeof(d->be), "%s/%u/%u", m->root, fdom, devid);
+	d->next = m->devs;
+	m->devs = d;
+	xpvd_dbg(XPVD_C_DEV, "%s: found", d->be);
+	return d;
+}
+
+static void scan(struct xpvd_devices *m)
+{
+	char **doms = NULL, **devs = NULL, dir[PATH_LEN];
+	struct dev *d, **pp;
+	int nd, nv, i, j;
+	uint32_t fdom, devid;
+
+	for (d = m->devs; d; d = d->next)
+		d->seen = false;
+	nd = xpv_xs_directory(m->xsh, XBT_NULL, m->root, NULL, &doms);
+	for (i = 0; i < nd; i++) {
+		if (xpv_parse_path_id(doms[i], strlen(doms[i]), XPV_DOMID_MAX,
+				      &fdom))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%u", m->root, fdom);
+		nv = xpv_xs_directory(m->xsh, XBT_NULL, dir, NULL, &devs);
+		for (j = 0; j < nv; j++) {
+			if (xpv_parse_path_id(devs[j], strlen(devs[j]),
+					      INT32_MAX, &devid))
+				continue;
+			d = find_or_add(m, fdom, devid);
+			if (d)
+				d->seen = true;
+		}
+		free(devs);
+		devs = NULL;
+	}
+	free(doms);
+	for (pp = &m->devs; (d = *pp);) {
+		if (d->seen) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		remove_device(d);
+	}
+	for (d = m->devs; d; d = d->next)
+		update(d);
+}
+
+static void root_changed(void *opaque, const char *path, const char *token)
+{
+	scan(opaque);
+}
+
+int xpvd_devices_open(const struct xpvd_config *cfg,
+		      struct xpvd_devices **out)
+{
+	struct xpvd_devices *m;
+	int err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->cfg = cfg;
+	if (strlen(cfg->type) > 64) {
+		free(m);
+		return -ENAMETOOLONG;
+	}
+	snprintf(m->root, sizeof(m->root), "/local/domain/%u/backend/%s",
+		 cfg->self_domid, cfg->type);
+	err = xpv_xs_open(&m->xsh);
+	if (err)
+		goto fail;
+	err = xpv_xs_watcher_open(m->xsh, &m->wt);
+	if (err)
+		goto fail;
+	err = xpv_xs_watch_add(m->wt, m->root, "be", root_changed, m);
+	if (err)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	xpvd_devices_close(m);
+	return err;
+}
+
+int xpvd_devices_fd(const struct xpvd_devices *m)
+{
+	return xpv_xs_watcher_fd(m->wt);
+}
+
+int xpvd_devices_dispatch(struct xpvd_devices *m)
+{
+	int n = xpv_xs_watcher_dispatch(m->wt);
+
+	return n < 0 ? n : 0;
+}
+
+void xpvd_devices_close(struct xpvd_devices *m)
+{
+	struct dev *d;
+
+	if (!m)
+		return;
+	while ((d = m->devs)) {
+		m->devs = d->next;
+		disconnect(d);
+		xpv_disk_close(d->disk);
+		free(d);
+	}
+	xpv_xs_watcher_close(m->wt);
+	xpv_xs_close(m->xsh);
+	free(m);
+}
+
+void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f)
+{
+	struct xpvd_qstats sum;
+	struct dev *d;
+	unsigned int q;
+	bool first = true;
+
+	fprintf(f, "{\"vbds\":[");
+	for (d = m->devs; d; d = d->next) {
+		sum = d->past;
+		for (q = 0; q < d->nr_queues; q++)
+			if (d->w[q])
+				xpvd_stats_sum(&sum, xpvd_worker_stats(d->w[q]));
+		fprintf(f,
+			"%s\n{\"domid\":%u,\"devid\":%u,\"state\":\"%s\","
+			"\"queues\":%u,\"engine\":\"%s\",",
+			first ? "" : ",", d->fdom, d->devid,
+			xpv_state_name(d->be_state), d->nr_queues,
+			d->nr_queues && d->w[0] ? xpvd_worker_engine(d->w[0])
+						: "none");
+		xpvd_stats_json(f, &sum);
+		fprintf(f, "}");
+		first = false;
+	}
+	fprintf(f, "\n]}\n");
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.h - VBD discovery in XenStore and one XenbusState machine per
+ * device.
+ *
+ * The daemon watches /local/domain/<self>/backend/<type>; every event
+ * re-reads the whole directory and the states of every device (an event
+ * only says "look again").  For each backend directory it finds, it opens
+ * the disk named by `params`, publishes its features and goes to InitWait;
+ * when the frontend is Initialised or Connected it reads the frontend's
+ * keys, starts one worker per queue and goes to Connected; when the
+ * frontend closes it stops them and follows (Closing, Closed).  The
+ * toolstack's detach (online=0 and backend state Closing) is answered with
+ * Closed.  A backend directory is never removed by the daemon.
+ *
+ * A frontend value that cannot be served (ring-page-order above what was
+ * offered, multi-queue-num-queues 0 or above the maximum, a malformed
+ * number, a bad grant or port) is fatal for that device only, as Linux's
+ * xenbus_dev_fatal(): "<errno> <message>" is written to the backend's
+ * `error` node and the backend goes to Closing.
+ *
+ * Runs on the main thread only; workers run on their own threads.
+ */
+#ifndef XENPVD_BACKEND_DEVICE_H
+#define XENPVD_BACKEND_DEVICE_H
+
+#include <stdio.h>
+
+#include "xenpvd.h"
+
+struct xpvd_devices;
+
+/*
+ * Connects to XenStore and sets the watch.  0 and *out, or -errno.  The
+ * first scan happens on the first dispatch.
+ */
+int xpvd_devices_open(const struct xpvd_config *cfg,
+		      struct xpvd_devices **out);
+
+/* The fd to poll (POLLIN) for XenStore events. */
+int xpvd_devices_fd(const struct xpvd_devices *m);
+
+/* Handles pending XenStore events.  0 or -errno (connection lost). */
+int xpvd_devices_dispatch(struct xpvd_devices *m);
+
+/*
+ * Stops every worker (in-flight I/O finished and answered), unmaps
+ * everything and frees all: writes nothing to XenStore, so a restarted
+ * daemon can take the devices over.  NULL-safe.
+ */
+void xpvd_devices_close(struct xpvd_devices *m);
+
+/* Writes {"vbds":[...]} with the statistics of every device. */
+void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f);
+
+#endif /* XENPVD_BACKEND_DEVICE_H */

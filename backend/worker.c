@@ -1,0 +1,869 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the data path of one queue (see worker.h).
+ *
+ * Each ring slot owns a preallocated request context (struct wreq); the
+ * ring's own check bounds the requests in flight by the number of slots, so
+ * a context is always free when a request is consumed.  A plain request
+ * uses its context's 11-page buffer and arrays; an indirect request also
+ * needs one of a few indirect contexts (arrays and buffer for
+ * max_indirect_segs segments): when none is free the request is parked and
+ * consuming stops until one is released.
+ *
+ * How data pages are reached, in order of preference:
+ *   PGRANT  persistent grants, mapped once and cached (pgrant.h); I/O goes
+ *           straight into the mappings (zero copy);
+ *   COPY    grant copy between the guest's pages and the context's
+ *           page-aligned buffer, packed, so the I/O is one aligned iovec;
+ *   MAP     only when grant copy is not available: one batched map per
+ *           request (writable only for reads), unmapped before answering.
+ * When a zero-copy iovec would break O_DIRECT's alignment rules (a
+ * 512-byte segment on a disk that needs more), the request is bounced
+ * through the context's buffer with memcpy.
+ *
+ * A request goes through at most two I/O stages: its data (read, write or
+ * discard), then a flush for FLUSH_DISKCACHE and WRITE_BARRIER.  A barrier
+ * first drains the queue (every earlier request completes), so: drain,
+ * write, flush.  Later requests are not held back by a barrier.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pgrant.h"
+#include "worker.h"
+
+#define NIL UINT32_MAX
+#define MAX_ICTX 16u
+
+/* Per-request scratch: arrays for cap segments and a cap-page buffer. */
+struct segctx {
+	uint32_t cap;
+	bool busy;
+	struct blkif_request_segment *segs;
+	struct iovec *iov;
+	struct xpv_gnt_copy_seg *copy;
+	xpv_gref_t *refs;
+	void **addrs;
+	uint32_t *slots;
+	unsigned char *buf;
+};
+
+enum data_path { PATH_NONE, PATH_PGRANT, PATH_COPY, PATH_MAP };
+enum stage { STAGE_DATA, STAGE_FLUSH };
+
+struct wreq {
+	struct xpvd_blkreq br;
+	struct segctx plain;
+	struct segctx *sc;	/* plain or an indirect context */
+	uint64_t bytes;
+	enum data_path path;
+	enum stage stage;
+	bool bounce;
+	void *map_addr;
+	struct iovec io_iov;
+	uint32_t next_free;
+};
+
+struct xpvd_worker {
+	struct xpvd_worker_params p;
+	const struct xpv_platform *plat;
+	const struct xpv_disk_info *di;
+	struct xpv_gnt *gnt;
+	struct xpv_evtchn *evt;
+	int port;
+	void *ring_addr;
+	struct xpv_ring_back ring;
+	struct xpv_ioq *ioq;
+	struct xpvd_pgrant *pg;
+	bool copy_ok;
+
+	struct wreq *reqs;
+	uint32_t nr_ents;
+	uint32_t free_head;
+	struct wreq *parked;
+	struct segctx ictx[MAX_ICTX];
+	unsigned int nr_ictx;
+	unsigned char *pool;	/* plain buffers, 11 pages per slot */
+	size_t pool_size;
+	struct xpv_io_done *done;
+
+	int stop_fd;
+	pthread_t thr;
+	bool thr_started;
+	bool stopping;		/* atomic */
+	bool broken;
+	struct xpvd_ratelimit rl;
+	struct xpvd_qstats st;
+	char name[64];
+};
+
+/* ---- setup helpers ---- */
+
+static void *map_pages(size_t pages)
+{
+	void *p = mmap(NULL, pages * XPV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int segctx_init(struct segctx *sc, uint32_t cap, unsigned char *buf)
+{
+	sc->cap = cap;
+	sc->buf = buf;
+	sc->segs = calloc(cap, sizeof(*sc->segs));
+	sc->iov = calloc(cap, sizeof(*sc->iov));
+	sc->copy = calloc(cap < 8 ? 8 : cap, sizeof(*sc->copy));
+	sc->refs = calloc(cap < 8 ? 8 : cap, sizeof(*sc->refs));
+	sc->addrs = calloc(cap, sizeof(*sc->addrs));
+	sc->slots = calloc(cap, sizeof(*sc->slots));
+	if (!sc->segs || !sc->iov || !sc->copy || !sc->refs || !sc->addrs ||
+	    !sc->slots)
+		return -ENOMEM;
+	return 0;
+}
+
+static void segctx_free(struct segctx *sc)
+{
+	free(sc->segs);
+	free(sc->iov);
+	free(sc->copy);
+	free(sc->refs);
+	free(sc->addrs);
+	free(sc->slots);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* ---- answering ---- */
+
+static void release_data(struct xpvd_worker *w, struct wreq *r)
+{
+	if (r->path == PATH_PGRANT)
+		xpvd_pgrant_put(w->pg, r->sc->slots, r->br.nr_segs);
+	if (r->path == PATH_MAP && r->map_addr) {
+		w->plat->gnt->unmap(w->gnt, r->map_addr, r->br.nr_segs);
+		r->map_addr = NULL;
+	}
+	r->path = PATH_NONE;
+	if (r->sc && r->sc != &r->plain)
+		r->sc->busy = false;
+	r->sc = NULL;
+}
+
+/* Releases what the request holds, then produces its response. */
+static void respond(struct xpvd_worker *w, struct wreq *r, int err)
+{
+	int16_t status = xpvd_blkreq_status(err);
+	uint32_t idx = (uint32_t)(r - w->reqs);
+
+	release_data(w, r);
+	if (status == BLKIF_RSP_ERROR)
+		xpvd_stat_add(w->st.errors, 1);
+	else if (status == BLKIF_RSP_EOPNOTSUPP)
+		xpvd_stat_add(w->st.unsupported, 1);
+	xpvd_stat_add(w->st.requests, 1);
+	xpvd_stat_sub(w->st.inflight, 1);
+	/* Cannot fail: each consumed request is answered once. */
+	xpv_blkif_back_put_response(&w->ring, w->p.abi, r->br.id,
+				    r->br.rsp_op, status);
+	r->next_free = w->free_head;
+	w->free_head = idx;
+}
+
+/* Answers a refused request with one rate-limited line; returns 0. */
+static int refuse(struct xpvd_worker *w, struct wreq *r, int err,
+		  const char *why)
+{
+	xpvd_log_guest(&w->rl, XPVD_C_REQ, "%s: request id %llu: %s",
+		       w->name, (unsigned long long)r->br.id, why);
+	respond(w, r, err);
+	return 0;
+}
+
+/* ---- data movement ---- */
+
+/* Grant copy between the guest's segments and the packed buffer. */
+static int copy_segments(struct xpvd_worker *w, struct wreq *r, bool to_guest)
+{
+	struct segctx *sc = r->sc;
+	unsigned int i, n = r->br.nr_segs;
+	size_t off = 0;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		struct xpv_gnt_copy_seg *c = &sc->copy[i];
+		uint16_t first = sc->segs[i].first_sect;
+		uint16_t len = (uint16_t)((sc->segs[i].last_sect - first + 1)
+					  << XPV_SECTOR_SHIFT);
+
+		memset(c, 0, sizeof(*c));
+		c->len = len;
+		if (to_guest) {
+			c->flags = XPV_COPY_DEST_GREF;
+			c->source.virt = sc->buf + off;
+			c->dest.foreign.ref = sc->segs[i].gref;
+			c->dest.foreign.offset = first << XPV_SECTOR_SHIFT;
+			c->dest.foreign.domid = w->p.domid;
+		} else {
+			c->flags = XPV_COPY_SOURCE_GREF;
+			c->dest.virt = sc->buf + off;
+			c->source.foreign.ref = sc->segs[i].gref;
+			c->source.foreign.offset = first << XPV_SECTOR_SHIFT;
+			c->source.foreign.domid = w->p.domid;
+		}
+		off += len;
+	}
+	err = w->plat->gnt->copy(w->gnt, n, sc->copy);
+	if (err < 0)
+		return err;
+	for (i = 0; i < n; i++)
+		if (sc->copy[i].status)
+			return sc->copy[i].status < 0 ? sc->copy[i].status
+						      : -EIO;
+	return 0;
+}
+
+/* memcpy between the mapped segments (iov[]) and the packed buffer. */
+static void bounce_segments(struct wreq *r, bool to_guest)
+{
+	struct segctx *sc = r->sc;
+	unsigned int i;
+	size_t off = 0;
+
+	for (i = 0; i < r->br.nr_segs; i++) {
+		if (to_guest)
+			memcpy(sc->iov[i].iov_base, sc->buf + off,
+			       sc->iov[i].iov_len);
+		else
+			memcpy(sc->buf + off, sc->iov[i].iov_base,
+			       sc->iov[i].iov_len);
+		off += sc->iov[i].iov_len;
+	}
+}
+
+/* Copies the indirect descriptor pages into sc->segs (private memory). */
+static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
+{
+	struct segctx *sc = r->sc;
+	size_t total = (size_t)r->br.nr_segs * sizeof(*sc->segs);
+	unsigned int i, np = r->br.nr_indirect_pages;
+	void *addr;
+	int err;
+
+	if (w->copy_ok) {
+		for (i = 0; i < np; i++) {
+			struct xpv_gnt_copy_seg *c = &sc->copy[i];
+			size_t left = total - (size_t)i * XPV_PAGE_SIZE;
+
+			memset(c, 0, sizeof(*c));
+			c->flags = XPV_COPY_SOURCE_GREF;
+			c->source.foreign.ref = r->br.indirect_grefs[i];
+			c->source.foreign.domid = w->p.domid;
+			c->dest.virt = (unsigned char *)sc->segs +
+				       (size_t)i * XPV_PAGE_SIZE;
+			c->len = (uint16_t)(left < XPV_PAGE_SIZE ?
+					    left : XPV_PAGE_SIZE);
+		}
+		err = w->plat->gnt->copy(w->gnt, np, sc->copy);
+		if (err < 0)
+			return err;
+		for (i = 0; i < np; i++)
+			if (sc->copy[i].status)
+				return -EFAULT;
+		return 0;
+	}
+	/* No grant copy: map the pages read-only, copy, unmap. */
+	for (i = 0; i < np; i++)
+		sc->refs[i] = r->br.indirect_grefs[i];
+	err = w->plat->gnt->map(w->gnt, w->p.domid, np, sc->refs, 0, &addr);
+	if (err < 0)
+		return err;
+	memcpy(sc->segs, addr, total);
+	w->plat->gnt->unmap(w->gnt, addr, np);
+	return 0;
+}
+
+/* Picks a data path and builds the I/O vector of a request. */
+static int setup_data(struct xpvd_worker *w, struct wreq *r)
+{
+	struct segctx *sc = r->sc;
+	unsigned int i, n = r->br.nr_segs, hits, misses;
+	int err = 0;
+
+	for (i = 0; i < n; i++)
+		sc->refs[i] = sc->segs[i].gref;
+	r->bounce = false;
+	r->path = PATH_NONE;
+	if (w->pg) {
+		err = xpvd_pgrant_get(w->pg, sc->refs, n, sc->addrs, sc->slots,
+				      &hits, &misses);
+		xpvd_stat_add(w->st.pgrant_hits, hits);
+		xpvd_stat_add(w->st.pgrant_misses, misses);
+		xpvd_stat_set(w->st.pgrant_mapped, xpvd_pgrant_mapped(w->pg));
+		if (err == 0)
+			r->path = PATH_PGRANT;
+		else
+			xpvd_dbg(XPVD_C_GNT, "%s: persistent grants: %s",
+				 w->name, strerror(-err));
+		/* Cache full, or a read-only grant (the cache maps
+		 * read-write): serve by copy.  Anything else is a bad
+		 * grant: refuse. */
+		if (err && err != -ENOSPC && err != -EPERM)
+			return err;
+	}
+	if (r->path == PATH_NONE && w->copy_ok) {
+		r->path = PATH_COPY;
+		xpvd_stat_add(w->st.copies, 1);
+		r->io_iov.iov_base = sc->buf;
+		r->io_iov.iov_len = r->bytes;
+		return 0;
+	}
+	if (r->path == PATH_NONE) {
+		void *addr;
+
+		err = w->plat->gnt->map(w->gnt, w->p.domid, n, sc->refs,
+					!r->br.writes_data, &addr);
+		if (err < 0)
+			return err;
+		r->map_addr = addr;
+		r->path = PATH_MAP;
+		xpvd_stat_add(w->st.maps, 1);
+		for (i = 0; i < n; i++)
+			sc->addrs[i] = (unsigned char *)addr +
+				       (size_t)i * XPV_PAGE_SIZE;
+	}
+	for (i = 0; i < n; i++) {
+		size_t first = (size_t)sc->segs[i].first_sect
+			       << XPV_SECTOR_SHIFT;
+		size_t len = (size_t)(sc->segs[i].last_sect -
+				      sc->segs[i].first_sect + 1)
+			     << XPV_SECTOR_SHIFT;
+
+		sc->iov[i].iov_base = (unsigned char *)sc->addrs[i] + first;
+		sc->iov[i].iov_len = len;
+		if ((uintptr_t)sc->iov[i].iov_base % w->di->dio_mem_align ||
+		    len % w->di->dio_len_align)
+			r->bounce = true;
+	}
+	if (r->bounce) {
+		xpvd_stat_add(w->st.bounces, 1);
+		r->io_iov.iov_base = sc->buf;
+		r->io_iov.iov_len = r->bytes;
+	}
+	return 0;
+}
+
+static int issue_data(struct xpvd_worker *w, struct wreq *r)
+{
+	uint64_t off = r->br.sector << XPV_SECTOR_SHIFT;
+	uint64_t cookie = (uint64_t)(r - w->reqs);
+	const struct iovec *iov = &r->io_iov;
+	unsigned int niov = 1;
+
+	r->stage = STAGE_DATA;
+	if (r->path != PATH_COPY && !r->bounce) {
+		iov = r->sc->iov;
+		niov = r->br.nr_segs;
+	}
+	if (r->br.writes_data)
+		return xpv_ioq_write(w->ioq, off, iov, niov, cookie);
+	return xpv_ioq_read(w->ioq, off, iov, niov, cookie);
+}
+
+static int issue_flush(struct xpvd_worker *w, struct wreq *r)
+{
+	r->stage = STAGE_FLUSH;
+	return xpv_ioq_flush(w->ioq, (uint64_t)(r - w->reqs));
+}
+
+static struct segctx *get_ictx(struct xpvd_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_ictx; i++)
+		if (!w->ictx[i].busy) {
+			w->ictx[i].busy = true;
+			return &w->ictx[i];
+		}
+	return NULL;
+}
+
+static void count_request(struct xpvd_worker *w, const struct wreq *r)
+{
+	uint64_t sectors = r->bytes >> XPV_SECTOR_SHIFT;
+
+	switch (r->br.kind) {
+	case XPVD_BLK_READ:
+		xpvd_stat_add(w->st.reads, 1);
+		xpvd_stat_add(w->st.sectors_read, sectors);
+		break;
+	case XPVD_BLK_WRITE:
+		xpvd_stat_add(w->st.writes, 1);
+		xpvd_stat_add(w->st.sectors_written, sectors);
+		break;
+	case XPVD_BLK_FLUSH:
+		xpvd_stat_add(w->st.flushes, 1);
+		xpvd_stat_add(w->st.sectors_written, sectors);
+		break;
+	case XPVD_BLK_BARRIER:
+		xpvd_stat_add(w->st.barriers, 1);
+		xpvd_stat_add(w->st.sectors_written, sectors);
+		break;
+	case XPVD_BLK_DISCARD:
+		xpvd_stat_add(w->st.discards, 1);
+		break;
+	}
+	if (r->br.nr_segs)
+		xpvd_stats_count_segs(&w->st, r->br.nr_segs);
+}
+
+/*
+ * Starts a parsed request: answers it at once when it is refused, or
+ * queues its first I/O.  Returns 0, or -EBUSY when it must be parked (no
+ * indirect context free; nothing was done).
+ */
+static int begin(struct xpvd_worker *w, struct wreq *r)
+{
+	const char *why;
+	int err;
+
+	if (r->br.kind == XPVD_BLK_DISCARD) {
+		uint64_t len = r->br.nr_sectors << XPV_SECTOR_SHIFT;
+
+		count_request(w, r);
+		err = xpv_disk_check(w->p.disk, XPV_IO_DISCARD, r->br.sector,
+				     len);
+		if (err)
+			return refuse(w, r, err,
+				     xpvd_blkreq_range_why(err));
+		if (len == 0) {
+			respond(w, r, 0);
+			return 0;
+		}
+		r->stage = STAGE_DATA;
+		err = xpv_ioq_discard(w->ioq, r->br.sector << XPV_SECTOR_SHIFT,
+				      len, r->br.secure,
+				      (uint64_t)(r - w->reqs));
+		if (err)
+			refuse(w, r, err, "discard refused by the disk");
+		return 0;
+	}
+	if (r->br.nr_segs == 0) {
+		/* FLUSH_DISKCACHE or WRITE_BARRIER without data. */
+		count_request(w, r);
+		if (r->br.kind == XPVD_BLK_BARRIER)
+			xpv_ioq_drain(w->ioq);
+		err = issue_flush(w, r);
+		if (err)
+			refuse(w, r, err, "flush refused");
+		return 0;
+	}
+	if (r->br.indirect) {
+		r->sc = get_ictx(w);
+		if (!r->sc)
+			return -EBUSY;
+		xpvd_stat_add(w->st.indirect, 1);
+		err = fetch_indirect(w, r);
+		if (err) {
+			count_request(w, r);
+			return refuse(w, r, err,
+				     "cannot copy indirect pages");
+		}
+	} else {
+		r->sc = &r->plain;
+	}
+	count_request(w, r);
+	err = xpvd_blkreq_check_segs(r->sc->segs, r->br.nr_segs, &r->bytes,
+				     &why);
+	if (err)
+		return refuse(w, r, err, why);
+	err = xpv_disk_check(w->p.disk,
+			     r->br.writes_data ? XPV_IO_WRITE : XPV_IO_READ,
+			     r->br.sector, r->bytes);
+	if (err)
+		return refuse(w, r, err, xpvd_blkreq_range_why(err));
+	err = setup_data(w, r);
+	if (err)
+		return refuse(w, r, err, "cannot map data grants");
+	if (r->br.writes_data) {
+		if (r->path == PATH_COPY)
+			err = copy_segments(w, r, false);
+		else if (r->bounce)
+			bounce_segments(r, false);
+		if (err)
+			return refuse(w, r, err,
+				     "cannot copy data grants");
+	}
+	if (r->br.kind == XPVD_BLK_BARRIER)
+		xpv_ioq_drain(w->ioq);
+	err = issue_data(w, r);
+	if (err)
+		refuse(w, r, err, "I/O refused");
+	return 0;
+}
+
+static void complete(struct xpvd_worker *w, const struct xpv_io_done *d)
+{
+	struct wreq *r;
+	int err;
+
+	if (d->cookie >= w->nr_ents)
+		return;
+	r = &w->reqs[d->cookie];
+	if (d->res < 0) {
+		xpvd_log_guest(&w->rl, XPVD_C_IO, "%s: I/O error: %s",
+			       w->name, strerror((int)-d->res));
+		respond(w, r, (int)d->res);
+		return;
+	}
+	if (r->stage == STAGE_DATA && r->br.kind == XPVD_BLK_READ) {
+		err = 0;
+		if (r->path == PATH_COPY)
+			err = copy_segments(w, r, true);
+		else if (r->bounce)
+			bounce_segments(r, true);
+		if (err) {
+			refuse(w, r, err, "cannot copy data to the guest");
+			return;
+		}
+	}
+	if (r->stage == STAGE_DATA && (r->br.kind == XPVD_BLK_FLUSH ||
+				       r->br.kind == XPVD_BLK_BARRIER)) {
+		/* Unpin the data now: the flush does not need it. */
+		release_data(w, r);
+		err = issue_flush(w, r);
+		if (err)
+			respond(w, r, err);
+		return;
+	}
+	respond(w, r, 0);
+}
+
+/* ---- the loop ---- */
+
+static void reap(struct xpvd_worker *w)
+{
+	int n, i;
+
+	do {
+		n = xpv_ioq_reap(w->ioq, w->done, w->nr_ents);
+		for (i = 0; i < n; i++)
+			complete(w, &w->done[i]);
+	} while (n > 0);
+}
+
+static void ring_broken(struct xpvd_worker *w, const char *what)
+{
+	if (w->broken)
+		return;
+	w->broken = true;
+	xpvd_stat_set(w->st.ring_broken, 1);
+	xpvd_warn(XPVD_C_IO, "%s: %s: ring stopped", w->name, what);
+}
+
+static void consume(struct xpvd_worker *w)
+{
+	union xpv_blkif_request req;
+	const char *why;
+	struct wreq *r;
+	int n, err;
+
+	n = xpv_ring_back_unconsumed(&w->ring);
+	if (n < 0) {
+		ring_broken(w, "producer index out of range");
+		return;
+	}
+	while (n-- > 0 && w->free_head != NIL) {
+		err = xpv_blkif_back_get_request(&w->ring, w->p.abi, &req);
+		if (err < 0) {
+			ring_broken(w, "cannot consume request");
+			return;
+		}
+		r = &w->reqs[w->free_head];
+		w->free_head = r->next_free;
+		xpvd_stat_add(w->st.inflight, 1);
+		err = xpvd_blkreq_parse(&req, &w->p.lim, &r->br, &why);
+		if (err) {
+			refuse(w, r, err, why);
+			continue;
+		}
+		if (!r->br.indirect && r->br.nr_segs)
+			memcpy(r->plain.segs, req.rw.seg,
+			       r->br.nr_segs * sizeof(req.rw.seg[0]));
+		if (begin(w, r) == -EBUSY) {
+			w->parked = r;
+			return;
+		}
+	}
+}
+
+static void push(struct xpvd_worker *w)
+{
+	if (xpv_ring_back_push_responses(&w->ring) > 0)
+		w->plat->evtchn->notify(w->evt, (xpv_port_t)w->port);
+}
+
+static bool stopping(struct xpvd_worker *w)
+{
+	return __atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void run(struct xpvd_worker *w)
+{
+	int more;
+
+	for (;;) {
+		reap(w);
+		if (w->parked && begin(w, w->parked) == 0)
+			w->parked = NULL;
+		if (!w->parked && !w->broken && !stopping(w))
+			consume(w);
+		xpv_ioq_submit(w->ioq);
+		push(w);
+		if (w->parked || w->broken || stopping(w))
+			return;
+		more = xpv_ring_back_final_check(&w->ring);
+		if (more < 0)
+			ring_broken(w, "producer index out of range");
+		if (more <= 0)
+			return;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct xpvd_worker *w = arg;
+	struct pollfd pfd[3];
+	uint64_t v;
+	int port;
+
+	pfd[0].fd = w->plat->evtchn->fd(w->evt);
+	pfd[1].fd = xpv_ioq_fd(w->ioq);
+	pfd[2].fd = w->stop_fd;
+	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+	/* Requests may be waiting already (restart, or an early kick). */
+	run(w);
+	for (;;) {
+		if (stopping(w) && !w->parked && !xpv_ioq_busy(w->ioq))
+			break;
+		if (poll(pfd, 3, stopping(w) ? 100 : -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLIN)
+			while ((port = w->plat->evtchn->pending(w->evt)) >= 0)
+				w->plat->evtchn->unmask(w->evt,
+							(xpv_port_t)port);
+		if (pfd[2].revents & POLLIN)
+			if (read(w->stop_fd, &v, sizeof(v)) < 0)
+				v = 0;
+		run(w);
+	}
+	reap(w);
+	push(w);
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+static void destroy(struct xpvd_worker *w)
+{
+	const struct xpv_platform *plat = w->plat;
+	unsigned int i;
+
+	xpv_ioq_destroy(w->ioq);
+	if (w->reqs) {
+		for (i = 0; i < w->nr_ents; i++)
+			release_data(w, &w->reqs[i]);
+		for (i = 0; i < w->nr_ents; i++)
+			segctx_free(&w->reqs[i].plain);
+	}
+	xpvd_pgrant_destroy(w->pg);
+	for (i = 0; i < w->nr_ictx; i++) {
+		if (w->ictx[i].buf)
+			munmap(w->ictx[i].buf,
+			       (size_t)w->ictx[i].cap * XPV_PAGE_SIZE);
+		segctx_free(&w->ictx[i]);
+	}
+	if (w->pool)
+		munmap(w->pool, w->pool_size);
+	free(w->reqs);
+	free(w->done);
+	if (w->port >= 0)
+		plat->evtchn->unbind(w->evt, (xpv_port_t)w->port);
+	plat->evtchn->close(w->evt);
+	if (w->ring_addr)
+		plat->gnt->unmap(w->gnt, w->ring_addr, w->p.nr_pages);
+	plat->gnt->close(w->gnt);
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+	free(w);
+}
+
+static int alloc_slots(struct xpvd_worker *w)
+{
+	uint32_t i, segs = w->p.lim.max_indirect_segs;
+	int err;
+
+	w->reqs = calloc(w->nr_ents, sizeof(*w->reqs));
+	w->done = calloc(w->nr_ents, sizeof(*w->done));
+	w->pool_size = (size_t)w->nr_ents * XPV_BLKIF_MAX_SEGMENTS *
+		       XPV_PAGE_SIZE;
+	w->pool = map_pages((size_t)w->nr_ents * XPV_BLKIF_MAX_SEGMENTS);
+	if (!w->reqs || !w->done || !w->pool)
+		return -ENOMEM;
+	w->free_head = NIL;
+	for (i = w->nr_ents; i-- > 0;) {
+		err = segctx_init(&w->reqs[i].plain, XPV_BLKIF_MAX_SEGMENTS,
+				  w->pool + (size_t)i * XPV_BLKIF_MAX_SEGMENTS *
+						    XPV_PAGE_SIZE);
+		if (err)
+			return err;
+		w->reqs[i].next_free = w->free_head;
+		w->free_head = i;
+	}
+	if (segs == 0)
+		return 0;
+	/* Enough indirect contexts for about 4096 segments in flight. */
+	w->nr_ictx = 4096 / segs;
+	if (w->nr_ictx < 2)
+		w->nr_ictx = 2;
+	if (w->nr_ictx > MAX_ICTX)
+		w->nr_ictx = MAX_ICTX;
+	for (i = 0; i < w->nr_ictx; i++) {
+		unsigned char *buf = map_pages(segs);
+
+		/* segs rounded up to whole descriptor pages for the copy */
+		uint32_t cap = (uint32_t)xpvd_blkreq_indirect_pages(segs) *
+			       XPV_BLKIF_SEGS_PER_INDIRECT_PAGE;
+
+		if (!buf)
+			return -ENOMEM;
+		err = segctx_init(&w->ictx[i], cap, buf);
+		w->ictx[i].cap = segs; /* buf holds segs pages */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xpvd_worker_start(const struct xpvd_worker_params *p,
+		      struct xpvd_worker **out)
+{
+	const struct xpv_platform *plat = p->cfg->plat;
+	struct xpv_ioq_params qp = { 0 };
+	struct xpvd_worker *w;
+	uint32_t maxg;
+	int err;
+
+	if (p->nr_pages == 0 || p->nr_pages > XPV_RING_MAX_PAGES)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->p = *p;
+	w->plat = plat;
+	w->port = -1;
+	w->stop_fd = -1;
+	w->di = xpv_disk_info(p->disk);
+	snprintf(w->name, sizeof(w->name), "vbd %u/%u q%u", p->domid,
+		 p->devid, p->qidx);
+
+	err = plat->gnt->open(&w->gnt);
+	if (err)
+		goto fail;
+	maxg = p->nr_pages + p->cfg->max_pgrants + XPV_BLKIF_MAX_SEGMENTS +
+	       p->lim.max_indirect_segs + XPV_BLKIF_MAX_INDIRECT_PAGES;
+	plat->gnt->set_max_grants(w->gnt, maxg);
+	w->copy_ok = plat->gnt->copy != NULL;
+	err = plat->gnt->map(w->gnt, p->domid, p->nr_pages, p->ring_refs, 1,
+			     &w->ring_addr);
+	if (err) {
+		w->ring_addr = NULL;
+		goto fail;
+	}
+	if (p->reattach)
+		err = xpv_blkif_back_reattach(&w->ring, p->abi, w->ring_addr,
+					      p->nr_pages);
+	else
+		err = xpv_blkif_back_attach(&w->ring, p->abi, w->ring_addr,
+					    p->nr_pages, 0);
+	if (err < 0)
+		goto fail;
+	w->nr_ents = w->ring.ring.nr_ents;
+	err = plat->evtchn->open(&w->evt);
+	if (err)
+		goto fail;
+	err = plat->evtchn->bind_interdomain(w->evt, p->domid,
+					     p->remote_port);
+	if (err < 0)
+		goto fail;
+	w->port = err;
+	err = alloc_slots(w);
+	if (err)
+		goto fail;
+	if (p->persistent && p->cfg->max_pgrants) {
+		err = xpvd_pgrant_create(plat->gnt, w->gnt, p->domid,
+					 p->cfg->max_pgrants, &w->pg);
+		if (err)
+			goto fail;
+	}
+	qp.depth = w->nr_ents + 1;
+	qp.engine = p->cfg->engine;
+	err = xpv_ioq_create(p->disk, &qp, &w->ioq);
+	if (err)
+		goto fail;
+	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->stop_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = -pthread_create(&w->thr, NULL, worker_main, w);
+	if (err)
+		goto fail;
+	w->thr_started = true;
+	xpvd_dbg(XPVD_C_IO, "%s: started: %u pages, %u slots, %s, %s%s",
+		 w->name, p->nr_pages, w->nr_ents,
+		 xpv_blkif_abi_name(p->abi), xpv_ioq_engine_name(w->ioq),
+		 w->pg ? ", persistent" : "");
+	*out = w;
+	return 0;
+
+fail:
+	destroy(w);
+	return err;
+}
+
+void xpvd_worker_stop(struct xpvd_worker *w, struct xpvd_qstats *acc)
+{
+	uint64_t one = 1;
+
+	if (!w)
+		return;
+	if (w->thr_started) {
+		__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
+		if (write(w->stop_fd, &one, sizeof(one)) < 0)
+			xpvd_dbg(XPVD_C_IO, "%s: stop kick failed", w->name);
+		pthread_join(w->thr, NULL);
+	}
+	/* The thread is gone: its counters are final. */
+	if (acc)
+		xpvd_stats_sum(acc, &w->st);
+	destroy(w);
+}
+
+const struct xpvd_qstats *xpvd_worker_stats(const struct xpvd_worker *w)
+{
+	return &w->st;
+}
+
+const char *xpvd_worker_engine(const struct xpvd_worker *w)
+{
+	return xpv_ioq_engine_name(w->ioq);
+}

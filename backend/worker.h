@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.h - one queue of one VBD: its shared ring, its event channel, its
+ * I/O queue and the thread that serves them.
+ *
+ * Guarantees:
+ * - A worker shares nothing on the data path with any other worker: its
+ *   own grant handle, event channel handle, I/O queue, persistent grant
+ *   cache, request slots and buffers, all allocated when it starts.  The
+ *   steady-state data path never allocates.
+ * - Every request is copied out of the shared ring once, then validated
+ *   (blkreq.h); indirect descriptor pages are copied into private memory
+ *   before they are looked at.  Every consumed request is answered exactly
+ *   once (unless the ring is broken: then the worker answers what it has
+ *   in flight and consumes nothing more).
+ * - A request's data grants are unmapped (or unpinned) before its
+ *   response is produced; responses are pushed once per batch and the
+ *   frontend is notified only when its event index asks for it.
+ * - xpvd_worker_stop() stops consuming, finishes in-flight I/O, pushes the
+ *   responses, notifies, then unmaps everything: it never touches XenStore,
+ *   so the frontend can be served again by a restarted daemon.
+ */
+#ifndef XENPVD_BACKEND_WORKER_H
+#define XENPVD_BACKEND_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blkif.h"
+#include "blkreq.h"
+#include "platform.h"
+#include "stats.h"
+#include "storage.h"
+#include "xenpvd.h"
+
+struct xpvd_worker_params {
+	const struct xpvd_config *cfg;
+	struct xpv_disk *disk;		/* outlives the worker */
+	xpv_domid_t domid;		/* the frontend's domain */
+	uint32_t devid;
+	unsigned int qidx;
+	enum xpv_blkif_abi abi;
+	unsigned int nr_pages;		/* 1, 2, 4, 8, 16 */
+	xpv_gref_t ring_refs[XPV_RING_MAX_PAGES];
+	xpv_port_t remote_port;
+	bool persistent;		/* negotiated with this frontend */
+	bool reattach;			/* restart: attach at rsp_prod */
+	struct xpvd_blk_limits lim;
+};
+
+struct xpvd_worker;
+
+/*
+ * Maps the ring, binds the event channel, preallocates everything and
+ * starts the thread.  0 and *out, or -errno (nothing left behind).  The
+ * -errno says what failed: -EINVAL bad geometry, the map's error for the
+ * ring (a bad grant), the bind's error for the port, -ENOMEM.
+ */
+int xpvd_worker_start(const struct xpvd_worker_params *p,
+		      struct xpvd_worker **out);
+
+/*
+ * Stops the worker (see above) and frees it; when acc is not NULL, first
+ * adds the worker's final counters into it.  NULL-safe.
+ */
+void xpvd_worker_stop(struct xpvd_worker *w, struct xpvd_qstats *acc);
+
+/* The worker's statistics (live; see stats.h for the reading rules). */
+const struct xpvd_qstats *xpvd_worker_stats(const struct xpvd_worker *w);
+
+/* The storage engine in use ("uring" or "psync"). */
+const char *xpvd_worker_engine(const struct xpvd_worker *w);
+
+#endif /* XENPVD_BACKEND_WORKER_H */

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+# tests/test-backend-common.sh - helpers for the xenpvd tests (sourced after
+# functions.sh): a sim world with guest 5, an image, xenpvd in the
+# background, and the toolstack's keys written as the contract says.
+#
+#   backend_setup [XENPVD OPTIONS...]  world + guest 5 + xenpvd (tracked)
+#   make_image PATH MB                 a sparse raw image
+#   attach DEVID IMAGE MODE            write the backend and frontend dirs
+#   raw DEVID IMAGE ARGS...            run test-frontend-raw in guest 5
+#   xpvd_stats                         print the daemon's stats JSON
+#   stat_of JSON KEY                   a counter of the first VBD
+GUEST=5
+
+XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
+RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
+
+backend_setup() {
+	[ -x "$XENPVD" ] || skip "no xenpvd"
+	[ -x "$RAW" ] || skip "no test-frontend-raw"
+	requires which xenstore-write
+	start_sim_world WORLD
+	sim_domain_create $GUEST --mem-mb 1024
+	XPVD_LOG=$WORLD/xenpvd.log
+	XPVD_SOCK=$WORLD/xenpvd.sock
+	"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
+		--log-file="$XPVD_LOG" "$@" &
+	XPVD_PID=$!
+	track_pid $XPVD_PID
+	cleanup_fn "echo '--- xenpvd log'; cat '$XPVD_LOG' 2>/dev/null | tail -40"
+	for _ in $(seq 100); do
+		[ -S "$XPVD_SOCK" ] && break
+		sleep 0.05
+	done
+	[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+}
+
+make_image() {
+	truncate -s "${2}M" "$1" || hard_error "truncate $1"
+}
+
+attach() {
+	local devid=$1 img=$2 mode=$3
+	local be=/local/domain/0/backend/qdisk/$GUEST/$devid
+	local fe=/local/domain/$GUEST/device/vbd/$devid
+	xenstore-write \
+		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
+		"$fe/virtual-device" "$devid" "$fe/device-type" disk \
+		"$be/frontend" "$fe" "$be/frontend-id" $GUEST "$be/online" 1 \
+		"$be/removable" 0 "$be/bootable" 1 "$be/dev" xvda \
+		"$be/type" qdisk "$be/mode" "$mode" "$be/device-type" disk \
+		"$be/discard-enable" 1 "$be/params" "aio:$img" \
+		"$be/state" 1 || hard_error "xenstore-write"
+	xenstore-chmod -r "$fe" n$GUEST r0 || hard_error "chmod fe"
+	xenstore-chmod -r "$be" n0 r$GUEST || hard_error "chmod be"
+}
+
+raw() {
+	local devid=$1 img=$2
+	shift 2
+	in_guest $GUEST "$RAW" --devid "$devid" --image "$img" "$@"
+}
+
+xpvd_stats() {
+	python3 - "$XPVD_SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"stats\n")
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+PY
+}
+
+stat_of() {
+	python3 -c 'import json,sys; print(json.loads(sys.argv[1])["vbds"][0][sys.argv[2]])' "$1" "$2"
+}
+
+xpvd_alive() {
+	kill -0 $XPVD_PID 2>/dev/null || fail "xenpvd died"
+}

@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-frontend-raw.c - a minimal blkif frontend for testing xenpvd, run as
+ * a process of a sim guest (XENPV_SIM_WORLD, XENPV_SIM_DOMID and
+ * XENSTORED_PATH of the guest's relay).
+ *
+ * It negotiates by hand (rings shared with gntshr, event channels,
+ * frontend keys in one transaction), then writes raw blkif requests, plain
+ * and indirect, in the ABI asked for, and checks every response (id,
+ * operation, status, answered once) and the data, both through the ring and
+ * against the image file read directly.  It can also send malformed
+ * requests on purpose: it is the base of the hostile-frontend tests.
+ *
+ *   test-frontend-raw --image PATH [--devid N] [--abi 32|64] [--order N]
+ *                     [--queues N] [--persistent 0|1] SCENARIO...
+ *   scenarios: rw burst indirect=N flush barrier discard ro malformed
+ *              sector4k badprod
+ *
+ * Exit: 0 all passed, 1 a check failed, 77 a scenario cannot run here,
+ * 99 set-up error.  Prints one line per check that fails.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "barrier.h"
+#include "blkif.h"
+#include "platform.h"
+#include "sim.h"
+#include "xs-util.h"
+
+#define MAXQ 8
+#define NDATA 4200u	/* shared data pages: 4096 + slack */
+#define TIMEOUT_MS 10000
+
+struct queue {
+	struct xpv_ring_front ring;
+	void *ring_addr;
+	xpv_gref_t ring_refs[XPV_RING_MAX_PAGES];
+	int port;
+};
+
+static const struct xpv_platform *plat;
+static struct xpv_gntshr *shr;
+static struct xpv_evtchn *evt;
+static struct xs_handle *xsh;
+static enum xpv_blkif_abi abi = XPV_BLKIF_ABI_X86_64;
+static unsigned int order, nq = 1, bdom;
+static bool persistent = true;
+static struct queue qs[MAXQ];
+static unsigned char *data;	/* NDATA shared pages */
+static xpv_gref_t data_refs[NDATA];
+static unsigned char *ind;	/* 8 shared indirect pages */
+static xpv_gref_t ind_refs[XPV_BLKIF_MAX_INDIRECT_PAGES];
+static char fe[128], be[128];
+static uint64_t sectors;
+static uint32_t sector_size = 512, max_indirect, info;
+static bool discard_ok;
+static int img_fd = -1;
+static uint64_t next_id = 1000;
+static int failures;
+static unsigned char *scratch;	/* 4 areas of 16 MiB */
+
+static void __attribute__((format(printf, 1, 2))) failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ERROR: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(99);
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static void fill_random(unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		p[i] = (unsigned char)rng;
+	}
+}
+
+/* ---- negotiation ---- */
+
+static int wait_state(const char *dir, XenbusState want, int ms)
+{
+	XenbusState s;
+
+	for (; ms > 0; ms -= 10) {
+		if (xpv_xs_read_state(xsh, XBT_NULL, dir, &s) == 0 && s == want)
+			return 0;
+		if (xpv_xs_read_state(xsh, XBT_NULL, dir, &s) == 0 &&
+		    s == XenbusStateClosing && want != XenbusStateClosing)
+			return -EPIPE;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+static uint32_t read_u32_or(const char *dir, const char *node, uint32_t dflt)
+{
+	uint32_t v;
+
+	return xpv_xs_read_u32(xsh, XBT_NULL, dir, node, UINT32_MAX, &v) ?
+		dflt : v;
+}
+
+struct fe_keys {
+	unsigned int order, nq;
+};
+
+static int write_keys(struct xs_handle *h, xs_transaction_t t, void *opaque)
+{
+	char dir[192], node[32];
+	unsigned int q, i;
+	int err = 0;
+
+	(void)opaque;
+	if (order)
+		err = xpv_xs_printf(h, t, fe, "ring-page-order", "%u", order);
+	if (nq > 1)
+		err = err ?: xpv_xs_printf(h, t, fe, "multi-queue-num-queues",
+					   "%u", nq);
+	for (q = 0; q < nq && !err; q++) {
+		if (nq > 1)
+			snprintf(dir, sizeof(dir), "%s/queue-%u", fe, q);
+		else
+			snprintf(dir, sizeof(dir), "%s", fe);
+		for (i = 0; i < (1u << order) && !err; i++) {
+			if (order)
+				snprintf(node, sizeof(node), "ring-ref%u", i);
+			else
+				snprintf(node, sizeof(node), "ring-ref");
+			err = xpv_xs_printf(h, t, dir, node, "%u",
+					    qs[q].ring_refs[i]);
+		}
+		err = err ?: xpv_xs_printf(h, t, dir, "event-channel", "%d",
+					   qs[q].port);
+	}
+	err = err ?: xpv_xs_write(h, t, fe, "protocol",
+				  xpv_blkif_abi_name(abi));
+	err = err ?: xpv_xs_write(h, t, fe, "feature-persistent",
+				  persistent ? "1" : "0");
+	err = err ?: xpv_xs_write(h, t, fe, "state", "3");
+	return err;
+}
+
+static void connect_vbd(unsigned int devid)
+{
+	unsigned int q, self = (unsigned int)xpv_sim_self_domid();
+	int err;
+
+	snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", self,
+		 devid);
+	if (xpv_xs_read(xsh, XBT_NULL, fe, "backend", be, sizeof(be)) < 0)
+		die("no %s/backend", fe);
+	bdom = read_u32_or(fe, "backend-id", 0);
+	if (wait_state(be, XenbusStateInitWait, TIMEOUT_MS))
+		die("backend %s never reached InitWait", be);
+	if (order > read_u32_or(be, "max-ring-page-order", 0) &&
+	    !getenv("XPV_TEST_HOSTILE"))
+		die("backend offers ring order < %u", order);
+	if (nq > read_u32_or(be, "multi-queue-max-queues", 1) &&
+	    !getenv("XPV_TEST_HOSTILE"))
+		die("backend offers < %u queues", nq);
+
+	err = plat->gntshr->open(&shr);
+	err = err ?: plat->evtchn->open(&evt);
+	if (err)
+		die("platform: %s", strerror(-err));
+	for (q = 0; q < nq; q++) {
+		err = plat->gntshr->share(shr, (xpv_domid_t)bdom, 1u << order,
+					  qs[q].ring_refs, 1,
+					  &qs[q].ring_addr);
+		if (err)
+			die("share ring: %s", strerror(-err));
+		err = xpv_blkif_front_init(&qs[q].ring, abi, qs[q].ring_addr,
+					   1u << order);
+		if (err)
+			die("ring init: %s", strerror(-err));
+		qs[q].port = plat->evtchn->alloc_unbound(evt,
+							 (xpv_domid_t)bdom);
+		if (qs[q].port < 0)
+			die("alloc_unbound: %s", strerror(-qs[q].port));
+	}
+	err = plat->gntshr->share(shr, (xpv_domid_t)bdom, NDATA, data_refs, 1,
+				  (void **)&data);
+	err = err ?: plat->gntshr->share(shr, (xpv_domid_t)bdom,
+					 XPV_BLKIF_MAX_INDIRECT_PAGES,
+					 ind_refs, 0, (void **)&ind);
+	if (err)
+		die("share data: %s", strerror(-err));
+	err = xpv_xs_transact(xsh, write_keys, NULL);
+	if (err)
+		die("writing frontend keys: %s", strerror(-err));
+	err = wait_state(be, XenbusStateConnected, TIMEOUT_MS);
+	if (err == -EPIPE && getenv("XPV_TEST_HOSTILE"))
+		exit(3); /* refused, as a hostile test expects */
+	if (err)
+		die("backend %s never reached Connected", be);
+	sectors = read_u32_or(be, "sectors", 0);
+	{
+		uint64_t v;
+
+		if (xpv_xs_read_u64(xsh, XBT_NULL, be, "sectors", UINT64_MAX,
+				    &v) == 0)
+			sectors = v;
+	}
+	sector_size = read_u32_or(be, "sector-size", 512);
+	info = read_u32_or(be, "info", 0);
+	max_indirect = read_u32_or(be, "feature-max-indirect-segments", 0);
+	discard_ok = read_u32_or(be, "feature-discard", 0) == 1;
+	xpv_xs_write(xsh, XBT_NULL, fe, "state", "4");
+}
+
+/* ---- requests ---- */
+
+static void send(unsigned int q, const union xpv_blkif_request *req)
+{
+	void *slot = xpv_ring_front_next_req(&qs[q].ring);
+
+	if (!slot)
+		die("ring full");
+	xpv_blkif_put_request(abi, slot, req);
+}
+
+static void kick(unsigned int q)
+{
+	if (xpv_ring_front_push_requests(&qs[q].ring))
+		plat->evtchn->notify(evt, (xpv_port_t)qs[q].port);
+}
+
+/* Waits for one response; 0, or -ETIMEDOUT / -EIO. */
+static int get_rsp(unsigned int q, struct blkif_response *rsp, int ms)
+{
+	struct pollfd p = { .fd = plat->evtchn->fd(evt), .events = POLLIN };
+	const void *slot;
+	int n, port;
+
+	for (;;) {
+		n = xpv_ring_front_unconsumed(&qs[q].ring);
+		if (n < 0)
+			return -EIO;
+		if (n == 0) {
+			n = xpv_ring_front_final_check(&qs[q].ring);
+			if (n < 0)
+				return -EIO;
+		}
+		if (n > 0)
+			break;
+		if (ms <= 0)
+			return -ETIMEDOUT;
+		poll(&p, 1, 50);
+		ms -= 50;
+		while ((port = plat->evtchn->pending(evt)) >= 0)
+			plat->evtchn->unmask(evt, (xpv_port_t)port);
+	}
+	slot = xpv_ring_front_next_rsp(&qs[q].ring);
+	if (!slot)
+		return -EIO;
+	return xpv_blkif_get_response(abi, slot, rsp);
+}
+
+/* Sends one request, waits for its response; returns its status. */
+static int roundtrip(unsigned int q, union xpv_blkif_request *req,
+		     uint8_t want_op)
+{
+	struct blkif_response rsp;
+	uint64_t id = next_id++;
+	int err;
+
+	if (req->operation == BLKIF_OP_INDIRECT)
+		req->indirect.id = id;
+	else if (req->operation == BLKIF_OP_DISCARD)
+		req->discard.id = id;
+	else
+		req->rw.id = id;
+	send(q, req);
+	kick(q);
+	err = get_rsp(q, &rsp, TIMEOUT_MS);
+	if (err) {
+		failf("no response to id %llu: %s", (unsigned long long)id,
+		      strerror(-err));
+		return -1000;
+	}
+	if (rsp.id != id)
+		failf("response id %llu, expected %llu",
+		      (unsigned long long)rsp.id, (unsigned long long)id);
+	if (rsp.operation != want_op)
+		failf("response op %u, expected %u", rsp.operation, want_op);
+	return rsp.status;
+}
+
+/* One segment per page of data[] starting at page p0, covering bytes. */
+static unsigned int build_segs(struct blkif_request_segment *segs,
+			       unsigned int p0, size_t bytes)
+{
+	unsigned int n = 0;
+
+	while (bytes) {
+		size_t len = bytes < XPV_PAGE_SIZE ? bytes : XPV_PAGE_SIZE;
+
+		segs[n].gref = data_refs[p0 + n];
+		segs[n].first_sect = 0;
+		segs[n].last_sect = (uint8_t)(len / 512 - 1);
+		bytes -= len;
+		n++;
+	}
+	return n;
+}
+
+/* Read or write `bytes` at sector through data pages from p0; status. */
+static int rw(unsigned int q, bool write, uint64_t sector, size_t bytes,
+	      unsigned int p0, bool indirect)
+{
+	union xpv_blkif_request req;
+	uint8_t op = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+
+	memset(&req, 0, sizeof(req));
+	if (!indirect) {
+		req.rw.operation = op;
+		req.rw.sector_number = sector;
+		req.rw.nr_segments =
+			(uint8_t)build_segs(req.rw.seg, p0, bytes);
+		return roundtrip(q, &req, op);
+	}
+	{
+		struct blkif_request_segment *segs = (void *)ind;
+		unsigned int n = build_segs(segs, p0, bytes), i;
+
+		req.indirect.operation = BLKIF_OP_INDIRECT;
+		req.indirect.indirect_op = op;
+		req.indirect.nr_segments = (uint16_t)n;
+		req.indirect.sector_number = sector;
+		for (i = 0; i < (n + 511) / 512; i++)
+			req.indirect.indirect_grefs[i] = ind_refs[i];
+		return roundtrip(q, &req, op);
+	}
+}
+
+/* Copies between data pages (first `bytes` of each page, packed). */
+static void to_pages(unsigned int p0, const unsigned char *src, size_t bytes)
+{
+	size_t off = 0;
+
+	while (off < bytes) {
+		size_t len = bytes - off < XPV_PAGE_SIZE ? bytes - off
+							 : XPV_PAGE_SIZE;
+
+		memcpy(data + (size_t)(p0 + off / XPV_PAGE_SIZE) *
+				      XPV_PAGE_SIZE,
+		       src + off, len);
+		off += len;
+	}
+}
+
+static void from_pages(unsigned int p0, unsigned char *dst, size_t bytes)
+{
+	size_t off = 0;
+
+	while (off < bytes) {
+		size_t len = bytes - off < XPV_PAGE_SIZE ? bytes - off
+							 : XPV_PAGE_SIZE;
+
+		memcpy(dst + off,
+		       data + (size_t)(p0 + off / XPV_PAGE_SIZE) *
+				      XPV_PAGE_SIZE,
+		       len);
+		off += len;
+	}
+}
+
+static void check_image(uint64_t sector, const unsigned char *want,
+			size_t bytes, const char *what)
+{
+	unsigned char *got = scratch + (32u << 20);
+
+	if (pread(img_fd, got, bytes, (off_t)(sector * 512)) != (ssize_t)bytes)
+		die("pread image: %s", strerror(errno));
+	if (memcmp(got, want, bytes))
+		failf("%s: image differs at sector %llu (%zu bytes)", what,
+		      (unsigned long long)sector, bytes);
+}
+
+/* Write random data, check the image, read it back, compare. */
+static void verify_rw(unsigned int q, uint64_t sector, size_t bytes,
+		      bool indirect, const char *what)
+{
+	unsigned char *want = scratch, *got = scratch + (16u << 20);
+	int st;
+
+	fill_random(want, bytes);
+	to_pages(0, want, bytes);
+	st = rw(q, true, sector, bytes, 0, indirect);
+	if (st != BLKIF_RSP_OKAY) {
+		failf("%s: write of %zu at %llu: status %d", what, bytes,
+		      (unsigned long long)sector, st);
+		return;
+	}
+	check_image(sector, want, bytes, what);
+	memset(data, 0, (bytes + XPV_PAGE_SIZE - 1) & ~(size_t)4095);
+	st = rw(q, false, sector, bytes, 0, indirect);
+	if (st != BLKIF_RSP_OKAY) {
+		failf("%s: read of %zu at %llu: status %d", what, bytes,
+		      (unsigned long long)sector, st);
+		return;
+	}
+	from_pages(0, got, bytes);
+	if (memcmp(got, want, bytes))
+		failf("%s: read back differs (%zu bytes at %llu)", what, bytes,
+		      (unsigned long long)sector);
+}
+
+/* ---- scenarios ---- */
+
+static void sc_rw(void)
+{
+	static const size_t sizes[] = { 512, 1024, 3584, 4096, 8192, 12288,
+					40960, 45056 };
+	unsigned int q, i;
+	uint64_t sector = 8;
+
+	for (q = 0; q < nq; q++)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (sizes[i] % sector_size)
+				continue;
+			verify_rw(q, sector, sizes[i], false, "rw");
+			sector += 96 + 8 * i;
+		}
+	/* A partial segment in the middle of a page. */
+	if (sector_size == 512) {
+		union xpv_blkif_request req;
+		unsigned char want[1024];
+
+		memset(&req, 0, sizeof(req));
+		fill_random(want, sizeof(want));
+		memcpy(data + 3 * 512, want, sizeof(want));
+		req.rw.operation = BLKIF_OP_WRITE;
+		req.rw.sector_number = 4000;
+		req.rw.nr_segments = 1;
+		req.rw.seg[0].gref = data_refs[0];
+		req.rw.seg[0].first_sect = 3;
+		req.rw.seg[0].last_sect = 4;
+		if (roundtrip(0, &req, BLKIF_OP_WRITE))
+			failf("partial segment write refused");
+		check_image(4000, want, sizeof(want), "partial segment");
+	}
+}
+
+/* A full ring of writes in flight at once, then their responses. */
+static void sc_burst(void)
+{
+	unsigned int n = qs[0].ring.ring.nr_ents, i, seen = 0;
+	union xpv_blkif_request req;
+	struct blkif_response rsp;
+	unsigned char *want = scratch;
+	static bool got[4096];
+
+	fill_random(want, (size_t)n * XPV_PAGE_SIZE);
+	for (i = 0; i < n; i++) {
+		memcpy(data + (size_t)i * XPV_PAGE_SIZE,
+		       want + (size_t)i * XPV_PAGE_SIZE, XPV_PAGE_SIZE);
+		memset(&req, 0, sizeof(req));
+		req.rw.operation = BLKIF_OP_WRITE;
+		req.rw.id = 50000 + i;
+		req.rw.sector_number = 20000 + 8ull * i;
+		req.rw.nr_segments = 1;
+		req.rw.seg[0].gref = data_refs[i];
+		req.rw.seg[0].last_sect = 7;
+		send(0, &req);
+	}
+	kick(0);
+	memset(got, 0, sizeof(got));
+	for (i = 0; i < n; i++) {
+		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
+			failf("burst: %u of %u responses", i, n);
+			return;
+		}
+		if (rsp.id < 50000 || rsp.id >= 50000 + n ||
+		    got[rsp.id - 50000]) {
+			failf("burst: unexpected or repeated id %llu",
+			      (unsigned long long)rsp.id);
+			continue;
+		}
+		got[rsp.id - 50000] = true;
+		seen++;
+		if (rsp.status)
+			failf("burst: status %d", rsp.status);
+	}
+	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
+		failf("burst: an extra response");
+	check_image(20000, want, (size_t)n * XPV_PAGE_SIZE, "burst");
+	(void)seen;
+}
+
+static void sc_indirect(unsigned int nsegs)
+{
+	if (max_indirect < nsegs) {
+		fprintf(stderr, "backend offers %u indirect segments\n",
+			max_indirect);
+		exit(77);
+	}
+	verify_rw(0, 1 << 14, (size_t)nsegs * XPV_PAGE_SIZE, true,
+		  "indirect");
+	/* With partial first and last segments. */
+	if (sector_size == 512)
+		verify_rw(0, (1 << 14) + 7, (size_t)nsegs * XPV_PAGE_SIZE - 512,
+			  true, "indirect partial");
+}
+
+static void sc_flush(bool barrier)
+{
+	union xpv_blkif_request req;
+	uint8_t op = barrier ? BLKIF_OP_WRITE_BARRIER
+			     : BLKIF_OP_FLUSH_DISKCACHE;
+	unsigned char want[4096];
+
+	memset(&req, 0, sizeof(req));
+	req.rw.operation = op;
+	if (roundtrip(0, &req, op))
+		failf("%s without data refused", barrier ? "barrier" : "flush");
+	fill_random(want, sizeof(want));
+	memcpy(data, want, sizeof(want));
+	memset(&req, 0, sizeof(req));
+	req.rw.operation = op;
+	req.rw.sector_number = 30000;
+	req.rw.nr_segments = 1;
+	req.rw.seg[0].gref = data_refs[0];
+	req.rw.seg[0].last_sect = 7;
+	if (roundtrip(0, &req, op))
+		failf("%s with data refused", barrier ? "barrier" : "flush");
+	check_image(30000, want, sizeof(want), barrier ? "barrier" : "flush");
+}
+
+static void sc_discard(void)
+{
+	union xpv_blkif_request req;
+	size_t bytes = 64 * 1024;
+	unsigned char *zero = scratch + (48u << 20);
+
+	if (!discard_ok) {
+		fprintf(stderr, "no feature-discard\n");
+		exit(77);
+	}
+	verify_rw(0, 2048, bytes, max_indirect >= 16, "before discard");
+	memset(&req, 0, sizeof(req));
+	req.discard.operation = BLKIF_OP_DISCARD;
+	req.discard.sector_number = 2048;
+	req.discard.nr_sectors = bytes / 512;
+	if (roundtrip(0, &req, BLKIF_OP_DISCARD))
+		failf("discard refused");
+	memset(zero, 0, bytes);
+	check_image(2048, zero, bytes, "discard");
+	memset(data, 0xaa, 16 * XPV_PAGE_SIZE);
+	if (rw(0, false, 2048, 40960, 0, false))
+		failf("read after discard refused");
+	from_pages(0, scratch, 40960);
+	if (memcmp(scratch, zero, 40960))
+		failf("discarded range does not read back as zeros");
+}
+
+static void sc_ro(void)
+{
+	if (!(info & VDISK_READONLY))
+		failf("info %u lacks VDISK_READONLY", info);
+	if (rw(0, true, 8, 4096, 0, false) != BLKIF_RSP_ERROR)
+		failf("write to a read-only disk not refused");
+	if (rw(0, false, 8, 4096, 0, false) != BLKIF_RSP_OKAY)
+		failf("read of a read-only disk refused");
+	if (max_indirect >= 32 &&
+	    rw(0, true, 8, 32 * 4096, 0, true) != BLKIF_RSP_ERROR)
+		failf("indirect write to a read-only disk not refused");
+}
+
+static void expect(union xpv_blkif_request *req, uint8_t op, int status,
+		   const char *what)
+{
+	int st = roundtrip(0, req, op);
+
+	if (st != status)
+		failf("malformed '%s': status %d, expected %d", what, st,
+		      status);
+}
+
+static void sc_malformed(void)
+{
+	union xpv_blkif_request req;
+
+#define RW(op_, n_)                                   \
+	do {                                          \
+		memset(&req, 0, sizeof(req));         \
+		req.rw.operation = (op_);             \
+		req.rw.nr_segments = (n_);            \
+		req.rw.sector_number = 8;             \
+		build_segs(req.rw.seg, 0, 11 * 4096); \
+	} while (0)
+
+	RW(0x7f, 1);
+	expect(&req, 0x7f, BLKIF_RSP_EOPNOTSUPP, "unknown op");
+	RW(BLKIF_OP_READ, 0);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "no segments");
+	RW(BLKIF_OP_READ, 12);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "12 segments");
+	RW(BLKIF_OP_READ, 255);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "255 segments");
+	RW(BLKIF_OP_WRITE, 1);
+	req.rw.seg[0].last_sect = 8;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "last_sect 8");
+	RW(BLKIF_OP_WRITE, 1);
+	req.rw.seg[0].first_sect = 5;
+	req.rw.seg[0].last_sect = 4;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "first > last");
+	RW(BLKIF_OP_READ, 1);
+	req.rw.sector_number = sectors;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "past the end");
+	RW(BLKIF_OP_READ, 2);
+	req.rw.sector_number = sectors - 8;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "across the end");
+	RW(BLKIF_OP_READ, 1);
+	req.rw.sector_number = UINT64_MAX - 3;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "sector overflow");
+	RW(BLKIF_OP_READ, 1);
+	req.rw.seg[0].gref = 0xdeadbee;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "bad gref (read)");
+	RW(BLKIF_OP_WRITE, 1);
+	req.rw.seg[0].gref = 0xdeadbee;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "bad gref (write)");
+
+	memset(&req, 0, sizeof(req));
+	req.indirect.operation = BLKIF_OP_INDIRECT;
+	req.indirect.indirect_op = BLKIF_OP_READ;
+	req.indirect.nr_segments = (uint16_t)(max_indirect + 1);
+	req.indirect.indirect_grefs[0] = ind_refs[0];
+	expect(&req, BLKIF_OP_READ,
+	       max_indirect ? BLKIF_RSP_ERROR : BLKIF_RSP_EOPNOTSUPP,
+	       "too many indirect segments");
+	if (max_indirect) {
+		req.indirect.nr_segments = 0;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect without segments");
+		req.indirect.nr_segments = 4;
+		req.indirect.indirect_op = BLKIF_OP_FLUSH_DISKCACHE;
+		expect(&req, BLKIF_OP_FLUSH_DISKCACHE, BLKIF_RSP_ERROR,
+		       "indirect flush");
+		req.indirect.indirect_op = BLKIF_OP_READ;
+		req.indirect.indirect_grefs[0] = 0xdeadbee;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "bad indirect gref");
+		/* Descriptors with last_sect 9 inside the indirect page. */
+		req.indirect.indirect_grefs[0] = ind_refs[0];
+		build_segs((void *)ind, 0, 4 * 4096);
+		((struct blkif_request_segment *)(void *)ind)[2].last_sect = 9;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "bad indirect descriptor");
+	}
+	memset(&req, 0, sizeof(req));
+	req.discard.operation = BLKIF_OP_DISCARD;
+	req.discard.sector_number = 8;
+	req.discard.nr_sectors = 8;
+	req.discard.flag = 0x80;
+	expect(&req, BLKIF_OP_DISCARD,
+	       discard_ok ? BLKIF_RSP_ERROR : BLKIF_RSP_EOPNOTSUPP,
+	       "discard flag");
+	/* The ring still works. */
+	verify_rw(0, 64, 8192, false, "after malformed");
+#undef RW
+}
+
+static void sc_sector4k(void)
+{
+	if (sector_size != 4096)
+		failf("sector-size %u, expected 4096", sector_size);
+	if (rw(0, false, 1, 4096, 0, false) != BLKIF_RSP_ERROR)
+		failf("unaligned sector on a 4096-byte-sector disk accepted");
+	if (rw(0, false, 8, 512, 0, false) != BLKIF_RSP_ERROR)
+		failf("512-byte read on a 4096-byte-sector disk accepted");
+	verify_rw(0, 8, 4096, false, "4k");
+	verify_rw(0, 64, 8 * 4096, false, "4k multi");
+}
+
+/* Throughput of n requests of segs pages (one at a time), for reports. */
+static void sc_bench(unsigned int segs)
+{
+	size_t bytes = (size_t)segs * XPV_PAGE_SIZE;
+	bool use_ind = segs > XPV_BLKIF_MAX_SEGMENTS;
+	unsigned int i, n = (unsigned int)((256u << 20) / bytes);
+	struct timespec t0, t1;
+	double s;
+	int pass;
+
+	if (use_ind && max_indirect < segs)
+		exit(77);
+	fill_random(data, bytes);
+	for (pass = 0; pass < 2; pass++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (i = 0; i < n; i++)
+			if (rw(0, pass == 0, (uint64_t)(i % 16) * (bytes / 512),
+			       bytes, 0, use_ind))
+				failf("bench request refused");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		s = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("bench %s %u segs x %u: %.0f MiB/s, %.0f req/s\n",
+		       pass ? "read" : "write", segs, n,
+		       (double)n * (double)bytes / s / 1048576.0,
+		       (double)n / s);
+	}
+}
+
+/* A producer index beyond the ring: the backend must stop this ring. */
+static void sc_badprod(void)
+{
+	struct xpv_sring *s = qs[0].ring_addr;
+	struct blkif_response rsp;
+
+	xpv_write_once_u32(&s->req_prod,
+			   s->rsp_prod + qs[0].ring.ring.nr_ents + 5);
+	plat->evtchn->notify(evt, (xpv_port_t)qs[0].port);
+	if (get_rsp(0, &rsp, 500) != -ETIMEDOUT)
+		failf("backend answered on a broken ring");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "devid", required_argument, NULL, 'd' },
+		{ "abi", required_argument, NULL, 'a' },
+		{ "order", required_argument, NULL, 'o' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "persistent", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *image = NULL;
+	unsigned int devid = 51712;
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			image = optarg;
+			break;
+		case 'd':
+			devid = (unsigned int)atoi(optarg);
+			break;
+		case 'a':
+			abi = atoi(optarg) == 32 ? XPV_BLKIF_ABI_X86_32
+						 : XPV_BLKIF_ABI_X86_64;
+			break;
+		case 'o':
+			order = (unsigned int)atoi(optarg);
+			break;
+		case 'q':
+			nq = (unsigned int)atoi(optarg);
+			break;
+		case 'p':
+			persistent = atoi(optarg) != 0;
+			break;
+		default:
+			return 99;
+		}
+	}
+	if (!image || nq < 1 || nq > MAXQ || order > 4)
+		die("usage: see the top of test-frontend-raw.c");
+	img_fd = open(image, O_RDONLY);
+	if (img_fd < 0)
+		die("%s: %s", image, strerror(errno));
+	scratch = malloc(64u << 20);
+	if (!scratch)
+		die("no memory");
+	plat = xpv_platform_get("sim");
+	if (xpv_xs_open(&xsh))
+		die("cannot open XenStore");
+	connect_vbd(devid);
+	for (i = optind; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "rw"))
+			sc_rw();
+		else if (!strcmp(s, "burst"))
+			sc_burst();
+		else if (!strncmp(s, "indirect=", 9))
+			sc_indirect((unsigned int)atoi(s + 9));
+		else if (!strcmp(s, "flush"))
+			sc_flush(false);
+		else if (!strcmp(s, "barrier"))
+			sc_flush(true);
+		else if (!strcmp(s, "discard"))
+			sc_discard();
+		else if (!strcmp(s, "ro"))
+			sc_ro();
+		else if (!strcmp(s, "malformed"))
+			sc_malformed();
+		else if (!strcmp(s, "sector4k"))
+			sc_sector4k();
+		else if (!strncmp(s, "bench=", 6))
+			sc_bench((unsigned int)atoi(s + 6));
+		else if (!strcmp(s, "badprod"))
+			sc_badprod();
+		else
+			die("unknown scenario %s", s);
+	}
+	/* Grants and ports stay until exit: the backend may still map the
+	 * ring (it is not asked to close), and the sim reaps on exit. */
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: MIT
+# blk-sim-lib.sh - shared by tools/demo.sh and tests/bench/blk-sim.sh: a sim
+# world with xenpvd serving one guest a disk image, and the same I/O issued
+# through libxenpvfront and directly on the image with fio.
+#
+# Source it with $build set to a build directory.  Every process it starts
+# is killed by blk_cleanup (call it from an EXIT trap).
+
+sim=$build/tools/xenpv-sim
+ctl=$build/tools/xenpvctl
+xenpvd=$build/backend/xenpvd
+blk_pids=()
+blk_world=
+blk_world_dir=
+blk_xenpvd_pid=
+
+blk_cleanup() {
+	local p
+	for p in "${blk_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${blk_pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	[ -z "$blk_world" ] || "$sim" destroy "$blk_world" >/dev/null 2>&1 || true
+	[ -z "$blk_world_dir" ] || rm -rf "$blk_world_dir"
+}
+
+# blk_image PATH MIB: an image written end to end, so that reads reach the
+# device (O_DIRECT reads of holes or unwritten extents never do).
+blk_image() {
+	dd if=/dev/urandom of="$1" bs=1M count="$2" oflag=direct \
+		status=none conv=fsync
+}
+
+# blk_world: a world with guest 1, on tmpfs when there is one: the guests'
+# memory is a file of the world, and the backend does O_DIRECT I/O into it;
+# on a disk filesystem every such I/O would dirty that file's page cache.
+blk_world() {
+	local base=/dev/shm
+	[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
+	blk_world_dir=$(mktemp -d "$base/xenpvd-world.XXXXXX")
+	blk_world=$blk_world_dir/world
+	eval "$("$sim" create "$blk_world")"
+	"$sim" domain-create "$blk_world" 1 --name guest1 >/dev/null
+	blk_guest_env=$("$sim" env "$blk_world" 1)
+}
+
+# blk_in_guest CMD...: run CMD as guest 1.
+blk_in_guest() {
+	(eval "$blk_guest_env" && exec "$@")
+}
+
+# blk_start_xenpvd LOG [xenpvd options...]
+blk_start_xenpvd() {
+	local log=$1
+	shift
+	"$xenpvd" --platform=sim --foreground "$@" >"$log" 2>&1 &
+	blk_xenpvd_pid=$!
+	blk_pids+=("$blk_xenpvd_pid")
+}
+
+blk_stop_xenpvd() {
+	[ -n "$blk_xenpvd_pid" ] || return 0
+	kill "$blk_xenpvd_pid" 2>/dev/null || true
+	wait "$blk_xenpvd_pid" 2>/dev/null || true
+	blk_xenpvd_pid=
+}
+
+# blk_attach IMAGE: give guest 1 the image as xvda; waits for InitWait.
+blk_attach() {
+	"$ctl" attach --domid 1 --target "$1" --wait 20 >/dev/null
+}
+
+blk_detach() {
+	"$ctl" detach --domid 1 --timeout 10 >/dev/null
+}
+
+# CPU seconds (user+system) a process has used so far.
+blk_cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# blk_field LINE KEY: the value of KEY=value in a summary line.
+blk_field() {
+	sed -n "s|.* $2=\([^ ]*\).*|\1|p" <<<" $1"
+}
+
+# blk_bench RW BS DEPTH RUNTIME [SIZE]: xenpvctl bench as guest 1; prints
+# its summary line with the backend's CPU seconds appended (be_cpu_s=).
+blk_bench() {
+	local c0 c1 line
+	c0=$(blk_cpu_s "$blk_xenpvd_pid")
+	line=$(blk_in_guest "$ctl" bench --devid 51712 --rw "$1" --bs "$2" \
+		--iodepth "$3" --runtime "$4" ${5:+--size "$5"}) || return 1
+	c1=$(blk_cpu_s "$blk_xenpvd_pid")
+	echo "$line be_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+# blk_fio IMAGE RW BS DEPTH RUNTIME: the same I/O with fio directly on the
+# image (io_uring, O_DIRECT); prints a line in xenpvctl bench's format.
+blk_fio() {
+	local json
+	json=$(fio --name=direct --filename="$1" --ioengine=io_uring \
+		--direct=1 --rw="$2" --bs="$3" --iodepth="$4" \
+		--runtime="$5" --time_based --norandommap --randrepeat=0 \
+		--output-format=json 2>/dev/null) || return 1
+	python3 -c '
+import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+d = j["read"] if j["read"]["io_bytes"] else j["write"]
+rt = j["job_runtime"] / 1000.0 or 1
+pct = d["clat_ns"].get("percentile", {})
+p50 = pct.get("50.000000", 0) / 1000.0
+p99 = pct.get("99.000000", 0) / 1000.0
+cpu = (j["usr_cpu"] + j["sys_cpu"]) / 100.0 * rt
+print("fio: iops=%.0f MiB/s=%.1f lat_p50_us=%.0f lat_p99_us=%.0f cpu_s=%.2f"
+      % (d["iops"], d["bw_bytes"] / 1048576.0, p50, p99, cpu))
+' <<<"$json"
+}
+
+# blk_ratio A B: A / B with two decimals.
+blk_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}

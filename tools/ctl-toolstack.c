@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl-toolstack.c - xenpvctl attach, detach and list: the toolstack's part of
+ * the VBD life cycle, done the way libxl 4.17 does it for a qdisk disk, so
+ * that xenpvd and libxenpvfront see exactly what a real toolstack leaves in
+ * XenStore.
+ *
+ * attach writes, in one transaction, the backend directory
+ * /local/domain/<bdom>/backend/<type>/<fdom>/<devid> (owned by the backend
+ * domain, readable by the frontend domain) and the frontend directory
+ * /local/domain/<fdom>/device/vbd/<devid> (owned by the frontend domain,
+ * readable by the backend domain), both in state Initialising.
+ *
+ * detach asks the backend to close (online=0, state=Closing), waits up to
+ * --timeout seconds for it to reach Closed, and then removes both
+ * directories itself: a backend never deletes its own directory.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xenpvctl.h"
+#include "xs-parse.h"
+#include "xs-util.h"
+
+#define XVD_MAJOR 202
+
+struct vbd_paths {
+	char be[XENSTORE_ABS_PATH_MAX + 1];
+	char fe[XENSTORE_ABS_PATH_MAX + 1];
+};
+
+static int vbd_paths(struct vbd_paths *p, unsigned int bdom,
+		     const char *type, unsigned int fdom, unsigned int devid)
+{
+	int n;
+
+	n = snprintf(p->be, sizeof(p->be), "/local/domain/%u/backend/%s/%u/%u",
+		     bdom, type, fdom, devid);
+	if (n < 0 || (size_t)n >= sizeof(p->be))
+		return -ENAMETOOLONG;
+	n = snprintf(p->fe, sizeof(p->fe), "/local/domain/%u/device/vbd/%u",
+		     fdom, devid);
+	if (n < 0 || (size_t)n >= sizeof(p->fe))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * "xvda".."xvdp" (and "xvdq".. in the extended scheme) or a plain device
+ * number, as libxl's libxl__device_disk_dev_number() for xvd names.
+ */
+static int parse_vdev(const char *s, unsigned int *devid)
+{
+	uint32_t v;
+	unsigned int disk;
+
+	if (!strncmp(s, "xvd", 3) && s[3] >= 'a' && s[3] <= 'z' && !s[4]) {
+		disk = (unsigned int)(s[3] - 'a');
+		if (disk < 16)
+			*devid = (XVD_MAJOR << 8) | (disk << 4);
+		else
+			*devid = (1u << 28) | (disk << 8);
+		return 0;
+	}
+	if (xpv_parse_u32(s, strlen(s), UINT32_MAX, 0, &v) < 0)
+		return -EINVAL;
+	*devid = v;
+	return 0;
+}
+
+static const char *vdev_name(unsigned int devid, char *buf, size_t size)
+{
+	if ((devid >> 8) == XVD_MAJOR && (devid & 0xf) == 0)
+		snprintf(buf, size, "xvd%c", 'a' + ((devid & 0xff) >> 4));
+	else if ((devid >> 28) == 1 && ((devid >> 8) & 0xfffff) < 26)
+		snprintf(buf, size, "xvd%c", 'a' + ((devid >> 8) & 0xfffff));
+	else
+		snprintf(buf, size, "%u", devid);
+	return buf;
+}
+
+static int parse_domid(const char *s, unsigned int *out)
+{
+	uint32_t v;
+
+	/* DOMID_FIRST_RESERVED is 0x7ff0. */
+	if (xpv_parse_u32(s, strlen(s), 0x7fef, 0, &v) < 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+struct attach_args {
+	struct vbd_paths p;
+	unsigned int bdom, fdom, devid;
+	const char *type, *vdev, *params, *mode;
+};
+
+/* One transaction: both directories or neither (libxl_disk.c does so). */
+static int attach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
+{
+	const struct attach_args *a = opaque;
+	char fdom[16], bdom[16], devid[16];
+	char buf[16];
+	int rc;
+
+	snprintf(fdom, sizeof(fdom), "%u", a->fdom);
+	snprintf(bdom, sizeof(bdom), "%u", a->bdom);
+	snprintf(devid, sizeof(devid), "%u", a->devid);
+
+	rc = xpv_xs_read(xsh, t, a->p.be, "state", buf, sizeof(buf));
+	if (rc >= 0)
+		return -EEXIST;
+	rc = xpv_xs_read(xsh, t, a->p.fe, "state", buf, sizeof(buf));
+	if (rc >= 0)
+		return -EEXIST;
+
+	const struct xpv_xs_kv back[] = {
+		{ "frontend", a->p.fe },
+		{ "params", a->params },
+		{ "frontend-id", fdom },
+		{ "online", "1" },
+		{ "removable", "0" },
+		{ "bootable", "1" },
+		{ "state", "1" },
+		{ "dev", a->vdev },
+		{ "type", a->type },
+		{ "mode", a->mode },
+		{ "device-type", "disk" },
+		{ "discard-enable", "1" },
+	};
+	const struct xpv_xs_kv front[] = {
+		{ "backend", a->p.be },
+		{ "backend-id", bdom },
+		{ "state", "1" },
+		{ "virtual-device", devid },
+		{ "device-type", "disk" },
+	};
+	size_t i;
+
+	rc = xpv_xs_mkdir(xsh, t, a->p.be, NULL, a->bdom, a->fdom);
+	if (rc < 0)
+		return rc;
+	rc = xpv_xs_mkdir(xsh, t, a->p.fe, NULL, a->fdom, a->bdom);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
+		rc = xpv_xs_write(xsh, t, a->p.be, back[i].node, back[i].value);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < sizeof(front) / sizeof(front[0]); i++) {
+		rc = xpv_xs_write(xsh, t, a->p.fe, front[i].node,
+				  front[i].value);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Waits until dir/state satisfies want(state) or timeout_s passes, using a
+ * watch (which fires once when set, and maybe spuriously: we re-read).
+ * Returns the state reached, -ETIMEDOUT, or -errno.
+ */
+static int wait_state(struct xs_handle *xsh, const char *dir,
+		      bool (*want)(XenbusState), double timeout_s)
+{
+	char path[XENSTORE_ABS_PATH_MAX + 1];
+	double deadline = now_s() + timeout_s;
+	XenbusState st;
+	int rc;
+
+	rc = xpv_xs_path(path, sizeof(path), dir, "state");
+	if (rc < 0)
+		return rc;
+	if (!xs_watch(xsh, path, "xenpvctl-wait"))
+		return errno ? -errno : -EIO;
+	for (;;) {
+		struct pollfd pfd = { .fd = xs_fileno(xsh), .events = POLLIN };
+		unsigned int n;
+		char **ev;
+		double left;
+
+		rc = xpv_xs_read_state(xsh, XBT_NULL, dir, &st);
+		if (rc == 0 && want(st)) {
+			rc = (int)st;
+			break;
+		}
+		left = deadline - now_s();
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) > 0) {
+			ev = xs_read_watch(xsh, &n);
+			free(ev);
+		}
+	}
+	xs_unwatch(xsh, path, "xenpvctl-wait");
+	return rc;
+}
+
+static bool state_initwait_or_later(XenbusState s)
+{
+	return s >= XenbusStateInitWait;
+}
+
+static bool state_connected(XenbusState s)
+{
+	return s == XenbusStateConnected || s >= XenbusStateClosing;
+}
+
+static bool state_closed(XenbusState s)
+{
+	return s == XenbusStateClosed;
+}
+
+static void attach_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xenpvctl attach --domid N --target PATH [options]\n"
+		"  --domid N          the guest (frontend) domain\n"
+		"  --target PATH      disk image or block device (absolute)\n"
+		"  --vdev NAME        xvda (default), xvdb, ... or a number\n"
+		"  --mode r|w         read-only or read-write (default w)\n"
+		"  --format F         aio|raw (default aio, as libxl for raw)\n"
+		"  --type T           backend type directory (default qdisk)\n"
+		"  --backend-domid N  the backend domain (default 0)\n"
+		"  --wait SECONDS     wait for the backend to pick it up\n"
+		"                     (InitWait) and, with --wait-connected,\n"
+		"                     for both ends to connect\n");
+}
+
+int ctl_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domid", required_argument, NULL, 'd' },
+		{ "target", required_argument, NULL, 't' },
+		{ "vdev", required_argument, NULL, 'v' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "backend-domid", required_argument, NULL, 'b' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "wait-connected", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct attach_args a = { .type = "qdisk", .vdev = "xvda", .mode = "w" };
+	const char *target = NULL, *format = "aio";
+	bool have_domid = false, wait_connected = false;
+	double wait_s = 0;
+	char params[4096 + 8];
+	struct xs_handle *xsh = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_domid(optarg, &a.fdom) < 0)
+				goto bad;
+			have_domid = true;
+			break;
+		case 'b':
+			if (parse_domid(optarg, &a.bdom) < 0)
+				goto bad;
+			break;
+		case 't':
+			target = optarg;
+			break;
+		case 'v':
+			a.vdev = optarg;
+			break;
+		case 'm':
+			if (strcmp(optarg, "r") && strcmp(optarg, "w"))
+				goto bad;
+			a.mode = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "aio") && strcmp(optarg, "raw"))
+				goto bad;
+			format = optarg;
+			break;
+		case 'T':
+			if (!*optarg || strchr(optarg, '/'))
+				goto bad;
+			a.type = optarg;
+			break;
+		case 'w':
+			wait_s = strtod(optarg, NULL);
+			break;
+		case 'c':
+			wait_connected = true;
+			break;
+		case 'h':
+			attach_usage(stdout);
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (!have_domid || !target || optind != argc)
+		goto usage;
+	if (target[0] != '/') {
+		fprintf(stderr, "xenpvctl attach: --target must be an absolute path\n");
+		return 2;
+	}
+	if (parse_vdev(a.vdev, &a.devid) < 0) {
+		fprintf(stderr, "xenpvctl attach: bad --vdev '%s'\n", a.vdev);
+		return 2;
+	}
+	if (snprintf(params, sizeof(params), "%s:%s", format, target) >=
+	    (int)sizeof(params)) {
+		fprintf(stderr, "xenpvctl attach: target path too long\n");
+		return 2;
+	}
+	a.params = params;
+	rc = vbd_paths(&a.p, a.bdom, a.type, a.fdom, a.devid);
+	if (rc < 0)
+		goto fail;
+
+	rc = xpv_xs_open(&xsh);
+	if (rc < 0)
+		goto fail;
+	rc = xpv_xs_transact(xsh, attach_txn, &a);
+	if (rc == -EEXIST) {
+		fprintf(stderr, "xenpvctl attach: device %u of domain %u already exists\n",
+			a.devid, a.fdom);
+		xpv_xs_close(xsh);
+		return 1;
+	}
+	if (rc < 0)
+		goto fail;
+	if (wait_s > 0) {
+		rc = wait_state(xsh, a.p.be, state_initwait_or_later, wait_s);
+		if (rc >= 0 && wait_connected) {
+			rc = wait_state(xsh, a.p.be, state_connected, wait_s);
+			if (rc >= 0)
+				rc = wait_state(xsh, a.p.fe, state_connected,
+						wait_s);
+			if (rc >= 0 && rc != XenbusStateConnected)
+				rc = -ENOTCONN;
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	printf("%s %u\n", a.p.be, a.devid);
+	xpv_xs_close(xsh);
+	return 0;
+
+fail:
+	fprintf(stderr, "xenpvctl attach: %s\n", strerror(-rc));
+	xpv_xs_close(xsh);
+	return 1;
+bad:
+	fprintf(stderr, "xenpvctl attach: bad value for --%s: '%s'\n",
+		opts[0].name, optarg);
+usage:
+	attach_usage(stderr);
+	return 2;
+}
+
+static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
+{
+	const struct vbd_paths *p = opaque;
+	int rc;
+
+	rc = xpv_xs_rm(xsh, t, p->be, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	rc = xpv_xs_rm(xsh, t, p->fe, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	return 0;
+}
+
+/* Reads the backend path from the frontend directory, as libxl does. */
+static int find_backend(struct xs_handle *xsh, struct vbd_paths *p)
+{
+	int rc = xpv_xs_read(xsh, XBT_NULL, p->fe, "backend", p->be,
+			     sizeof(p->be));
+
+	return rc < 0 ? rc : 0;
+}
+
+int ctl_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domid", required_argument, NULL, 'd' },
+		{ "vdev", required_argument, NULL, 'v' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vbd_paths p;
+	unsigned int fdom = 0, devid;
+	const char *vdev = "xvda";
+	bool have_domid = false, force = false;
+	double timeout_s = 10;
+	struct xs_handle *xsh = NULL;
+	int c, rc, n;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (parse_domid(optarg, &fdom) < 0)
+				goto usage;
+			have_domid = true;
+			break;
+		case 'v':
+			vdev = optarg;
+			break;
+		case 't':
+			timeout_s = strtod(optarg, NULL);
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("usage: xenpvctl detach --domid N [--vdev xvda] [--timeout 10] [--force]\n");
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (!have_domid || optind != argc || parse_vdev(vdev, &devid) < 0)
+		goto usage;
+	n = snprintf(p.fe, sizeof(p.fe), "/local/domain/%u/device/vbd/%u",
+		     fdom, devid);
+	if (n < 0 || (size_t)n >= sizeof(p.fe))
+		goto usage;
+
+	rc = xpv_xs_open(&xsh);
+	if (rc < 0)
+		goto fail;
+	rc = find_backend(xsh, &p);
+	if (rc < 0) {
+		fprintf(stderr, "xenpvctl detach: no device %s of domain %u\n",
+			vdev, fdom);
+		xpv_xs_close(xsh);
+		return 1;
+	}
+	const struct xpv_xs_kv closing[] = {
+		{ "online", "0" },
+		{ "state", "5" },
+	};
+	rc = xpv_xs_write_batch(xsh, p.be, closing, 2);
+	if (rc < 0)
+		goto fail;
+	rc = wait_state(xsh, p.be, state_closed, timeout_s);
+	if (rc == -ETIMEDOUT && !force) {
+		fprintf(stderr, "xenpvctl detach: backend did not reach Closed within %gs (use --force)\n",
+			timeout_s);
+		xpv_xs_close(xsh);
+		return 1;
+	}
+	if (rc < 0 && rc != -ETIMEDOUT && rc != -ENOENT)
+		goto fail;
+	rc = xpv_xs_transact(xsh, detach_txn, &p);
+	if (rc < 0)
+		goto fail;
+	xpv_xs_close(xsh);
+	return 0;
+
+fail:
+	fprintf(stderr, "xenpvctl detach: %s\n", strerror(-rc));
+	xpv_xs_close(xsh);
+	return 1;
+usage:
+	fprintf(stderr, "usage: xenpvctl detach --domid N [--vdev xvda] [--timeout 10] [--force]\n");
+	return 2;
+}
+
+static void list_one(struct xs_handle *xsh, const char *type,
+		     const char *fdom, const char *devid, unsigned int bdom)
+{
+	char be[XENSTORE_ABS_PATH_MAX + 1], fe[XENSTORE_ABS_PATH_MAX + 1];
+	char params[256], mode[8], name[16];
+	XenbusState bs = 0, fs = 0;
+	uint32_t d;
+
+	if (xpv_parse_path_id(devid, strlen(devid), UINT32_MAX, &d) < 0)
+		return;
+	snprintf(be, sizeof(be), "/local/domain/%u/backend/%s/%s/%s", bdom,
+		 type, fdom, devid);
+	if (xpv_xs_read(xsh, XBT_NULL, be, "frontend", fe, sizeof(fe)) < 0)
+		fe[0] = '\0';
+	if (xpv_xs_read(xsh, XBT_NULL, be, "params", params, sizeof(params)) <
+	    0)
+		strcpy(params, "-");
+	if (xpv_xs_read(xsh, XBT_NULL, be, "mode", mode, sizeof(mode)) < 0)
+		strcpy(mode, "-");
+	xpv_xs_read_state(xsh, XBT_NULL, be, &bs);
+	if (fe[0])
+		xpv_xs_read_state(xsh, XBT_NULL, fe, &fs);
+	printf("%-6s %-6s %-8s %-6s %-4s %-14s %-14s %s\n", fdom,
+	       vdev_name(d, name, sizeof(name)), devid, type,
+	       mode, xpv_state_name(bs), xpv_state_name(fs),
+	       params);
+}
+
+int ctl_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 'T' },
+		{ "backend-domid", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *type = "qdisk";
+	unsigned int bdom = 0;
+	struct xs_handle *xsh = NULL;
+	char dir[XENSTORE_ABS_PATH_MAX + 1];
+	char **doms = NULL, **devs = NULL;
+	int c, nd, nv, i, j, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			type = optarg;
+			break;
+		case 'b':
+			if (parse_domid(optarg, &bdom) < 0)
+				goto usage;
+			break;
+		case 'h':
+			printf("usage: xenpvctl list [--type qdisk] [--backend-domid 0]\n");
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || strchr(type, '/'))
+		goto usage;
+	rc = xpv_xs_open(&xsh);
+	if (rc < 0) {
+		fprintf(stderr, "xenpvctl list: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("%-6s %-6s %-8s %-6s %-4s %-14s %-14s %s\n", "domid", "vdev",
+	       "devid", "type", "mode", "backend", "frontend", "params");
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/%s", bdom, type);
+	nd = xpv_xs_directory(xsh, XBT_NULL, dir, NULL, &doms);
+	for (i = 0; i < nd; i++) {
+		char sub[XENSTORE_ABS_PATH_MAX + 1];
+		uint32_t id;
+
+		if (xpv_parse_path_id(doms[i], strlen(doms[i]), 0x7fef, &id) < 0)
+			continue;
+		if (xpv_xs_path(sub, sizeof(sub), dir, doms[i]) < 0)
+			continue;
+		nv = xpv_xs_directory(xsh, XBT_NULL, sub, NULL, &devs);
+		for (j = 0; j < nv; j++)
+			list_one(xsh, type, doms[i], devs[j], bdom);
+		free(devs);
+		devs = NULL;
+	}
+	free(doms);
+	xpv_xs_close(xsh);
+	return 0;
+usage:
+	fprintf(stderr, "usage: xenpvctl list [--type qdisk] [--backend-domid 0]\n");
+	return 2;
+}
