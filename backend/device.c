@@ -66,10 +66,42 @@ struct xpvd_devices {
 
 /* ---- helpers ---- */
 
+struct switch_args {
+	struct dev *d;
+	XenbusState s;
+};
+
+/*
+ * Writes our state only while our directory exists: the toolstack removes
+ * it after Closed, and a write after that would create it again (XenStore
+ * creates missing parents), leaving a stale device behind.  In a
+ * transaction, so that a removal racing with the write makes it retry and
+ * then see the directory gone.
+ */
+static int switch_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
+{
+	const struct switch_args *a = opaque;
+	char buf[PATH_LEN];
+
+	/* The toolstack writes "frontend" first and removes it with the
+	 * directory; any other error (such as -E2BIG) means it is there. */
+	if (xpv_xs_read(xsh, t, a->d->be, "frontend", buf, sizeof(buf)) ==
+	    -ENOENT)
+		return -ENOENT;
+	return xpv_xs_switch_state(xsh, t, a->d->be, a->s);
+}
+
 static void switch_state(struct dev *d, XenbusState s)
 {
-	int err = xpv_xs_switch_state(d->m->xsh, XBT_NULL, d->be, s);
+	struct switch_args a = { d, s };
+	int err = xpv_xs_transact(d->m->xsh, switch_txn, &a);
 
+	if (err == -ENOENT) {
+		xpvd_dbg(XPVD_C_DEV, "%s: gone, not writing state %s", d->be,
+			 xpv_state_name(s));
+		d->be_state = s;
+		return;
+	}
 	if (err)
 		xpvd_err(XPVD_C_DEV, "%s: cannot write state %s: %s", d->be,
 			 xpv_state_name(s), strerror(-err));
