@@ -105,6 +105,11 @@ static int parse_indirect(const struct blkif_request_indirect *ind,
 		*why = "more indirect segments than offered";
 		return -EINVAL;
 	}
+	/* Whatever the limit says: indirect_grefs[] holds 8 pages. */
+	if (ind->nr_segments > XPV_BLKIF_MAX_INDIRECT_SEGMENTS) {
+		*why = "more indirect segments than the protocol allows";
+		return -EINVAL;
+	}
 	out->nr_indirect_pages =
 		(uint8_t)xpvd_blkreq_indirect_pages(ind->nr_segments);
 	for (i = 0; i < out->nr_indirect_pages; i++)

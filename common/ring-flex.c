@@ -44,7 +44,7 @@ int xpv_flex_init(struct xpv_flex *r, uint32_t *cons, uint32_t *prod,
 {
 	if (r == NULL || cons == NULL || prod == NULL || data == NULL)
 		return -EINVAL;
-	if (size == 0 || (size & (size - 1)) != 0 || size > (1u << 31))
+	if (size == 0 || (size & (size - 1)) != 0 || size > (1u << 30))
 		return -EINVAL;
 	r->cons = cons;
 	r->prod = prod;

@@ -38,7 +38,8 @@ struct xpv_flex {
 };
 
 /* Fill in r.  Returns 0, or -EINVAL if a pointer is NULL or size is not a
- * power of two between 1 and 2^31. */
+ * power of two between 1 and 2^30 (so that every count fits the int these
+ * functions return; real rings hold at most 2^20 bytes a direction). */
 int xpv_flex_init(struct xpv_flex *r, uint32_t *cons, uint32_t *prod,
 		  void *data, uint32_t size);
 
