@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: MIT
+# tests/test-blk-common.sh - helpers for the end-to-end block tests
+# (test-blk-*.sh, sourced after functions.sh): a sim world, ONE xenpvd in
+# dom0, guests created with xenpv-sim, disks given and taken with the real
+# toolstack path (xenpvctl attach/detach), I/O from the guests with
+# xenpvctl io/bench or tests/blk-*.c.  Every process is tracked and killed
+# at exit.
+#
+#   blk_setup [XENPVD OPTIONS...]  world + xenpvd (tracked); sets WORLD,
+#                                  XPVD_PID, XPVD_LOG, XPVD_SOCK
+#   blk_guest DOMID                a guest domain (512 MiB of memory)
+#   blk_image PATH MB              a raw image written end to end
+#   blk_attach DOMID IMAGE [ARGS]  xenpvctl attach, waits for InitWait
+#   blk_detach DOMID               xenpvctl detach (10 s)
+#   blk_ctl ARGS...                xenpvctl as dom0
+#   blk_ctl_guest DOMID ARGS...    xenpvctl as guest DOMID
+#   blk_be_state DOMID             the backend state of DOMID's xvda
+#   blk_alive                      fails when xenpvd has died
+#   blk_resources DOMID            "maps=N ports=N" of a domain
+DEVID=51712
+
+XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
+CTL=${CTL:-$top_builddir/tools/xenpvctl}
+
+blk_setup() {
+	[ -x "$XENPVD" ] || skip "no $XENPVD (not built)"
+	[ -x "$CTL" ] || skip "no $CTL (not built)"
+	requires which xenstore-read
+	start_sim_world WORLD
+	XPVD_LOG=$WORLD/xenpvd.log
+	# Where xenpvctl stats looks by default in a sim world.
+	XPVD_SOCK=$WORLD/xenpvd.sock
+	"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
+		--log-file="$XPVD_LOG" "$@" &
+	XPVD_PID=$!
+	track_pid $XPVD_PID
+	cleanup_fn "echo '--- xenpvd log (tail)'; tail -40 '$XPVD_LOG' 2>/dev/null"
+	for _ in $(seq 100); do
+		[ -S "$XPVD_SOCK" ] && break
+		sleep 0.05
+	done
+	[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+}
+
+blk_guest() {
+	sim_domain_create "$1" --name "guest$1" --mem-mb 512
+}
+
+blk_image() {
+	dd if=/dev/urandom of="$1" bs=1M count="$2" status=none conv=fsync ||
+		hard_error "image $1"
+}
+
+blk_attach() {
+	local dom=$1 img=$2
+	shift 2
+	"$CTL" attach --domid "$dom" --target "$img" --wait 20 "$@" >/dev/null
+}
+
+blk_detach() {
+	"$CTL" detach --domid "$1" --timeout 10 >/dev/null
+}
+
+blk_ctl() {
+	"$CTL" "$@"
+}
+
+blk_ctl_guest() {
+	local dom=$1
+	shift
+	in_guest "$dom" "$CTL" "$@"
+}
+
+blk_be_state() {
+	xenstore-read "/local/domain/0/backend/qdisk/$1/$DEVID/state" 2>/dev/null
+}
+
+blk_alive() {
+	kill -0 "$XPVD_PID" 2>/dev/null || fail "xenpvd died"
+}
+
+blk_resources() {
+	"$XENPV_SIM" resources "$WORLD" "$1"
+}
+
+# blk_field LINE KEY: the value of KEY=value in a summary line.
+blk_field() {
+	sed -n "s|.* $2=\([^ ]*\).*|\1|p" <<<" $1"
+}
