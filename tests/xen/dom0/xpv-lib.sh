@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: MIT
+# tests/xen/dom0/xpv-lib.sh - helpers for the dom0 side of the scenarios
+# (bash).  Source it first:  . /xpv/xpv-lib.sh "$1"
+#
+# Results (each ends the scenario): pass, fail WHY, skip WHY.  A scenario
+# that ends without one is reported as failed by run-scenarios.  check
+# COND-CMD... WHY records a failure and goes on, so one run reports every
+# broken expectation; finish passes or fails on what was recorded.
+#
+#   need_bin NAME           skip unless our build shipped NAME
+#   track_pid PID           kill PID at the end (also between scenarios)
+#   mkimg PATH MB           a zero-filled disk image
+#   guest_create NAME CFG-LINES...  xl create; GUEST_DOMID is set
+#   guest_wait NAME SECS    waits for the guest's XENPV-GUEST-DONE line;
+#                           0 if "ok", 1 otherwise (GUEST_WHY says why)
+#   guest_val NAME KEY      a value the guest reported
+#   guest_dump NAME         its console log, prefixed, on our output
+#   xs PATH                 xenstore-read, empty if absent
+#   xs_dump PATH...         xenstore-ls -f, on our output
+#   start_xenpvd ARGS...    xenpvd --platform=xen in the background
+#   xenpvd_stats            one JSON line per VBD of the running xenpvd
+#   stat_of JSON KEY        a counter of a JSON line
+set -u
+NAME=${1:?scenario name}
+RESULT=/tmp/xpv-result.$NAME
+FAILS=()
+XENPVD_PID=
+XENPVD_LOG=/tmp/xenpvd-$NAME.log
+XENPVD_SOCK=/run/xenpvd/xenpvd.sock
+
+note() { echo "note: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
+_result() { [ -s "$RESULT" ] || echo "$*" >"$RESULT"; }
+pass() { _result "PASS $NAME"; echo "PASS $NAME"; exit 0; }
+fail() { _result "FAIL $NAME: $*"; echo "FAIL $NAME: $*"; exit 1; }
+skip() { _result "SKIP $NAME: $*"; echo "SKIP $NAME: $*"; exit 77; }
+
+# check CMD... -- WHY: runs CMD; on failure records WHY and goes on.
+check() {
+	local args=() why
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	why=$*
+	if "${args[@]}"; then
+		echo "ok: $why"
+	else
+		echo "not ok: $why"
+		FAILS+=("$why")
+	fi
+}
+
+finish() {
+	if [ ${#FAILS[@]} -eq 0 ]; then
+		pass
+	fi
+	local IFS=';'
+	fail "${FAILS[*]}"
+}
+
+need_bin() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 not in the build"
+}
+
+_pids=()
+track_pid() {
+	_pids+=("$1")
+	echo "$1" >>/run/xpv-pids
+}
+
+_cleanup() {
+	local p
+	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_pids[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+trap _cleanup EXIT
+trap 'fail "terminated (time limit)"' TERM INT
+
+mkimg() {
+	dd if=/dev/zero of="$1" bs=1M count=0 seek="$2" 2>/dev/null &&
+		dd if=/dev/zero of="$1" bs=1M count="$2" conv=notrunc 2>/dev/null
+}
+
+# guest_create NAME LINE...: a PV guest on the harness kernel and guest
+# initramfs; the extra lines (extra=..., disk=[...], vcpus=...) override.
+guest_create() {
+	local name=$1 cfg=/tmp/$1.cfg line
+	shift
+	{
+		echo "name = \"$name\""
+		echo 'type = "pv"'
+		echo 'kernel = "/boot/vmlinux"'
+		echo 'ramdisk = "/boot/guest.cpio"'
+		echo 'memory = 256'
+		echo 'vcpus = 2'
+		echo 'on_poweroff = "destroy"'
+		echo 'on_crash = "preserve"'
+		for line in "$@"; do echo "$line"; done
+	} >"$cfg"
+	rm -f "/var/log/xen/console/guest-$name.log"
+	# Under emulation xl's daemonizing child sometimes crashes (see
+	# XEN-UNDER-QEMU.md): retry once, and say so.
+	if ! timeout 120 xl create -q "$cfg" >/tmp/$name.create 2>&1; then
+		sed 's/^/xl create: /' /tmp/$name.create
+		note "xl create failed; retrying once"
+		timeout 60 xl destroy "$name" >/dev/null 2>&1
+		if ! timeout 120 xl create -q "$cfg" >/tmp/$name.create 2>&1; then
+			sed 's/^/xl create: /' /tmp/$name.create
+			return 1
+		fi
+	fi
+	GUEST_DOMID=$(xl domid "$name" 2>/dev/null) || return 1
+	note "guest $name is domain $GUEST_DOMID"
+}
+
+_glog() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null; }
+
+# Seconds since dom0 booted (no fork: a builtin read).
+_now() { local up _r; read -r up _r </proc/uptime; echo "${up%.*}"; }
+
+# Polls once a second with as few processes as possible: under emulation,
+# short-lived dom0 processes sometimes crash (see XEN-UNDER-QEMU.md).
+guest_wait() {
+	local name=$1 secs=$2 end line n=0
+	local log=/var/log/xen/console/guest-$1.log
+	GUEST_WHY=
+	end=$(( $(_now) + secs ))
+	while [ "$(_now)" -lt "$end" ]; do
+		line=$(grep -a -m1 '^XENPV-GUEST-DONE ' "$log" 2>/dev/null)
+		line=${line%$'\r'}
+		if [ -n "$line" ]; then
+			line=${line#XENPV-GUEST-DONE }
+			[ "$line" = ok ] && return 0
+			GUEST_WHY="guest: ${line#fail: }"
+			return 1
+		fi
+		n=$((n + 1))
+		if [ $((n % 10)) = 0 ] && ! xl domid "$name" >/dev/null 2>&1 &&
+		   ! xl domid "$name" >/dev/null 2>&1; then
+			GUEST_WHY="guest $name died without a result"
+			return 1
+		fi
+		sleep 1
+	done
+	GUEST_WHY="guest $name gave no result within ${secs}s"
+	return 1
+}
+
+guest_val() {
+	_glog "$1" | sed -n "s/^XENPV-GUEST $2=//p" | head -n 1
+}
+
+# Builtins only: one crashed sed must not lose the guest's log.
+guest_dump() {
+	local l
+	[ -f "/var/log/xen/console/guest-$1.log" ] || return 0
+	while IFS= read -r l; do
+		echo "guest $1: ${l%$'\r'}"
+	done <"/var/log/xen/console/guest-$1.log"
+}
+
+xs() { xenstore-read "$1" 2>/dev/null; }
+
+xs_dump() {
+	local p
+	for p in "$@"; do
+		xenstore-ls -f "$p" 2>&1 | sed 's/^/xenstore: /'
+	done
+}
+
+start_xenpvd() {
+	local i
+	need_bin xenpvd
+	rm -f "$XENPVD_SOCK"
+	xenpvd --platform=xen --control="$XENPVD_SOCK" \
+		--log-file="$XENPVD_LOG" "$@" </dev/null \
+		>>"$XENPVD_LOG" 2>&1 &
+	XENPVD_PID=$!
+	track_pid "$XENPVD_PID"
+	for i in $(seq 100); do
+		[ -S "$XENPVD_SOCK" ] && return 0
+		kill -0 "$XENPVD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/xenpvd: /' "$XENPVD_LOG"
+	kill -0 "$XENPVD_PID" 2>/dev/null &&
+		{ note "xenpvd runs, but no control socket $XENPVD_SOCK"; return 0; }
+	fail "xenpvd did not start: $(tail -n 1 "$XENPVD_LOG")"
+}
+
+stop_xenpvd() {
+	[ -n "$XENPVD_PID" ] || return 0
+	kill "$XENPVD_PID" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$XENPVD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$XENPVD_PID" 2>/dev/null
+	wait "$XENPVD_PID" 2>/dev/null
+	XENPVD_PID=
+	sed 's/^/xenpvd: /' "$XENPVD_LOG"
+	: >"$XENPVD_LOG"
+}
+
+# The stats JSON, one line per VBD ({"domid":..,"devid":..,...}).
+xenpvd_stats() {
+	local out
+	out=$(xenpvctl stats --json --socket "$XENPVD_SOCK" 2>/dev/null) ||
+		out=$(echo stats | timeout 5 socat - "UNIX-CONNECT:$XENPVD_SOCK" \
+			2>/dev/null)
+	printf '%s\n' "$out" | grep '"domid"'
+}
+
+# stat_of LINE KEY: the number after "KEY": in LINE (empty if absent).
+stat_of() {
+	printf '%s\n' "$1" | sed -n "s/.*\"$2\":\\([0-9]*\\).*/\\1/p" | head -n 1
+}
+
+# The stats line of one VBD.
+vbd_stats() {
+	xenpvd_stats | grep "\"domid\":$1,\"devid\":$2,"
+}
+
+# A numeric test that tolerates empty values (empty fails).
+num() {
+	local a=$1 op=$2 b=$3
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" "$op" "$b" ]
+}
+
+# attach_xenpvd DOMID VDEV TARGET [xenpvctl attach options...]: plays the
+# toolstack for a disk that the running xenpvd serves (backend type qdisk)
+# and waits until both ends are connected.
+attach_xenpvd() {
+	local dom=$1 vdev=$2 target=$3
+	shift 3
+	need_bin xenpvctl
+	timeout 60 xenpvctl attach --domid "$dom" --vdev "$vdev" \
+		--target "$target" --wait 40 --wait-connected "$@"
+}
+
+detach_xenpvd() {
+	timeout 30 xenpvctl detach --domid "$1" --vdev "$2" --timeout 10 \
+		--force
+}
+
+# Device number of xvdX.
+devid_of() {
+	local c=${1#xvd} a
+	a=$(printf '%d' "'$c")
+	echo $(( (202 << 8) | ((a - 97) << 4) ))
+}

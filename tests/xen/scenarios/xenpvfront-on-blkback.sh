@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# xenpvfront-on-blkback - libxenpvfront in dom0 (dom0 grants to itself) uses
+# a disk served by Linux xen-blkback (backendtype=phy on a loop device):
+# xenpvctl io writes a verifiable pattern with 1 MiB requests (which need
+# indirect segments), rewrites random blocks, flushes, reads everything
+# back and checks every byte.  blkback's own statistics must show requests
+# larger than 11 segments.
+#
+# dom0's kernel never loads xen-blkfront here (dom0 /init does not), so no
+# kernel frontend takes the device that xl block-attach gives dom0.
+. /xpv/xpv-lib.sh "$1"
+need_bin xenpvctl
+
+lsmod 2>/dev/null | grep -q '^xen_blkfront' && rmmod xen-blkfront
+mkimg /tmp/bb.img 128 || fail "cannot create the disk image"
+loop=$(losetup -f --show /tmp/bb.img) || fail "losetup"
+devid=$(devid_of xvdb)
+be=/local/domain/0/backend/vbd/0/$devid
+fe=/local/domain/0/device/vbd/$devid
+timeout 90 xl block-attach 0 \
+	"format=raw,vdev=xvdb,access=rw,backendtype=phy,target=$loop" ||
+	{ xs_dump "$be" "$fe"; fail "xl block-attach failed"; }
+for _ in $(seq 100); do
+	[ "$(xs $be/state)" = 2 ] && break
+	sleep 0.2
+done
+note "blkback state $(xs $be/state)"
+xenpvctl io --domid 0 --devid "$devid" --platform xen --verify \
+	--size 64M >/tmp/io.out 2>&1 &
+io=$!
+track_pid $io
+for _ in $(seq 300); do
+	[ "$(xs $fe/state)" = 4 ] && break
+	kill -0 $io 2>/dev/null || break
+	sleep 0.2
+done
+xs_dump "$be" "$fe"
+fe_ord=$(xs $fe/ring-page-order) fe_q=$(xs $fe/multi-queue-num-queues)
+fe_p=$(xs $fe/feature-persistent)
+rc=0
+wait $io || rc=$?
+sed 's/^/xenpvctl: /' /tmp/io.out
+# libxenpvfront shares its pages through gntalloc, whose module parameter
+# caps the pages a dom0 process may share (1024 by default).
+grep -q 'No space left' /tmp/io.out &&
+	note "gntalloc limit: $(cat /sys/module/xen_gntalloc/parameters/limit 2>/dev/null) pages"
+sys=/sys/bus/xen-backend/devices/vbd-0-$devid/statistics
+wr_req=$(cat $sys/wr_req 2>/dev/null) wr_sect=$(cat $sys/wr_sect 2>/dev/null)
+rd_req=$(cat $sys/rd_req 2>/dev/null) rd_sect=$(cat $sys/rd_sect 2>/dev/null)
+note "blkback: wr_req=$wr_req wr_sect=$wr_sect rd_req=$rd_req rd_sect=$rd_sect"
+note "libxenpvfront chose ring-page-order=$fe_ord queues=$fe_q persistent=$fe_p"
+timeout 60 xl block-detach 0 xvdb || note "xl block-detach failed"
+losetup -d "$loop"
+
+check [ $rc = 0 ] -- "xenpvctl io exit status 0 ($rc)"
+check grep -q '^io: ok' /tmp/io.out -- "xenpvctl io verified the data"
+check num "$wr_req" -gt 0 -- "blkback served writes ($wr_req)"
+[ "${wr_req:-0}" -gt 0 ] &&
+	check [ $((wr_sect / wr_req)) -gt 88 ] -- \
+		"writes average more than 11 segments: $((wr_sect / wr_req)) sectors"
+finish
