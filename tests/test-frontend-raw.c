@@ -12,12 +12,31 @@
  * requests on purpose: it is the base of the hostile-frontend tests.
  *
  *   test-frontend-raw --image PATH [--devid N] [--abi 32|64] [--order N]
- *                     [--queues N] [--persistent 0|1] SCENARIO...
+ *                     [--queues N] [--persistent 0|1] [--hostile]
+ *                     [--xs KEY=VALUE]... [--other-dom N]
+ *                     [--stop-file PATH] [--progress PATH] SCENARIO...
  *   scenarios: rw burst indirect=N flush barrier discard ro malformed
  *              sector4k badprod
+ *   hostile cases (tests/hostile/run.sh), each checks the exact status
+ *   and then that the ring still serves verified I/O:
+ *              nsegs0 nsegs12 indmax indpages indop firstlast lastsect
+ *              pastend overflow grefbad grefother grefro idreuse
+ *              unknownop nodiscard flushoff storm=N
+ *   lifecycle: hang (a full ring of writes until killed or the stop
+ *              file appears; prints "hang: running" once I/O flows),
+ *              closemid (a full ring in flight, then frontend Closed;
+ *              the backend must reach Closed), loop (verified I/O until
+ *              the stop file appears; writes "iters=N" to --progress).
  *
- * Exit: 0 all passed, 1 a check failed, 77 a scenario cannot run here,
- * 99 set-up error.  Prints one line per check that fails.
+ * --xs KEY=VALUE writes a raw value in the frontend directory, in the
+ * same transaction as the frontend's own keys and after them (so it
+ * overrides them).  --hostile (or XPV_TEST_HOSTILE in the environment):
+ * the backend may refuse: keys above its maxima are still written, and
+ * when the backend goes Closing instead of Connected the exit status is 3.
+ *
+ * Exit: 0 all passed, 1 a check failed, 3 refused (--hostile), 77 a
+ * scenario cannot run here, 99 set-up error.  Prints one line per check
+ * that fails.
  */
 #include "config.h"
 
@@ -30,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +90,12 @@ static int img_fd = -1;
 static uint64_t next_id = 1000;
 static int failures;
 static unsigned char *scratch;	/* 4 areas of 16 MiB */
+static bool hostile;
+static unsigned int other_dom = 2;
+static const char *stop_file, *progress_file;
+#define MAX_XS 16
+static char *xs_keys[MAX_XS], *xs_vals[MAX_XS];
+static unsigned int nr_xs;
 
 static void __attribute__((format(printf, 1, 2))) failf(const char *fmt, ...)
 {
@@ -171,6 +197,9 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *opaque)
 				  xpv_blkif_abi_name(abi));
 	err = err ?: xpv_xs_write(h, t, fe, "feature-persistent",
 				  persistent ? "1" : "0");
+	/* Raw values last: they override what was written above. */
+	for (i = 0; i < nr_xs && !err; i++)
+		err = xpv_xs_write(h, t, fe, xs_keys[i], xs_vals[i]);
 	err = err ?: xpv_xs_write(h, t, fe, "state", "3");
 	return err;
 }
@@ -187,11 +216,9 @@ static void connect_vbd(unsigned int devid)
 	bdom = read_u32_or(fe, "backend-id", 0);
 	if (wait_state(be, XenbusStateInitWait, TIMEOUT_MS))
 		die("backend %s never reached InitWait", be);
-	if (order > read_u32_or(be, "max-ring-page-order", 0) &&
-	    !getenv("XPV_TEST_HOSTILE"))
+	if (order > read_u32_or(be, "max-ring-page-order", 0) && !hostile)
 		die("backend offers ring order < %u", order);
-	if (nq > read_u32_or(be, "multi-queue-max-queues", 1) &&
-	    !getenv("XPV_TEST_HOSTILE"))
+	if (nq > read_u32_or(be, "multi-queue-max-queues", 1) && !hostile)
 		die("backend offers < %u queues", nq);
 
 	err = plat->gntshr->open(&shr);
@@ -224,7 +251,7 @@ static void connect_vbd(unsigned int devid)
 	if (err)
 		die("writing frontend keys: %s", strerror(-err));
 	err = wait_state(be, XenbusStateConnected, TIMEOUT_MS);
-	if (err == -EPIPE && getenv("XPV_TEST_HOSTILE"))
+	if (err == -EPIPE && hostile)
 		exit(3); /* refused, as a hostile test expects */
 	if (err)
 		die("backend %s never reached Connected", be);
@@ -750,6 +777,677 @@ static void sc_badprod(void)
 		failf("backend answered on a broken ring");
 }
 
+/* ---- hostile cases (tests/hostile/run.sh) ---- */
+
+/* The ring still serves verified I/O, plain and (when offered) indirect. */
+static void still_works(const char *what)
+{
+	struct blkif_response rsp;
+
+	verify_rw(0, 96, 8192, false, what);
+	if (max_indirect >= 16)
+		verify_rw(0, 160, 16 * 4096, true, what);
+	/* Nothing answered twice or unasked, even late. */
+	if (get_rsp(0, &rsp, 50) != -ETIMEDOUT)
+		failf("%s: an extra response (id %llu)", what,
+		      (unsigned long long)rsp.id);
+}
+
+static void plain_req(union xpv_blkif_request *req, uint8_t op,
+		      uint8_t nsegs, uint64_t sector)
+{
+	memset(req, 0, sizeof(*req));
+	req->rw.operation = op;
+	req->rw.nr_segments = nsegs;
+	req->rw.sector_number = sector;
+	build_segs(req->rw.seg, 0, 11 * 4096);
+}
+
+/* An indirect request of nsegs full pages from data page 0; the
+ * descriptors are written into the shared indirect pages. */
+static void ind_req(union xpv_blkif_request *req, uint8_t op,
+		    uint16_t nsegs, uint64_t sector)
+{
+	unsigned int i, n = nsegs, np;
+
+	memset(req, 0, sizeof(*req));
+	if (n > XPV_BLKIF_MAX_INDIRECT_SEGMENTS)
+		n = XPV_BLKIF_MAX_INDIRECT_SEGMENTS;
+	build_segs((void *)ind, 0, (size_t)n * 4096);
+	np = (n + 511) / 512;
+	if (np == 0)
+		np = 1;
+	req->indirect.operation = BLKIF_OP_INDIRECT;
+	req->indirect.indirect_op = op;
+	req->indirect.nr_segments = nsegs;
+	req->indirect.sector_number = sector;
+	for (i = 0; i < np && i < XPV_BLKIF_MAX_INDIRECT_PAGES; i++)
+		req->indirect.indirect_grefs[i] = ind_refs[i];
+}
+
+static void need_indirect(unsigned int n)
+{
+	if (max_indirect < n) {
+		fprintf(stderr, "backend offers %u indirect segments, "
+			"need %u\n", max_indirect, n);
+		exit(77);
+	}
+}
+
+static void sc_nsegs0(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_READ, 0, 8);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "read, 0 segments");
+	plain_req(&req, BLKIF_OP_WRITE, 0, 8);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write, 0 segments");
+	if (max_indirect) {
+		ind_req(&req, BLKIF_OP_READ, 0, 8);
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect read, 0 segments");
+	}
+	still_works("after 0 segments");
+}
+
+static void sc_nsegs12(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_READ, 12, 8);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "read, 12 segments");
+	plain_req(&req, BLKIF_OP_WRITE, 12, 8);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write, 12 segments");
+	plain_req(&req, BLKIF_OP_WRITE, 255, 8);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write, 255 segments");
+	still_works("after > 11 segments");
+}
+
+static void sc_indmax(void)
+{
+	union xpv_blkif_request req;
+
+	need_indirect(12);
+	ind_req(&req, BLKIF_OP_READ, (uint16_t)(max_indirect + 1), 8);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "indirect read, max + 1 segments");
+	ind_req(&req, BLKIF_OP_WRITE, (uint16_t)(max_indirect + 1), 8);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+	       "indirect write, max + 1 segments");
+	ind_req(&req, BLKIF_OP_READ, 4097, 8);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "indirect read, 4097 segments");
+	ind_req(&req, BLKIF_OP_READ, 65535, 8);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "indirect read, 65535 segments");
+	/* Exactly the maximum is fine. */
+	if (max_indirect <= 1024)
+		verify_rw(0, 8, (size_t)max_indirect * 4096, true,
+			  "indirect, max segments");
+	still_works("after too many indirect segments");
+}
+
+/*
+ * The number of indirect pages follows from nr_segments: a page the
+ * count needs but the frontend did not grant is an error; grefs past the
+ * count are never looked at.
+ */
+static void sc_indpages(void)
+{
+	union xpv_blkif_request req;
+
+	need_indirect(513);
+	ind_req(&req, BLKIF_OP_READ, 513, 8);
+	req.indirect.indirect_grefs[1] = 0xdeadbee;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "513 segments, second indirect page never granted");
+	ind_req(&req, BLKIF_OP_WRITE, 513, 8);
+	req.indirect.indirect_grefs[1] = 0;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+	       "513 segments, second indirect gref 0");
+	/* 512 segments with junk in grefs[1..7]: one page, served. */
+	{
+		unsigned char *want = scratch;
+		unsigned int i;
+		int st;
+
+		fill_random(want, 512 * 4096);
+		to_pages(0, want, 512 * 4096);
+		ind_req(&req, BLKIF_OP_WRITE, 512, 4096);
+		for (i = 1; i < XPV_BLKIF_MAX_INDIRECT_PAGES; i++)
+			req.indirect.indirect_grefs[i] = 0xdeadbee0 + i;
+		st = roundtrip(0, &req, BLKIF_OP_WRITE);
+		if (st != BLKIF_RSP_OKAY)
+			failf("512 segments with unused junk grefs: status %d",
+			      st);
+		else
+			check_image(4096, want, 512 * 4096, "junk grefs");
+	}
+	still_works("after indirect page count mismatch");
+}
+
+static void sc_indop(void)
+{
+	static const uint8_t ops[] = { BLKIF_OP_FLUSH_DISKCACHE,
+				       BLKIF_OP_WRITE_BARRIER,
+				       BLKIF_OP_DISCARD, BLKIF_OP_INDIRECT,
+				       4, 0x7f, 0xff };
+	union xpv_blkif_request req;
+	char what[64];
+	unsigned int i;
+
+	need_indirect(12);
+	for (i = 0; i < sizeof(ops); i++) {
+		ind_req(&req, ops[i], 4, 8);
+		snprintf(what, sizeof(what), "indirect_op %u", ops[i]);
+		expect(&req, ops[i], BLKIF_RSP_ERROR, what);
+	}
+	still_works("after bad indirect_op");
+}
+
+static void sc_firstlast(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_WRITE, 1, 8);
+	req.rw.seg[0].first_sect = 5;
+	req.rw.seg[0].last_sect = 4;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "first 5 > last 4");
+	plain_req(&req, BLKIF_OP_READ, 3, 8);
+	req.rw.seg[2].first_sect = 7;
+	req.rw.seg[2].last_sect = 0;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "third segment first 7 > last 0");
+	if (max_indirect >= 12) {
+		ind_req(&req, BLKIF_OP_READ, 12, 8);
+		((struct blkif_request_segment *)(void *)ind)[11].first_sect =
+			3;
+		((struct blkif_request_segment *)(void *)ind)[11].last_sect =
+			2;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect descriptor first > last");
+	}
+	still_works("after first_sect > last_sect");
+}
+
+static void sc_lastsect(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_WRITE, 1, 8);
+	req.rw.seg[0].last_sect = 8;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "last_sect 8");
+	plain_req(&req, BLKIF_OP_READ, 2, 8);
+	req.rw.seg[1].first_sect = 200;
+	req.rw.seg[1].last_sect = 255;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "last_sect 255");
+	if (max_indirect >= 12) {
+		ind_req(&req, BLKIF_OP_WRITE, 12, 8);
+		((struct blkif_request_segment *)(void *)ind)[0].last_sect = 9;
+		expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+		       "indirect descriptor last_sect 9");
+	}
+	still_works("after last_sect > 7");
+}
+
+static void sc_pastend(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_READ, 1, sectors);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "read at the end");
+	plain_req(&req, BLKIF_OP_WRITE, 1, sectors);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write at the end");
+	plain_req(&req, BLKIF_OP_WRITE, 2, sectors - 8);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write across the end");
+	plain_req(&req, BLKIF_OP_READ, 1, sectors + 4096);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR, "read far past the end");
+	if (max_indirect >= 16) {
+		ind_req(&req, BLKIF_OP_READ, 16, sectors - 64);
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect read across the end");
+	}
+	if (discard_ok) {
+		memset(&req, 0, sizeof(req));
+		req.discard.operation = BLKIF_OP_DISCARD;
+		req.discard.sector_number = sectors - 8;
+		req.discard.nr_sectors = 16;
+		expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_ERROR,
+		       "discard across the end");
+	}
+	/* The last sector itself is fine. */
+	verify_rw(0, sectors - 8, 4096, false, "last page of the disk");
+	still_works("after past the end");
+}
+
+static void sc_overflow(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_READ, 1, UINT64_MAX - 3);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "sector + length wraps 64 bits");
+	plain_req(&req, BLKIF_OP_WRITE, 1, UINT64_MAX);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "sector 2^64 - 1");
+	plain_req(&req, BLKIF_OP_WRITE, 1, 1ull << 55);
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+	       "sector * 512 wraps 64 bits");
+	plain_req(&req, BLKIF_OP_READ, 1, (1ull << 55) - 4);
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "byte offset + length wraps 64 bits");
+	if (max_indirect >= 16) {
+		ind_req(&req, BLKIF_OP_WRITE, 16, UINT64_MAX - 64);
+		expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+		       "indirect sector + length wraps");
+	}
+	if (discard_ok) {
+		memset(&req, 0, sizeof(req));
+		req.discard.operation = BLKIF_OP_DISCARD;
+		req.discard.sector_number = UINT64_MAX - 7;
+		req.discard.nr_sectors = 16;
+		expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_ERROR,
+		       "discard sector + count wraps");
+		req.discard.sector_number = 8;
+		req.discard.nr_sectors = UINT64_MAX;
+		expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_ERROR,
+		       "discard count 2^64 - 1");
+	}
+	still_works("after overflows");
+}
+
+static void sc_grefbad(void)
+{
+	union xpv_blkif_request req;
+
+	plain_req(&req, BLKIF_OP_READ, 1, 8);
+	req.rw.seg[0].gref = 0xdeadbee;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "read, gref never granted");
+	plain_req(&req, BLKIF_OP_WRITE, 3, 8);
+	req.rw.seg[2].gref = 0xdeadbee;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+	       "write, third gref never granted");
+	plain_req(&req, BLKIF_OP_WRITE, 1, 8);
+	req.rw.seg[0].gref = data_refs[NDATA - 1] + 100000;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR, "write, gref past table");
+	if (max_indirect >= 16) {
+		ind_req(&req, BLKIF_OP_READ, 16, 8);
+		((struct blkif_request_segment *)(void *)ind)[15].gref =
+			0xdeadbee;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect descriptor gref never granted");
+		ind_req(&req, BLKIF_OP_READ, 16, 8);
+		req.indirect.indirect_grefs[0] = 0xdeadbee;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect page never granted");
+	}
+	still_works("after bad grefs");
+}
+
+/* Shares one page with domid (writable or not); dies on failure. */
+static xpv_gref_t share_one(unsigned int domid, int writable, void **addr)
+{
+	xpv_gref_t ref;
+	int err = plat->gntshr->share(shr, (xpv_domid_t)domid, 1, &ref,
+				      writable, addr);
+
+	if (err)
+		die("share to %u: %s", domid, strerror(-err));
+	return ref;
+}
+
+static void sc_grefother(void)
+{
+	union xpv_blkif_request req;
+	void *page;
+	xpv_gref_t ref;
+
+	if (other_dom == bdom || other_dom == (unsigned)xpv_sim_self_domid())
+		die("--other-dom must be a third domain");
+	ref = share_one(other_dom, 1, &page);
+	memset(page, 0x5a, 4096);
+	plain_req(&req, BLKIF_OP_READ, 1, 8);
+	req.rw.seg[0].gref = ref;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "read into a page granted to another domain");
+	plain_req(&req, BLKIF_OP_WRITE, 2, 8);
+	req.rw.seg[1].gref = ref;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_ERROR,
+	       "write from a page granted to another domain");
+	if (max_indirect >= 16) {
+		ind_req(&req, BLKIF_OP_READ, 16, 8);
+		((struct blkif_request_segment *)(void *)ind)[3].gref = ref;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect read into another domain's page");
+	}
+	{
+		unsigned char *p = page;
+		unsigned int i;
+
+		for (i = 0; i < 4096; i++)
+			if (p[i] != 0x5a) {
+				failf("another domain's page was written");
+				break;
+			}
+	}
+	still_works("after another domain's grant");
+}
+
+static void sc_grefro(void)
+{
+	union xpv_blkif_request req;
+	unsigned char want[4096], *p;
+	xpv_gref_t ref;
+	void *page;
+	unsigned int i;
+
+	ref = share_one(bdom, 0, &page);
+	p = page;
+	/* A read-only grant is fine as the source of a write. */
+	fill_random(want, sizeof(want));
+	memcpy(p, want, sizeof(want));
+	plain_req(&req, BLKIF_OP_WRITE, 1, 256);
+	req.rw.seg[0].gref = ref;
+	expect(&req, BLKIF_OP_WRITE, BLKIF_RSP_OKAY,
+	       "write from a read-only grant");
+	check_image(256, want, sizeof(want), "write from a read-only grant");
+	/* The backend must write into the page of a read: refused, and the
+	 * page is left alone. */
+	memset(p, 0xc3, 4096);
+	plain_req(&req, BLKIF_OP_READ, 1, 512);
+	req.rw.seg[0].gref = ref;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "read into a read-only grant");
+	plain_req(&req, BLKIF_OP_READ, 4, 512);
+	req.rw.seg[3].gref = ref;
+	expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+	       "read, fourth page a read-only grant");
+	if (max_indirect >= 16) {
+		ind_req(&req, BLKIF_OP_READ, 16, 512);
+		((struct blkif_request_segment *)(void *)ind)[7].gref = ref;
+		expect(&req, BLKIF_OP_READ, BLKIF_RSP_ERROR,
+		       "indirect read into a read-only grant");
+	}
+	for (i = 0; i < 4096; i++)
+		if (p[i] != 0xc3) {
+			failf("a read-only granted page was written");
+			break;
+		}
+	still_works("after read-only grants");
+}
+
+/*
+ * The same id twice, the first still in flight.  The backend cannot know
+ * the frontend's bookkeeping: it must answer each request exactly once,
+ * OKAY or ERROR (it may refuse the duplicate), and nothing else.
+ */
+static void sc_idreuse(void)
+{
+	union xpv_blkif_request a, b;
+	struct blkif_response rsp;
+	const uint64_t id = 777777;
+	unsigned int got = 0;
+
+	if (max_indirect >= 256) {
+		ind_req(&a, BLKIF_OP_WRITE, 256, 8192);
+		a.indirect.id = id;
+	} else {
+		plain_req(&a, BLKIF_OP_WRITE, 11, 8192);
+		a.rw.id = id;
+	}
+	plain_req(&b, BLKIF_OP_WRITE, 1, 16384);
+	b.rw.seg[0].gref = data_refs[400];
+	b.rw.id = id;
+	send(0, &a);
+	send(0, &b);
+	kick(0);
+	while (got < 2) {
+		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
+			failf("reused id: %u responses of 2", got);
+			return;
+		}
+		if (rsp.id != id)
+			failf("reused id: response for id %llu",
+			      (unsigned long long)rsp.id);
+		if (rsp.operation != BLKIF_OP_WRITE)
+			failf("reused id: response op %u", rsp.operation);
+		if (rsp.status != BLKIF_RSP_OKAY &&
+		    rsp.status != BLKIF_RSP_ERROR)
+			failf("reused id: status %d", rsp.status);
+		got++;
+	}
+	if (get_rsp(0, &rsp, 300) != -ETIMEDOUT)
+		failf("reused id: a third response (id %llu)",
+		      (unsigned long long)rsp.id);
+	still_works("after a reused id");
+}
+
+static void sc_unknownop(void)
+{
+	static const uint8_t ops[] = { 4, 7, 8, 0x7f, 0xff };
+	union xpv_blkif_request req;
+	char what[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ops); i++) {
+		plain_req(&req, ops[i], 1, 8);
+		snprintf(what, sizeof(what), "operation %u", ops[i]);
+		expect(&req, ops[i], BLKIF_RSP_EOPNOTSUPP, what);
+	}
+	still_works("after unknown operations");
+}
+
+/* DISCARD (and secure discard) on a backend that did not offer it. */
+static void sc_nodiscard(void)
+{
+	union xpv_blkif_request req;
+
+	if (discard_ok) {
+		fprintf(stderr, "the backend offers discard here\n");
+		exit(77);
+	}
+	memset(&req, 0, sizeof(req));
+	req.discard.operation = BLKIF_OP_DISCARD;
+	req.discard.sector_number = 8;
+	req.discard.nr_sectors = 8;
+	expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_EOPNOTSUPP,
+	       "discard not offered");
+	req.discard.flag = BLKIF_DISCARD_SECURE;
+	expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_EOPNOTSUPP,
+	       "secure discard not offered");
+	if (rw(0, false, 8, 4096, 0, false) != BLKIF_RSP_OKAY)
+		failf("read after discard refused");
+}
+
+/*
+ * FLUSH_DISKCACHE / WRITE_BARRIER: EOPNOTSUPP when the feature key is not
+ * 1, served when it is.  Secure discard where discard-secure is not 1.
+ */
+static void sc_flushoff(void)
+{
+	static const struct {
+		uint8_t op;
+		const char *key;
+	} ops[] = { { BLKIF_OP_FLUSH_DISKCACHE, "feature-flush-cache" },
+		    { BLKIF_OP_WRITE_BARRIER, "feature-barrier" } };
+	union xpv_blkif_request req;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		bool on = read_u32_or(be, ops[i].key, 0) == 1;
+
+		memset(&req, 0, sizeof(req));
+		req.rw.operation = ops[i].op;
+		expect(&req, ops[i].op,
+		       on ? BLKIF_RSP_OKAY : BLKIF_RSP_EOPNOTSUPP, ops[i].key);
+		printf("%s=%d\n", ops[i].key, on);
+	}
+	if (discard_ok && read_u32_or(be, "discard-secure", 0) != 1) {
+		memset(&req, 0, sizeof(req));
+		req.discard.operation = BLKIF_OP_DISCARD;
+		req.discard.sector_number = 8;
+		req.discard.nr_sectors = 8;
+		req.discard.flag = BLKIF_DISCARD_SECURE;
+		expect(&req, BLKIF_OP_DISCARD, BLKIF_RSP_EOPNOTSUPP,
+		       "secure discard not offered");
+	}
+	still_works("after flush");
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* At least n notifications and at least one second of them, no request:
+ * the backend must answer nothing and then still serve. */
+static void sc_storm(unsigned int n)
+{
+	struct blkif_response rsp;
+	double t0 = now_s();
+	unsigned int i = 0;
+
+	while (i < n || now_s() - t0 < 1.0) {
+		plat->evtchn->notify(evt, (xpv_port_t)qs[0].port);
+		if (++i % 1000 == 0)
+			usleep(1000);
+	}
+	printf("storm: %u notifications in %.2f s\n", i, now_s() - t0);
+	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
+		failf("storm: a response without a request");
+	still_works("after a notification storm");
+}
+
+static bool stop_requested(void)
+{
+	struct stat st;
+
+	return stop_file && stat(stop_file, &st) == 0;
+}
+
+/* Keeps the ring full of one-page writes until killed or stopped. */
+static void sc_hang(void)
+{
+	unsigned int n = qs[0].ring.ring.nr_ents, i, done = 0;
+	union xpv_blkif_request req;
+	struct blkif_response rsp;
+
+	for (i = 0; i < n; i++) {
+		plain_req(&req, BLKIF_OP_WRITE, 1, 8ull * i);
+		req.rw.seg[0].gref = data_refs[i];
+		req.rw.id = i;
+		send(0, &req);
+	}
+	kick(0);
+	while (!stop_requested()) {
+		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
+			fprintf(stderr, "hang: no more responses\n");
+			exit(2);
+		}
+		if (++done == n) {
+			printf("hang: running\n");
+			fflush(stdout);
+		}
+		i = (unsigned int)(rsp.id % n);
+		plain_req(&req, BLKIF_OP_WRITE, 1, 8ull * i);
+		req.rw.seg[0].gref = data_refs[i];
+		req.rw.id = rsp.id;
+		send(0, &req);
+		kick(0);
+	}
+}
+
+/* A full ring in flight, then the frontend says Closed at once. */
+static void sc_closemid(void)
+{
+	unsigned int n = qs[0].ring.ring.nr_ents, i, seen = 0;
+	union xpv_blkif_request req;
+	struct blkif_response rsp;
+	static bool got[4096];
+	XenbusState s = XenbusStateUnknown;
+	int ms;
+
+	for (i = 0; i < n; i++) {
+		plain_req(&req, BLKIF_OP_WRITE, 11, 88ull * i);
+		req.rw.id = 90000 + i;
+		send(0, &req);
+	}
+	kick(0);
+	if (xpv_xs_write(xsh, XBT_NULL, fe, "state", "6"))
+		die("cannot write frontend state");
+	for (ms = TIMEOUT_MS; ms > 0; ms -= 10) {
+		if (xpv_xs_read_state(xsh, XBT_NULL, be, &s) == 0 &&
+		    s == XenbusStateClosed)
+			break;
+		usleep(10000);
+	}
+	if (s != XenbusStateClosed)
+		failf("closemid: backend state %d, not Closed", s);
+	/* Whatever was answered was asked, and answered once. */
+	memset(got, 0, sizeof(got));
+	while (get_rsp(0, &rsp, 0) == 0) {
+		if (rsp.id < 90000 || rsp.id >= 90000 + n ||
+		    got[rsp.id - 90000])
+			failf("closemid: unexpected or repeated id %llu",
+			      (unsigned long long)rsp.id);
+		else
+			got[rsp.id - 90000] = true;
+		seen++;
+	}
+	printf("closemid: %u of %u answered before Closed\n", seen, n);
+}
+
+static void write_progress(unsigned long iters)
+{
+	char buf[64];
+	int fd, len;
+
+	if (!progress_file)
+		return;
+	len = snprintf(buf, sizeof(buf), "iters=%lu\n", iters);
+	fd = open(progress_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, (size_t)len) != len)
+		failf("cannot write %s", progress_file);
+	close(fd);
+}
+
+/* Verified I/O until the stop file appears (at most 10 minutes). */
+static void sc_loop(void)
+{
+	static const unsigned int pages[] = { 1, 11, 2, 64, 8, 256 };
+	unsigned long iters = 0;
+	double t0 = now_s();
+	uint64_t span = sectors > 8192 ? sectors - 4096 : 0;
+
+	if (!span)
+		die("loop: disk too small");
+	write_progress(0);
+	while (!stop_requested() && now_s() - t0 < 600) {
+		unsigned int np = pages[iters % 6];
+		bool indirect = np > 11;
+		uint64_t sector;
+
+		if (indirect && max_indirect < np) {
+			np = 11;
+			indirect = false;
+		}
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		sector = (rng % span) & ~7ull;
+		verify_rw(0, sector, (size_t)np * 4096, indirect, "loop");
+		if (failures)
+			break;
+		write_progress(++iters);
+	}
+	printf("loop: iters=%lu in %.1f s\n", iters, now_s() - t0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -759,6 +1457,11 @@ int main(int argc, char **argv)
 		{ "order", required_argument, NULL, 'o' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "persistent", required_argument, NULL, 'p' },
+		{ "hostile", no_argument, NULL, 'H' },
+		{ "xs", required_argument, NULL, 'x' },
+		{ "other-dom", required_argument, NULL, 'O' },
+		{ "stop-file", required_argument, NULL, 's' },
+		{ "progress", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *image = NULL;
@@ -786,10 +1489,34 @@ int main(int argc, char **argv)
 		case 'p':
 			persistent = atoi(optarg) != 0;
 			break;
+		case 'H':
+			hostile = true;
+			break;
+		case 'x': {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || nr_xs == MAX_XS)
+				die("--xs KEY=VALUE (at most %d)", MAX_XS);
+			*eq = '\0';
+			xs_keys[nr_xs] = optarg;
+			xs_vals[nr_xs++] = eq + 1;
+			break;
+		}
+		case 'O':
+			other_dom = (unsigned int)atoi(optarg);
+			break;
+		case 's':
+			stop_file = optarg;
+			break;
+		case 'P':
+			progress_file = optarg;
+			break;
 		default:
 			return 99;
 		}
 	}
+	if (getenv("XPV_TEST_HOSTILE"))
+		hostile = true;
 	if (!image || nq < 1 || nq > MAXQ || order > 4)
 		die("usage: see the top of test-frontend-raw.c");
 	img_fd = open(image, O_RDONLY);
@@ -827,6 +1554,46 @@ int main(int argc, char **argv)
 			sc_bench((unsigned int)atoi(s + 6));
 		else if (!strcmp(s, "badprod"))
 			sc_badprod();
+		else if (!strcmp(s, "nsegs0"))
+			sc_nsegs0();
+		else if (!strcmp(s, "nsegs12"))
+			sc_nsegs12();
+		else if (!strcmp(s, "indmax"))
+			sc_indmax();
+		else if (!strcmp(s, "indpages"))
+			sc_indpages();
+		else if (!strcmp(s, "indop"))
+			sc_indop();
+		else if (!strcmp(s, "firstlast"))
+			sc_firstlast();
+		else if (!strcmp(s, "lastsect"))
+			sc_lastsect();
+		else if (!strcmp(s, "pastend"))
+			sc_pastend();
+		else if (!strcmp(s, "overflow"))
+			sc_overflow();
+		else if (!strcmp(s, "grefbad"))
+			sc_grefbad();
+		else if (!strcmp(s, "grefother"))
+			sc_grefother();
+		else if (!strcmp(s, "grefro"))
+			sc_grefro();
+		else if (!strcmp(s, "idreuse"))
+			sc_idreuse();
+		else if (!strcmp(s, "unknownop"))
+			sc_unknownop();
+		else if (!strcmp(s, "nodiscard"))
+			sc_nodiscard();
+		else if (!strcmp(s, "flushoff"))
+			sc_flushoff();
+		else if (!strncmp(s, "storm=", 6))
+			sc_storm((unsigned int)atoi(s + 6));
+		else if (!strcmp(s, "hang"))
+			sc_hang();
+		else if (!strcmp(s, "closemid"))
+			sc_closemid();
+		else if (!strcmp(s, "loop"))
+			sc_loop();
 		else
 			die("unknown scenario %s", s);
 	}

@@ -1,0 +1,402 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/hostile/run.sh - the hostile-frontend suite of xenpvd, on the sim
+# platform.
+#
+# One world, one xenpvd (no --debug, log in a file), and two guests:
+#   guest 2  runs verified I/O (tests/test-frontend-raw `loop`: random
+#            writes, checked in the image and read back) for the whole suite
+#            and must never fail nor stall;
+#   guest 1  is the hostile one: for each case the toolstack (xenpvctl
+#            attach) gives it a disk, test-frontend-raw misbehaves with raw
+#            ring entries or raw XenStore values and checks the backend's
+#            exact answer, then xenpvctl detach takes the disk away and
+#            guest 1 is destroyed and created again (a fresh guest per
+#            case: a killed frontend's grants belong to its domain).
+# After each case: xenpvd is alive; guest 2's I/O goes on; `ring stopped`
+# lines in the xenpvd log grew by exactly what the case expects (1 for a
+# stopped ring, else 0); dom0's grant mappings and event channels
+# (xenpv-sim resources) and xenpvd's thread count are back to their
+# baseline; the detach succeeded (backend Closed within 10 s).
+# Each case prints `PASS hostile/<name>` or `FAIL hostile/<name>: <why>`;
+# the suite ends with `hostile: cases=N passed=N` and exits 1 if a case
+# failed (0 when all passed, 77 when it cannot run here, 99 on set-up
+# errors).  Run it from the build tree's tests/ directory, or directly.
+if [ -n "${top_builddir:-}" ] && [ -f "$top_builddir/tests/functions.sh" ]; then
+	. "$top_builddir/tests/functions.sh"
+else
+	. "$(cd "$(dirname "$0")/.." && pwd)/functions.sh"
+fi
+
+XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
+CTL=${CTL:-$top_builddir/tools/xenpvctl}
+RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
+DEVID=51712
+MAX_ORDER=4
+MAX_QUEUES=4
+MAX_INDIRECT=1024
+
+[ -x "$XENPVD" ] || skip "no $XENPVD (not built)"
+[ -x "$CTL" ] || skip "no $CTL (not built)"
+[ -x "$RAW" ] || skip "no $RAW (not built)"
+requires which timeout
+requires which xenstore-read
+[ -d /proc/self/task ] || skip "no /proc/PID/task"
+
+start_sim_world WORLD
+XPVD_LOG=$WORLD/xenpvd.log
+XPVD_SOCK=$WORLD/xenpvd.sock
+"$XENPVD" --platform=sim --control="$XPVD_SOCK" --log-file="$XPVD_LOG" \
+	--max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
+	--max-indirect-segments=$MAX_INDIRECT &
+XPVD_PID=$!
+track_pid $XPVD_PID
+for _ in $(seq 100); do
+	[ -S "$XPVD_SOCK" ] && break
+	sleep 0.05
+done
+[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+cleanup_fn "[ \"\${HOSTILE_VERBOSE:-}\" ] && tail -60 '$XPVD_LOG'"
+
+sim_domain_create 1 --name hostile --mem-mb 512
+sim_domain_create 2 --name bystander --mem-mb 512
+IMG1=$WORLD/disk1.img
+IMG2=$WORLD/disk2.img
+truncate -s 16M "$IMG1" || hard_error "image 1"
+truncate -s 64M "$IMG2" || hard_error "image 2"
+
+BE1=/local/domain/0/backend/qdisk/1/$DEVID
+
+# ---- guest 2: verified I/O for the whole suite ----
+"$CTL" attach --domid 2 --target "$IMG2" --wait 20 >/dev/null ||
+	hard_error "attach guest 2"
+G2_STOP=$WORLD/g2.stop
+G2_PROG=$WORLD/g2.progress
+in_guest 2 "$RAW" --devid $DEVID --image "$IMG2" --stop-file "$G2_STOP" \
+	--progress "$G2_PROG" loop >"$WORLD/g2.out" 2>&1 &
+G2_PID=$!
+track_pid $G2_PID
+
+g2_iters() {
+	sed -n 's/^iters=//p' "$G2_PROG" 2>/dev/null || echo 0
+}
+
+# Warm up: guest 2's persistent grants are all mapped after two rounds.
+for _ in $(seq 200); do
+	[ "$(g2_iters)" -ge 12 ] 2>/dev/null && break
+	kill -0 $G2_PID 2>/dev/null || break
+	sleep 0.05
+done
+[ "$(g2_iters)" -ge 12 ] 2>/dev/null ||
+	hard_error "guest 2's I/O does not flow: $(cat "$WORLD/g2.out")"
+
+resources() {
+	"$XENPV_SIM" resources "$WORLD" 0
+}
+# xenpvd's threads, not counting the kernel's io_uring workers (iou-*),
+# which come and go with the load.
+threads() {
+	local t c n=0
+	for t in /proc/$XPVD_PID/task/*; do
+		c=$(cat "$t/comm" 2>/dev/null) || continue
+		case $c in iou-*) ;; *) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
+BASE_RES=$(resources) || hard_error "xenpv-sim resources"
+BASE_THREADS=$(threads)
+echo "baseline: dom0 $BASE_RES, xenpvd threads $BASE_THREADS"
+
+stopped_lines() {
+	grep -c "ring stopped" "$XPVD_LOG" 2>/dev/null || true
+}
+
+# ---- one case ----
+CASES=0
+PASSED=0
+WHY=
+why() { WHY=${WHY:+$WHY; }$*; }
+
+attach1() { # [MODE]
+	"$CTL" attach --domid 1 --target "$IMG1" --mode "${1:-w}" \
+		--wait 20 >/dev/null 2>"$WORLD/attach.err" ||
+		why "attach: $(cat "$WORLD/attach.err")"
+}
+
+detach1() {
+	local out
+	out=$("$CTL" detach --domid 1 --timeout 10 2>&1) ||
+		why "detach (backend not Closed in 10 s?): $out"
+	if xenstore-read "$BE1/state" >/dev/null 2>&1; then
+		why "backend directory left after detach"
+		# Clean up as a forced toolstack removal would.
+		xenstore-rm "$BE1" 2>/dev/null
+	fi
+	xenstore-rm /local/domain/1/device/vbd/$DEVID 2>/dev/null
+}
+
+# raw ARGS...: test-frontend-raw in guest 1 (bounded); sets RC, OUT.
+raw() {
+	RC=0
+	OUT=$(in_guest 1 timeout -k 2 30 "$RAW" --devid $DEVID \
+		--image "$IMG1" --other-dom 2 "$@" 2>&1) || RC=$?
+}
+
+case_begin() {
+	CASE=$1
+	HANG_PID=
+	WHY=
+	STOPPED0=$(stopped_lines)
+	G2_0=$(g2_iters)
+}
+
+# case_end WANT_STOPPED: the checks common to every case.
+case_end() {
+	local want_stopped=$1 r t n
+	kill -0 $XPVD_PID 2>/dev/null || why "xenpvd died"
+	# A fresh guest 1 for the next case: a frontend that exits while its
+	# pages are mapped leaves them granted (as a guest kernel would), so
+	# the domain, not the process, is the unit of cleanup.  Done before
+	# counting: the baseline includes xenstored's map and port of guest 1,
+	# and dom0's own leaks survive the guest's destruction.
+	"$XENPV_SIM" domain-destroy "$WORLD" 1 >/dev/null 2>&1
+	xenstore-rm /local/domain/1 2>/dev/null
+	sim_domain_create 1 --name hostile --mem-mb 512
+	n=$(( $(stopped_lines) - STOPPED0 ))
+	[ "$n" = "$want_stopped" ] ||
+		why "$n 'ring stopped' log line(s), expected $want_stopped"
+	for _ in $(seq 60); do
+		r=$(resources)
+		t=$(threads)
+		[ "$r" = "$BASE_RES" ] && [ "$t" = "$BASE_THREADS" ] && break
+		sleep 0.05
+	done
+	[ "$r" = "$BASE_RES" ] || why "dom0 holds $r, baseline $BASE_RES"
+	[ "$t" = "$BASE_THREADS" ] ||
+		why "xenpvd has $t threads, baseline $BASE_THREADS"
+	kill -0 $G2_PID 2>/dev/null ||
+		why "guest 2's verified I/O stopped: $(tail -3 "$WORLD/g2.out")"
+	CASES=$((CASES + 1))
+	if [ -z "$WHY" ]; then
+		PASSED=$((PASSED + 1))
+		echo "PASS hostile/$CASE"
+	else
+		echo "FAIL hostile/$CASE: $WHY"
+		[ -z "$OUT" ] || echo "$OUT" | sed 's/^/    /' | head -20
+	fi
+	OUT=
+}
+
+# req_case NAME MODE RAW-ARGS...: bad requests answered with the exact
+# statuses test-frontend-raw checks (ERROR or EOPNOTSUPP per request),
+# the ring keeps serving verified I/O, no ring stopped.
+req_case() {
+	local name=$1 mode=$2
+	shift 2
+	case_begin "$name"
+	attach1 "$mode"
+	[ -n "$WHY" ] || raw "$@"
+	[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+	detach1
+	case_end 0
+}
+
+# xs_refused NAME ERROR-PATTERN KEY=VALUE...: a frontend value the
+# backend must refuse: error node matching ERROR-PATTERN, backend
+# Closing, no ring served; then the detach cleans up.
+xs_refused() {
+	local name=$1 pat=$2 a=() kv err st
+	shift 2
+	for kv in "$@"; do
+		a+=(--xs "$kv")
+	done
+	case_begin "$name"
+	attach1 w
+	if [ -z "$WHY" ]; then
+		raw --hostile "${a[@]}" rw
+		[ "$RC" = 3 ] ||
+			why "test-frontend-raw exit $RC, expected 3 (refused)"
+		err=$(xenstore-read "$BE1/error" 2>/dev/null)
+		grep -Eq -- "$pat" <<<"$err" ||
+			why "error node '$err' does not match '$pat'"
+		st=$(xenstore-read "$BE1/state" 2>/dev/null)
+		[ "$st" = 5 ] || why "backend state $st, expected 5 (Closing)"
+	fi
+	detach1
+	case_end 0
+}
+
+# ---- the cases ----
+
+case_begin producer-beyond-ring
+# req_prod = rsp_prod + ring size + 5: the ring stops (no response, one
+# warning line); detach still works and frees its mapping and port.
+attach1 w
+[ -n "$WHY" ] || raw badprod
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+grep "ring stopped" "$XPVD_LOG" | tail -1 | grep -q "vbd 1/$DEVID" ||
+	why "the 'ring stopped' line does not name vbd 1/$DEVID"
+detach1
+case_end 1
+
+case_begin producer-beyond-ring-order-2
+# The same on a 4-page ring (128 slots).
+attach1 w
+[ -n "$WHY" ] || raw --order 2 badprod
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+detach1
+case_end 1
+
+req_case nr-segments-0 w nsegs0
+req_case nr-segments-above-11 w nsegs12
+req_case indirect-above-negotiated-max w indmax
+req_case indirect-page-count-mismatch w indpages
+req_case indirect-op-not-read-write w indop
+req_case first-sect-after-last-sect w firstlast
+req_case last-sect-above-7 w lastsect
+req_case sector-past-end w pastend
+req_case sector-length-overflow w overflow
+req_case write-to-read-only-disk r ro
+req_case gref-never-granted w grefbad
+req_case gref-granted-to-another-domain w grefother
+req_case gref-read-only-for-read w grefro
+# The same without persistent grants (grant copy instead of the cache).
+req_case gref-never-granted-no-persistent w --persistent 0 grefbad
+req_case gref-granted-to-another-domain-no-persistent w --persistent 0 \
+	grefother
+req_case gref-read-only-for-read-no-persistent w --persistent 0 grefro
+req_case id-reused-in-flight w idreuse
+req_case unknown-opcode w unknownop
+req_case discard-not-offered r nodiscard
+# xenpvd always offers flush and barrier: served; EOPNOTSUPP if a key is 0.
+req_case flush-barrier-as-offered w flushoff
+
+# The 32-bit ABI (id at another offset, 12-byte responses).
+req_case x86_32-abi-bad-requests w --abi 32 nsegs0 nsegs12 indmax indop \
+	lastsect overflow grefro unknownop
+
+case_begin notification-storm
+# 20000+ notifications over >= 1 s, no request: no response, the ring
+# still serves, and guest 2 makes progress meanwhile.
+attach1 w
+[ -n "$WHY" ] || raw storm=20000
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+echo "$OUT" | grep storm:
+[ "$(g2_iters)" -gt "$G2_0" ] ||
+	why "guest 2 made no progress during the storm ($G2_0 iterations)"
+detach1
+case_end 0
+
+# XenStore values (defaults here: max-ring-page-order $MAX_ORDER,
+# multi-queue-max-queues $MAX_QUEUES).
+# Over-long: 2000 characters (a guest's node is limited to 2048 bytes).
+LONG_NUM=$(printf '1%.0s' $(seq 2000))
+LONG_STR=$(printf 'x%.0s' $(seq 2000))
+xs_refused xs-ring-page-order-above-max ring-page-order \
+	ring-page-order=$((MAX_ORDER + 1))
+xs_refused xs-queues-above-max queues \
+	multi-queue-num-queues=$((MAX_QUEUES + 1))
+xs_refused xs-queues-zero queues multi-queue-num-queues=0
+xs_refused xs-ring-page-order-non-numeric ring-page-order ring-page-order=two
+xs_refused xs-ring-ref-non-numeric ring-ref ring-ref=0x1z
+xs_refused xs-event-channel-non-numeric event-channel event-channel=abc
+xs_refused xs-ring-page-order-huge ring-page-order \
+	ring-page-order=18446744073709551617
+xs_refused xs-ring-ref-huge ring-ref ring-ref=4294967296
+xs_refused xs-queues-huge queues multi-queue-num-queues=4294967297
+xs_refused xs-ring-page-order-negative ring-page-order ring-page-order=-1
+xs_refused xs-event-channel-negative event-channel event-channel=-1
+xs_refused xs-ring-ref-over-long ring-ref "ring-ref=$LONG_NUM"
+xs_refused xs-protocol-over-long protocol "protocol=$LONG_STR"
+xs_refused xs-protocol-unknown protocol protocol=x86_128-abi
+xs_refused xs-ring-ref-never-granted "queue|ring|map" ring-ref=123456
+xs_refused xs-event-channel-unbound "queue|event|bind" event-channel=4000
+
+case_begin xs-feature-persistent-garbage
+# A malformed feature-persistent means "off": connected, I/O verified.
+attach1 w
+[ -n "$WHY" ] || raw --xs feature-persistent=yes-please rw
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+detach1
+case_end 0
+
+# start_hang: test-frontend-raw keeps guest 1's ring full of writes.
+HANG_PID=
+start_hang() {
+	in_guest 1 timeout -k 2 60 "$RAW" --devid $DEVID --image "$IMG1" \
+		hang >"$WORLD/hang.out" 2>&1 &
+	HANG_PID=$!
+	track_pid $HANG_PID
+	for _ in $(seq 200); do
+		grep -q "hang: running" "$WORLD/hang.out" && return 0
+		kill -0 $HANG_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	why "guest 1's I/O did not flow: $(cat "$WORLD/hang.out")"
+}
+
+case_begin frontend-killed-mid-io
+# SIGKILL with a full ring in flight; the domain lives on, its frontend
+# stays Connected: the toolstack's detach must still close and free all.
+attach1 w
+[ -n "$WHY" ] || start_hang
+[ -z "$HANG_PID" ] || { kill -9 $HANG_PID; wait $HANG_PID; } 2>/dev/null
+kill -0 $XPVD_PID 2>/dev/null || why "xenpvd died"
+detach1
+case_end 0
+
+case_begin frontend-closed-mid-io
+# A full ring of 44 KiB writes, then the frontend writes Closed at once:
+# the backend reaches Closed, answers nothing twice nor unasked.
+attach1 w
+[ -n "$WHY" ] || raw closemid
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "test-frontend-raw exit $RC"
+echo "$OUT" | grep closemid:
+detach1
+case_end 0
+
+case_begin frontend-domain-destroyed-mid-io
+# The domain dies with a full ring in flight (its ports are closed and its
+# XenStore directory removed, as after xl destroy): the backend notices by
+# itself and goes Closed within 10 s; then the toolstack removes the
+# backend directory (libxl's forced removal) and everything is freed.
+attach1 w
+[ -n "$WHY" ] || start_hang
+"$XENPV_SIM" domain-destroy "$WORLD" 1 >/dev/null 2>&1 ||
+	why "xenpv-sim domain-destroy failed"
+# The domain's processes die with it.
+[ -z "$HANG_PID" ] || { kill -9 $HANG_PID; wait $HANG_PID; } 2>/dev/null
+kill -0 $XPVD_PID 2>/dev/null || why "xenpvd died"
+st=
+for _ in $(seq 100); do
+	st=$(xenstore-read "$BE1/state" 2>/dev/null)
+	[ "$st" = 6 ] && break
+	sleep 0.1
+done
+[ "$st" = 6 ] || why "backend state '$st' 10 s after the domain died, not 6"
+xenstore-rm "$BE1" 2>/dev/null
+case_end 0
+
+# ---- guest 2's verdict ----
+touch "$G2_STOP"
+g2rc=0
+for _ in $(seq 200); do
+	kill -0 $G2_PID 2>/dev/null || break
+	sleep 0.05
+done
+wait $G2_PID || g2rc=$?
+echo "guest 2: $(grep loop: "$WORLD/g2.out")"
+CASES=$((CASES + 1))
+if [ $g2rc = 0 ] && grep -q "loop: iters=" "$WORLD/g2.out"; then
+	PASSED=$((PASSED + 1))
+	echo "PASS hostile/bystander-verified-io"
+else
+	echo "FAIL hostile/bystander-verified-io: exit $g2rc:" \
+		"$(tail -5 "$WORLD/g2.out")"
+fi
+"$CTL" detach --domid 2 --timeout 10 >/dev/null ||
+	echo "warning: detach of guest 2 failed"
+
+echo "hostile: cases=$CASES passed=$PASSED"
+[ $CASES = $PASSED ] && exit 0
+exit 1
