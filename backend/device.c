@@ -20,9 +20,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "stats.h"
@@ -31,6 +35,16 @@
 #include "xs-watch.h"
 
 #define PATH_LEN 256
+#define TAKEOVER_RETRY_MS 1000
+
+/* What a daemon stopped by a signal left for its successor (one VBD). */
+struct handoff {
+	bool valid;
+	uint32_t nq;
+	uint32_t ref0[XPVD_MAX_QUEUES];
+	uint32_t port[XPVD_MAX_QUEUES];
+	uint32_t rsp_prod[XPVD_MAX_QUEUES];
+};
 
 struct dev {
 	struct dev *next;
@@ -44,6 +58,12 @@ struct dev {
 	bool ready;		/* disk open, features published */
 	bool failed;		/* fatal error: Closing until the end */
 	bool connected;
+	bool takeover;		/* both Connected at start: reattach pending */
+	bool handoff_read;	/* the successor file was read (and removed) */
+	bool removed;		/* gone from the store; freed when reaped */
+	unsigned int nr_zombies; /* workers stopping */
+	struct handoff ho;	/* read at takeover */
+	uint32_t ref0[XPVD_MAX_QUEUES], port[XPVD_MAX_QUEUES];
 	XenbusState be_state;	/* what we last wrote */
 	struct xpv_disk *disk;
 	bool readonly;
@@ -56,13 +76,35 @@ struct dev {
 	struct xpvd_qstats past;
 };
 
+/* A worker asked to stop whose thread may still run. */
+struct zombie {
+	struct zombie *next;
+	struct xpvd_worker *w;
+	struct dev *d;
+};
+
 struct xpvd_devices {
 	const struct xpvd_config *cfg;
 	struct xs_handle *xsh;
 	struct xpv_xs_watcher *wt;
 	char root[PATH_LEN / 2];
 	struct dev *devs;
+	struct dev *dead;	/* removed, waiting for their zombies */
+	struct zombie *zombies;
+	int reap_fd;		/* eventfd: a worker thread ended */
+	int64_t retry_at;	/* CLOCK_MONOTONIC ms of the next takeover
+				 * retry, or -1 */
+	bool closing;		/* shutting down: write nothing more */
+	bool xs_lost;		/* the store connection failed */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- helpers ---- */
 
@@ -110,19 +152,33 @@ static void switch_state(struct dev *d, XenbusState s)
 	d->be_state = s;
 }
 
+/*
+ * Asks every worker to stop and hands it to the reaper: the main thread
+ * never waits for a worker (a stuck disk must not stall the other VBDs),
+ * xpvd_devices_reap() frees each one once its thread has ended.
+ */
 static void disconnect(struct dev *d)
 {
+	struct zombie *z;
 	unsigned int q;
 
 	for (q = 0; q < d->nr_queues; q++) {
 		if (!d->w[q])
 			continue;
-		xpvd_worker_stop(d->w[q], &d->past);
+		xpvd_worker_request_stop(d->w[q]);
+		z = calloc(1, sizeof(*z));
+		if (!z) {
+			/* Cannot defer: wait (blocks this thread). */
+			xpvd_worker_reap(d->w[q], &d->past);
+		} else {
+			z->w = d->w[q];
+			z->d = d;
+			z->next = d->m->zombies;
+			d->m->zombies = z;
+			d->nr_zombies++;
+		}
 		d->w[q] = NULL;
 	}
-	/* Gauges describe a connection, not a history. */
-	d->past.inflight = 0;
-	d->past.pgrant_mapped = 0;
 	if (d->connected)
 		xpvd_info(XPVD_C_DEV, "%s: disconnected", d->be);
 	d->nr_queues = 0;
@@ -139,6 +195,14 @@ fatal(struct dev *d, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (d->takeover) {
+		/* A takeover that fails leaves the store as it is (the
+		 * frontend is still connected to the ring): retry later. */
+		xpvd_warn(XPVD_C_DEV, "%s: takeover: %s: %s (retrying)",
+			  d->be, msg, strerror(-err));
+		disconnect(d);
+		return err;
+	}
 	xpvd_warn(XPVD_C_DEV, "%s: %s: %s", d->be, msg, strerror(-err));
 	xpv_xs_printf(d->m->xsh, XBT_NULL, d->be, "error", "%d %s", -err,
 		      msg);
@@ -273,28 +337,35 @@ static int init_device(struct dev *d)
 	struct feat_txn ft = { .d = d };
 	int len, err;
 
-	len = xpv_xs_read(xsh, XBT_NULL, d->be, "frontend", d->fe,
-			  sizeof(d->fe));
-	if (len <= 0) {
-		/* The toolstack writes it with the rest: wait for it. */
-		return len < 0 ? len : -ENOENT;
+	if (!d->fe_watched) {
+		len = xpv_xs_read(xsh, XBT_NULL, d->be, "frontend", d->fe,
+				  sizeof(d->fe));
+		if (len <= 0) {
+			/* The toolstack writes it with the rest: wait. */
+			return len < 0 ? len : -ENOENT;
+		}
+		/* Watched first, so that a device failing below still
+		 * hears its frontend start over (see update()). */
+		snprintf(d->fe_state, sizeof(d->fe_state), "%s/state", d->fe);
+		err = xpv_xs_watch_add(d->m->wt, d->fe_state, "fe", fe_changed,
+				       d);
+		if (err) {
+			fatal(d, err, "watching %s", d->fe_state);
+			return err;
+		}
+		d->fe_watched = true;
 	}
-	err = open_disk(d);
-	if (err)
-		return err;
+	if (!d->disk) {
+		err = open_disk(d);
+		if (err)
+			return err;
+	}
 	ft.di = xpv_disk_info(d->disk);
 	err = xpv_xs_transact(xsh, write_features, &ft);
 	if (err) {
 		fatal(d, err, "writing features");
 		return err;
 	}
-	snprintf(d->fe_state, sizeof(d->fe_state), "%s/state", d->fe);
-	err = xpv_xs_watch_add(d->m->wt, d->fe_state, "fe", fe_changed, d);
-	if (err) {
-		fatal(d, err, "watching %s", d->fe_state);
-		return err;
-	}
-	d->fe_watched = true;
 	d->ready = true;
 	return 0;
 }
@@ -395,11 +466,27 @@ static int connect_device(struct dev *d, bool reattach)
 	wp.persistent = persistent && cfg->persistent;
 	wp.reattach = reattach;
 	wp.lim = d->lim;
+	wp.done_fd = d->m->reap_fd;
+	if (reattach && nq != d->ho.nq) {
+		fatal(d, -ESTALE, "%u queues, the previous daemon had %u", nq,
+		      d->ho.nq);
+		return -ESTALE;
+	}
 	for (q = 0; q < nq; q++) {
 		wp.qidx = q;
 		err = read_queue(d, q, nq, has_order, order, &wp);
 		if (err)
 			return err;
+		if (reattach && (wp.ring_refs[0] != d->ho.ref0[q] ||
+				 wp.remote_port != d->ho.port[q])) {
+			fatal(d, -ESTALE, "queue %u is not the ring handed over",
+			      q);
+			return -ESTALE;
+		}
+		wp.check_rsp_prod = reattach;
+		wp.rsp_prod = reattach ? d->ho.rsp_prod[q] : 0;
+		d->ref0[q] = wp.ring_refs[0];
+		d->port[q] = wp.remote_port;
 		err = xpvd_worker_start(&wp, &d->w[q]);
 		if (err) {
 			d->nr_queues = q;
@@ -407,6 +494,15 @@ static int connect_device(struct dev *d, bool reattach)
 			return err;
 		}
 		d->nr_queues = q + 1;
+	}
+	if (reattach) {
+		/* Everything is in the store already: write nothing. */
+		d->connected = true;
+		d->be_state = XenbusStateConnected;
+		xpvd_info(XPVD_C_DEV, "%s: reattached: %u queue(s) of %u "
+			  "page(s), %s", d->be, nq, 1u << order,
+			  xpv_blkif_abi_name(wp.abi));
+		return 0;
 	}
 	err = xpv_xs_printf(xsh, XBT_NULL, d->be, "sectors", "%" PRIu64,
 			    di->size >> XPV_SECTOR_SHIFT);
@@ -423,11 +519,129 @@ static int connect_device(struct dev *d, bool reattach)
 	}
 	d->connected = true;
 	switch_state(d, XenbusStateConnected);
-	xpvd_info(XPVD_C_DEV, "%s: connected: %u queue(s) of %u page(s), %s%s%s",
+	xpvd_info(XPVD_C_DEV, "%s: connected: %u queue(s) of %u page(s), %s%s",
 		  d->be, nq, 1u << order, xpv_blkif_abi_name(wp.abi),
-		  wp.persistent ? ", persistent grants" : "",
-		  reattach ? ", reattached" : "");
+		  wp.persistent ? ", persistent grants" : "");
 	return 0;
+}
+
+/* ---- handing devices over to the next daemon ---- */
+
+/*
+ * A daemon stopped by a signal leaves, per connected VBD, a small file in
+ * the state directory saying that it answered and pushed everything it
+ * consumed, and where each ring's rsp_prod was.  Only then can the next
+ * daemon attach at rsp_prod: after a crash (SIGKILL), responses written
+ * into the ring but not pushed, and requests answered out of order, make
+ * the slots between rsp_prod and req_prod unreliable (a request slot may
+ * hold a response, a request may already be answered), so the successor
+ * asks the frontend to reconnect instead (Closing), and the frontend
+ * issues its unanswered requests again on fresh rings.
+ */
+static void handoff_path(const struct dev *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/xenpvd-handoff-%s-%u-%u",
+		 d->m->cfg->state_dir, d->m->cfg->type, d->fdom, d->devid);
+}
+
+static void handoff_write(const struct dev *d, const struct handoff *ho)
+{
+	char path[PATH_LEN * 2], tmp[PATH_LEN * 2 + 8];
+	unsigned int q;
+	FILE *f;
+
+	handoff_path(d, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		xpvd_warn(XPVD_C_DEV, "%s: cannot write %s: %s", d->be, tmp,
+			  strerror(errno));
+		return;
+	}
+	fprintf(f, "xenpvd-handoff 1 %u\n", ho->nq);
+	for (q = 0; q < ho->nq; q++)
+		fprintf(f, "%u %u %u\n", ho->ref0[q], ho->port[q],
+			ho->rsp_prod[q]);
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		xpvd_warn(XPVD_C_DEV, "%s: cannot write %s", d->be, path);
+		return;
+	}
+	xpvd_dbg(XPVD_C_DEV, "%s: handed over (%s)", d->be, path);
+}
+
+/* Reads and removes the file; ho->valid says whether it was usable. */
+static void handoff_take(const struct dev *d, struct handoff *ho)
+{
+	char path[PATH_LEN * 2];
+	unsigned int q;
+	FILE *f;
+
+	memset(ho, 0, sizeof(*ho));
+	handoff_path(d, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	/* Removed at once: it describes one moment, used once. */
+	unlink(path);
+	if (fscanf(f, "xenpvd-handoff 1 %u", &ho->nq) != 1 || !ho->nq ||
+	    ho->nq > XPVD_MAX_QUEUES)
+		goto out;
+	for (q = 0; q < ho->nq; q++)
+		if (fscanf(f, "%u %u %u", &ho->ref0[q], &ho->port[q],
+			   &ho->rsp_prod[q]) != 3)
+			goto out;
+	ho->valid = true;
+out:
+	fclose(f);
+}
+
+static void handoff_forget(const struct dev *d)
+{
+	char path[PATH_LEN * 2];
+
+	handoff_path(d, path, sizeof(path));
+	unlink(path);
+}
+
+/*
+ * Both ends were Connected when we found the device: take it over.  0
+ * when done (reattached, or told the frontend to reconnect); -errno when
+ * it should be tried again later (nothing written to the store).
+ */
+static int takeover(struct dev *d)
+{
+	int err;
+
+	if (!d->handoff_read) {
+		handoff_take(d, &d->ho);
+		d->handoff_read = true;
+	}
+	if (d->ho.valid) {
+		err = connect_device(d, true);
+		if (!err) {
+			d->takeover = false;
+			return 0;
+		}
+		if (err != -ESTALE) {
+			d->m->retry_at = now_ms() + TAKEOVER_RETRY_MS;
+			return err;
+		}
+	}
+	xpvd_warn(XPVD_C_DEV, "%s: the previous daemon did not hand the rings "
+		  "over cleanly: asking the frontend to reconnect", d->be);
+	d->takeover = false;
+	d->be_state = XenbusStateConnected;
+	switch_state(d, XenbusStateClosing);
+	return 0;
+}
+
+/* Writes Closed once every worker of d has stopped (else on reaping). */
+static void closed_when_stopped(struct dev *d)
+{
+	disconnect(d);
+	if (!d->nr_zombies)
+		switch_state(d, XenbusStateClosed);
 }
 
 /* ---- the state machine ---- */
@@ -449,26 +663,46 @@ static void update(struct dev *d)
 		read_state(d, d->fe, &fs);
 		if (bs == XenbusStateConnected && fs == XenbusStateConnected) {
 			/* A previous xenpvd served it: take it over. */
-			d->be_state = XenbusStateInitWait;
-			if (connect_device(d, true) == 0)
-				return;
+			d->takeover = true;
 		} else {
+			handoff_forget(d);
 			switch_state(d, XenbusStateInitWait);
 		}
 	}
 	read_state(d, d->fe, &fs);
+	if (d->takeover) {
+		if (bs == XenbusStateConnected && fs == XenbusStateConnected) {
+			takeover(d);
+			return;
+		}
+		/* One end moved on before we could: follow it. */
+		d->takeover = false;
+		d->be_state = bs;
+	}
 	xpvd_dbg(XPVD_C_DEV, "%s: backend %s, frontend %s, online %u", d->be,
 		 xpv_state_name(bs), xpv_state_name(fs), online);
 
 	/* The toolstack's detach: online=0 and backend state Closing. */
 	if (!online && bs == XenbusStateClosing) {
-		disconnect(d);
-		switch_state(d, XenbusStateClosed);
+		closed_when_stopped(d);
 		return;
 	}
 	if (d->failed) {
+		if (fs == XenbusStateInitialising &&
+		    d->be_state == XenbusStateClosed && online) {
+			/* The frontend starts over (Closed, then
+			 * Initialising): so do we, as Linux blkback. */
+			xpvd_info(XPVD_C_DEV, "%s: frontend starts over: "
+				  "retrying", d->be);
+			d->failed = false;
+			xpv_xs_rm(xsh, XBT_NULL, d->be, "error");
+			if (!d->ready && init_device(d))
+				return;
+			switch_state(d, XenbusStateInitWait);
+			return;
+		}
 		if (fs == XenbusStateClosed || fs == XenbusStateUnknown)
-			switch_state(d, XenbusStateClosed);
+			closed_when_stopped(d);
 		return;
 	}
 	switch (fs) {
@@ -491,16 +725,13 @@ static void update(struct dev *d)
 		switch_state(d, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
-		disconnect(d);
-		switch_state(d, XenbusStateClosed);
+		closed_when_stopped(d);
 		break;
 	case XenbusStateUnknown:
 		/* The frontend directory is gone (or not there yet). */
 		if (d->be_state == XenbusStateConnected ||
-		    d->be_state == XenbusStateClosing) {
-			disconnect(d);
-			switch_state(d, XenbusStateClosed);
-		}
+		    d->be_state == XenbusStateClosing)
+			closed_when_stopped(d);
 		break;
 	default:
 		break;
@@ -514,14 +745,100 @@ static void fe_changed(void *opaque, const char *path, const char *token)
 
 /* ---- discovery ---- */
 
+static void free_device(struct dev *d)
+{
+	xpv_disk_close(d->disk);
+	free(d);
+}
+
+/* d is unlinked from m->devs already. */
 static void remove_device(struct dev *d)
 {
 	disconnect(d);
 	if (d->fe_watched)
 		xpv_xs_watch_remove(d->m->wt, d->fe_state, "fe");
-	xpv_disk_close(d->disk);
+	handoff_forget(d);
 	xpvd_info(XPVD_C_DEV, "%s: removed", d->be);
-	free(d);
+	if (d->nr_zombies) {
+		/* Its workers still use the disk: freed when reaped. */
+		d->removed = true;
+		d->next = d->m->dead;
+		d->m->dead = d;
+		return;
+	}
+	free_device(d);
+}
+
+/* Frees the zombie z (its thread has ended or is about to: blocks). */
+static void reap_one(struct xpvd_devices *m, struct zombie *z)
+{
+	struct dev *d = z->d, **pp;
+
+	xpvd_worker_reap(z->w, &d->past);
+	free(z);
+	if (--d->nr_zombies)
+		return;
+	/* Gauges describe a connection, not a history. */
+	d->past.inflight = 0;
+	d->past.pgrant_mapped = 0;
+	if (!d->removed) {
+		if (!m->closing)
+			update(d); /* a Closed may be waiting for this */
+		return;
+	}
+	for (pp = &m->dead; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	free_device(d);
+}
+
+void xpvd_devices_reap(struct xpvd_devices *m)
+{
+	struct zombie *z, **pp;
+	uint64_t v;
+
+	if (read(m->reap_fd, &v, sizeof(v)) < 0)
+		v = 0; /* nothing new: look anyway */
+	for (pp = &m->zombies; (z = *pp);) {
+		if (!xpvd_worker_finished(z->w)) {
+			pp = &z->next;
+			continue;
+		}
+		*pp = z->next;
+		reap_one(m, z);
+		/* update() may have added zombies at the head: restart. */
+		pp = &m->zombies;
+	}
+}
+
+int xpvd_devices_reap_fd(const struct xpvd_devices *m)
+{
+	return m->reap_fd;
+}
+
+int xpvd_devices_timeout(const struct xpvd_devices *m)
+{
+	int64_t left;
+
+	if (m->retry_at < 0)
+		return -1;
+	left = m->retry_at - now_ms();
+	return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+void xpvd_devices_tick(struct xpvd_devices *m)
+{
+	struct dev *d;
+
+	if (m->retry_at < 0 || now_ms() < m->retry_at)
+		return;
+	m->retry_at = -1;
+	for (d = m->devs; d; d = d->next)
+		if (d->takeover)
+			update(d);
 }
 
 static struct dev *find_or_add(struct xpvd_devices *m, uint32_t fdom,
@@ -601,9 +918,16 @@ int xpvd_devices_open(const struct xpvd_config *cfg,
 	if (!m)
 		return -ENOMEM;
 	m->cfg = cfg;
+	m->retry_at = -1;
 	if (strlen(cfg->type) > 64) {
 		free(m);
 		return -ENAMETOOLONG;
+	}
+	m->reap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->reap_fd < 0) {
+		err = -errno;
+		free(m);
+		return err;
 	}
 	snprintf(m->root, sizeof(m->root), "/local/domain/%u/backend/%s",
 		 cfg->self_domid, cfg->type);
@@ -632,23 +956,79 @@ int xpvd_devices_dispatch(struct xpvd_devices *m)
 {
 	int n = xpv_xs_watcher_dispatch(m->wt);
 
+	if (n < 0)
+		m->xs_lost = true; /* the daemon stops: see close */
 	return n < 0 ? n : 0;
 }
 
+/*
+ * Stops d's workers for good (blocking) and, when every ring was left so
+ * that another backend may attach at rsp_prod, writes the handoff file.
+ */
+static void hand_over(struct dev *d)
+{
+	struct handoff ho = { .nq = d->nr_queues };
+	unsigned int q;
+	bool clean = d->connected && d->nr_queues;
+	struct pollfd p = { .fd = d->m->reap_fd, .events = POLLIN };
+
+	for (q = 0; q < d->nr_queues; q++)
+		xpvd_worker_request_stop(d->w[q]);
+	for (q = 0; q < d->nr_queues; q++) {
+		/* Shutting down: waiting for the I/O in flight is the
+		 * point (every consumed request gets its answer). */
+		while (!xpvd_worker_finished(d->w[q]))
+			poll(&p, 1, 100);
+		ho.ref0[q] = d->ref0[q];
+		ho.port[q] = d->port[q];
+		if (xpvd_worker_handoff(d->w[q], &ho.rsp_prod[q]))
+			clean = false;
+		xpvd_worker_reap(d->w[q], NULL);
+		d->w[q] = NULL;
+	}
+	d->nr_queues = 0;
+	if (clean)
+		handoff_write(d, &ho);
+	else if (d->takeover && d->ho.valid)
+		handoff_write(d, &d->ho); /* not taken over yet: pass it on */
+}
+
+/* What a lost store connection left (see xpvd_devices_close()). */
+static struct xpv_xs_watcher *volatile lost_wt;
+static struct xs_handle *volatile lost_xsh;
+
 void xpvd_devices_close(struct xpvd_devices *m)
 {
+	struct zombie *z;
 	struct dev *d;
 
 	if (!m)
 		return;
+	m->closing = true;
+	for (d = m->devs; d; d = d->next)
+		hand_over(d);
+	while ((z = m->zombies)) {
+		m->zombies = z->next;
+		reap_one(m, z);
+	}
 	while ((d = m->devs)) {
 		m->devs = d->next;
-		disconnect(d);
-		xpv_disk_close(d->disk);
-		free(d);
+		free_device(d);
 	}
-	xpv_xs_watcher_close(m->wt);
-	xpv_xs_close(m->xsh);
+	if (m->xs_lost) {
+		/*
+		 * libxenstore has closed the dead connection and set its fd
+		 * to -1: unwatching and closing would write to and close fd
+		 * -1.  The process is exiting; keep them reachable.
+		 */
+		lost_wt = m->wt;
+		lost_xsh = m->xsh;
+	} else {
+		xpv_xs_watcher_close(m->wt);
+		xpv_xs_close(m->xsh);
+	}
+	if (m->reap_fd >= 0)
+		close(m->reap_fd);
 	free(m);
 }
 

@@ -13,11 +13,18 @@
  * toolstack's detach (online=0 and backend state Closing) is answered with
  * Closed.  A backend directory is never removed by the daemon.
  *
+ * A daemon that starts while both ends of a VBD are Connected takes it
+ * over (see xpvd_devices_close()); a takeover that fails for a reason that
+ * may pass (a map, a bind) writes nothing and is retried on the next event
+ * or after a second.
+ *
  * A frontend value that cannot be served (ring-page-order above what was
  * offered, multi-queue-num-queues 0 or above the maximum, a malformed
  * number, a bad grant or port) is fatal for that device only, as Linux's
  * xenbus_dev_fatal(): "<errno> <message>" is written to the backend's
- * `error` node and the backend goes to Closing.
+ * `error` node and the backend goes to Closing.  When the frontend
+ * then starts over (Closed, then Initialising) the device is tried again
+ * from the start (error node removed, InitWait), as Linux blkback does.
  *
  * Runs on the main thread only; workers run on their own threads.
  */
@@ -44,9 +51,29 @@ int xpvd_devices_fd(const struct xpvd_devices *m);
 int xpvd_devices_dispatch(struct xpvd_devices *m);
 
 /*
+ * The fd to poll (POLLIN) for workers that finished stopping; then call
+ * xpvd_devices_reap().  Workers are never waited for on the main thread
+ * while the daemon runs: a stuck disk stalls its own VBD only (its Closed
+ * is written once its workers have ended).
+ */
+int xpvd_devices_reap_fd(const struct xpvd_devices *m);
+void xpvd_devices_reap(struct xpvd_devices *m);
+
+/*
+ * Milliseconds until xpvd_devices_tick() has work (a takeover to retry),
+ * or -1 for none.
+ */
+int xpvd_devices_timeout(const struct xpvd_devices *m);
+void xpvd_devices_tick(struct xpvd_devices *m);
+
+/*
  * Stops every worker (in-flight I/O finished and answered), unmaps
  * everything and frees all: writes nothing to XenStore, so a restarted
- * daemon can take the devices over.  NULL-safe.
+ * daemon can take the devices over.  For each connected VBD whose rings
+ * were left clean (every consumed request answered and pushed) it leaves a
+ * handoff file in cfg->state_dir; a successor reattaches at rsp_prod only
+ * with that file, and otherwise (a crash) makes the frontend reconnect.
+ * NULL-safe.
  */
 void xpvd_devices_close(struct xpvd_devices *m);
 

@@ -4,11 +4,12 @@
  *
  * Each ring slot owns a preallocated request context (struct wreq); the
  * ring's own check bounds the requests in flight by the number of slots, so
- * a context is always free when a request is consumed.  A plain request
- * uses its context's 11-page buffer and arrays; an indirect request also
- * needs one of a few indirect contexts (arrays and buffer for
- * max_indirect_segs segments): when none is free the request is parked and
- * consuming stops until one is released.
+ * a context is always free when a request is consumed.  Every context has
+ * arrays and a buffer for the largest request negotiated (11 segments, or
+ * max_indirect_segs): they are carved from anonymous MAP_NORESERVE
+ * mappings, which cost nothing until a request of that size touches them,
+ * so no request ever waits for scratch space and one large request never
+ * holds up the ring.
  *
  * How data pages are reached, in order of preference:
  *   PGRANT  persistent grants, mapped once and cached (pgrant.h); I/O goes
@@ -41,12 +42,10 @@
 #include "worker.h"
 
 #define NIL UINT32_MAX
-#define MAX_ICTX 16u
 
 /* Per-request scratch: arrays for cap segments and a cap-page buffer. */
 struct segctx {
 	uint32_t cap;
-	bool busy;
 	struct blkif_request_segment *segs;
 	struct iovec *iov;
 	struct xpv_gnt_copy_seg *copy;
@@ -61,8 +60,8 @@ enum stage { STAGE_DATA, STAGE_FLUSH };
 
 struct wreq {
 	struct xpvd_blkreq br;
-	struct segctx plain;
-	struct segctx *sc;	/* plain or an indirect context */
+	struct segctx ctx;	/* this slot's scratch, max_segs segments */
+	struct segctx *sc;	/* &ctx while the request holds its data */
 	uint64_t bytes;
 	enum data_path path;
 	enum stage stage;
@@ -88,18 +87,21 @@ struct xpvd_worker {
 	struct wreq *reqs;
 	uint32_t nr_ents;
 	uint32_t free_head;
-	struct wreq *parked;
-	struct segctx ictx[MAX_ICTX];
-	unsigned int nr_ictx;
-	unsigned char *pool;	/* plain buffers, 11 pages per slot */
-	size_t pool_size;
+	uint32_t nr_inflight;	/* consumed and not answered */
+	uint32_t cap;		/* segments per context */
+	struct area {
+		void *addr;
+		size_t len;
+	} areas[7];		/* the contexts' arrays and buffers */
 	struct xpv_io_done *done;
 
 	int stop_fd;
 	pthread_t thr;
 	bool thr_started;
 	bool stopping;		/* atomic */
+	bool finished;		/* atomic: the thread has returned */
 	bool broken;
+	uint32_t final_rsp_prod; /* valid once finished */
 	struct xpvd_ratelimit rl;
 	struct xpvd_qstats st;
 	char name[64];
@@ -107,39 +109,29 @@ struct xpvd_worker {
 
 /* ---- setup helpers ---- */
 
-static void *map_pages(size_t pages)
+/*
+ * One anonymous mapping holding n pieces of each bytes (rounded up to 64),
+ * untouched until used.  Returns the base or NULL.
+ */
+static void *area_map(struct area *a, size_t n, size_t each)
 {
-	void *p = mmap(NULL, pages * XPV_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	size_t len = n * ((each + 63) & ~(size_t)63);
+
+	len = (len + XPV_PAGE_SIZE - 1) & ~(size_t)(XPV_PAGE_SIZE - 1);
+	a->addr = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	if (a->addr == MAP_FAILED) {
+		a->addr = NULL;
+		return NULL;
+	}
+	a->len = len;
+	return a->addr;
 }
 
-static int segctx_init(struct segctx *sc, uint32_t cap, unsigned char *buf)
+/* The i-th piece of each bytes of area a (see area_map()). */
+static void *area_at(const struct area *a, size_t i, size_t each)
 {
-	sc->cap = cap;
-	sc->buf = buf;
-	sc->segs = calloc(cap, sizeof(*sc->segs));
-	sc->iov = calloc(cap, sizeof(*sc->iov));
-	sc->copy = calloc(cap < 8 ? 8 : cap, sizeof(*sc->copy));
-	sc->refs = calloc(cap < 8 ? 8 : cap, sizeof(*sc->refs));
-	sc->addrs = calloc(cap, sizeof(*sc->addrs));
-	sc->slots = calloc(cap, sizeof(*sc->slots));
-	if (!sc->segs || !sc->iov || !sc->copy || !sc->refs || !sc->addrs ||
-	    !sc->slots)
-		return -ENOMEM;
-	return 0;
-}
-
-static void segctx_free(struct segctx *sc)
-{
-	free(sc->segs);
-	free(sc->iov);
-	free(sc->copy);
-	free(sc->refs);
-	free(sc->addrs);
-	free(sc->slots);
-	memset(sc, 0, sizeof(*sc));
+	return (unsigned char *)a->addr + i * ((each + 63) & ~(size_t)63);
 }
 
 /* ---- answering ---- */
@@ -153,8 +145,6 @@ static void release_data(struct xpvd_worker *w, struct wreq *r)
 		r->map_addr = NULL;
 	}
 	r->path = PATH_NONE;
-	if (r->sc && r->sc != &r->plain)
-		r->sc->busy = false;
 	r->sc = NULL;
 }
 
@@ -176,6 +166,7 @@ static void respond(struct xpvd_worker *w, struct wreq *r, int err)
 				    r->br.rsp_op, status);
 	r->next_free = w->free_head;
 	w->free_head = idx;
+	w->nr_inflight--;
 }
 
 /* Answers a refused request with one rate-limited line; returns 0. */
@@ -313,11 +304,13 @@ static int setup_data(struct xpvd_worker *w, struct wreq *r)
 		else
 			xpvd_dbg(XPVD_C_GNT, "%s: persistent grants: %s",
 				 w->name, strerror(-err));
-		/* Cache full, or a read-only grant (the cache maps
-		 * read-write): serve by copy.  Anything else is a bad
-		 * grant: refuse. */
-		if (err && err != -ENOSPC && err != -EPERM)
-			return err;
+		/*
+		 * Whatever the cache's error (full, a read-only grant the
+		 * cache maps read-write: -EPERM here, -EINVAL from Linux
+		 * gntdev, or a bad ref), serve the request another way: the
+		 * copy (or the per-request map) checks each segment itself
+		 * and only its per-segment status refuses the request.
+		 */
 	}
 	if (r->path == PATH_NONE && w->copy_ok) {
 		r->path = PATH_COPY;
@@ -384,16 +377,16 @@ static int issue_flush(struct xpvd_worker *w, struct wreq *r)
 	return xpv_ioq_flush(w->ioq, (uint64_t)(r - w->reqs));
 }
 
-static struct segctx *get_ictx(struct xpvd_worker *w)
+/* A barrier's first stage: every earlier request completes. */
+static int barrier_drain(struct xpvd_worker *w, struct wreq *r)
 {
-	unsigned int i;
+	int err = xpv_ioq_drain(w->ioq);
 
-	for (i = 0; i < w->nr_ictx; i++)
-		if (!w->ictx[i].busy) {
-			w->ictx[i].busy = true;
-			return &w->ictx[i];
-		}
-	return NULL;
+	if (err) {
+		refuse(w, r, err, "barrier: cannot drain the queue");
+		return err;
+	}
+	return 0;
 }
 
 static void count_request(struct xpvd_worker *w, const struct wreq *r)
@@ -427,10 +420,9 @@ static void count_request(struct xpvd_worker *w, const struct wreq *r)
 
 /*
  * Starts a parsed request: answers it at once when it is refused, or
- * queues its first I/O.  Returns 0, or -EBUSY when it must be parked (no
- * indirect context free; nothing was done).
+ * queues its first I/O.  Either way the request is taken care of.
  */
-static int begin(struct xpvd_worker *w, struct wreq *r)
+static void begin(struct xpvd_worker *w, struct wreq *r)
 {
 	const char *why;
 	int err;
@@ -441,12 +433,13 @@ static int begin(struct xpvd_worker *w, struct wreq *r)
 		count_request(w, r);
 		err = xpv_disk_check(w->p.disk, XPV_IO_DISCARD, r->br.sector,
 				     len);
-		if (err)
-			return refuse(w, r, err,
-				     xpvd_blkreq_range_why(err));
+		if (err) {
+			refuse(w, r, err, xpvd_blkreq_range_why(err));
+			return;
+		}
 		if (len == 0) {
 			respond(w, r, 0);
-			return 0;
+			return;
 		}
 		r->stage = STAGE_DATA;
 		err = xpv_ioq_discard(w->ioq, r->br.sector << XPV_SECTOR_SHIFT,
@@ -454,60 +447,62 @@ static int begin(struct xpvd_worker *w, struct wreq *r)
 				      (uint64_t)(r - w->reqs));
 		if (err)
 			refuse(w, r, err, "discard refused by the disk");
-		return 0;
+		return;
 	}
 	if (r->br.nr_segs == 0) {
 		/* FLUSH_DISKCACHE or WRITE_BARRIER without data. */
 		count_request(w, r);
-		if (r->br.kind == XPVD_BLK_BARRIER)
-			xpv_ioq_drain(w->ioq);
+		if (r->br.kind == XPVD_BLK_BARRIER && barrier_drain(w, r))
+			return;
 		err = issue_flush(w, r);
 		if (err)
 			refuse(w, r, err, "flush refused");
-		return 0;
+		return;
 	}
+	r->sc = &r->ctx;
 	if (r->br.indirect) {
-		r->sc = get_ictx(w);
-		if (!r->sc)
-			return -EBUSY;
 		xpvd_stat_add(w->st.indirect, 1);
 		err = fetch_indirect(w, r);
 		if (err) {
 			count_request(w, r);
-			return refuse(w, r, err,
-				     "cannot copy indirect pages");
+			refuse(w, r, err, "cannot copy indirect pages");
+			return;
 		}
-	} else {
-		r->sc = &r->plain;
 	}
 	count_request(w, r);
 	err = xpvd_blkreq_check_segs(r->sc->segs, r->br.nr_segs, &r->bytes,
 				     &why);
-	if (err)
-		return refuse(w, r, err, why);
+	if (err) {
+		refuse(w, r, err, why);
+		return;
+	}
 	err = xpv_disk_check(w->p.disk,
 			     r->br.writes_data ? XPV_IO_WRITE : XPV_IO_READ,
 			     r->br.sector, r->bytes);
-	if (err)
-		return refuse(w, r, err, xpvd_blkreq_range_why(err));
+	if (err) {
+		refuse(w, r, err, xpvd_blkreq_range_why(err));
+		return;
+	}
 	err = setup_data(w, r);
-	if (err)
-		return refuse(w, r, err, "cannot map data grants");
+	if (err) {
+		refuse(w, r, err, "cannot map data grants");
+		return;
+	}
 	if (r->br.writes_data) {
 		if (r->path == PATH_COPY)
 			err = copy_segments(w, r, false);
 		else if (r->bounce)
 			bounce_segments(r, false);
-		if (err)
-			return refuse(w, r, err,
-				     "cannot copy data grants");
+		if (err) {
+			refuse(w, r, err, "cannot copy data grants");
+			return;
+		}
 	}
-	if (r->br.kind == XPVD_BLK_BARRIER)
-		xpv_ioq_drain(w->ioq);
+	if (r->br.kind == XPVD_BLK_BARRIER && barrier_drain(w, r))
+		return;
 	err = issue_data(w, r);
 	if (err)
 		refuse(w, r, err, "I/O refused");
-	return 0;
 }
 
 static void complete(struct xpvd_worker *w, const struct xpv_io_done *d)
@@ -589,6 +584,7 @@ static void consume(struct xpvd_worker *w)
 		}
 		r = &w->reqs[w->free_head];
 		w->free_head = r->next_free;
+		w->nr_inflight++;
 		xpvd_stat_add(w->st.inflight, 1);
 		err = xpvd_blkreq_parse(&req, &w->p.lim, &r->br, &why);
 		if (err) {
@@ -596,12 +592,9 @@ static void consume(struct xpvd_worker *w)
 			continue;
 		}
 		if (!r->br.indirect && r->br.nr_segs)
-			memcpy(r->plain.segs, req.rw.seg,
+			memcpy(r->ctx.segs, req.rw.seg,
 			       r->br.nr_segs * sizeof(req.rw.seg[0]));
-		if (begin(w, r) == -EBUSY) {
-			w->parked = r;
-			return;
-		}
+		begin(w, r);
 	}
 }
 
@@ -622,13 +615,11 @@ static void run(struct xpvd_worker *w)
 
 	for (;;) {
 		reap(w);
-		if (w->parked && begin(w, w->parked) == 0)
-			w->parked = NULL;
-		if (!w->parked && !w->broken && !stopping(w))
+		if (!w->broken && !stopping(w))
 			consume(w);
 		xpv_ioq_submit(w->ioq);
 		push(w);
-		if (w->parked || w->broken || stopping(w))
+		if (w->broken || stopping(w))
 			return;
 		more = xpv_ring_back_final_check(&w->ring);
 		if (more < 0)
@@ -649,10 +640,17 @@ static void *worker_main(void *arg)
 	pfd[1].fd = xpv_ioq_fd(w->ioq);
 	pfd[2].fd = w->stop_fd;
 	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-	/* Requests may be waiting already (restart, or an early kick). */
+	/*
+	 * Requests may be waiting already (restart, or an early kick): serve
+	 * them without waiting for an event, which may have been sent while
+	 * no backend was bound.  After a restart, also tell the frontend we
+	 * are here, so one waiting for responses looks at the ring again.
+	 */
 	run(w);
+	if (w->p.reattach)
+		w->plat->evtchn->notify(w->evt, (xpv_port_t)w->port);
 	for (;;) {
-		if (stopping(w) && !w->parked && !xpv_ioq_busy(w->ioq))
+		if (stopping(w) && !xpv_ioq_busy(w->ioq))
 			break;
 		if (poll(pfd, 3, stopping(w) ? 100 : -1) < 0 && errno != EINTR)
 			break;
@@ -667,6 +665,13 @@ static void *worker_main(void *arg)
 	}
 	reap(w);
 	push(w);
+	w->final_rsp_prod = w->ring.rsp_prod_pvt;
+	__atomic_store_n(&w->finished, true, __ATOMIC_RELEASE);
+	if (w->p.done_fd >= 0) {
+		v = 1;
+		if (write(w->p.done_fd, &v, sizeof(v)) < 0)
+			v = 0; /* the counter is saturated: still readable */
+	}
 	return NULL;
 }
 
@@ -678,21 +683,13 @@ static void destroy(struct xpvd_worker *w)
 	unsigned int i;
 
 	xpv_ioq_destroy(w->ioq);
-	if (w->reqs) {
+	if (w->reqs)
 		for (i = 0; i < w->nr_ents; i++)
 			release_data(w, &w->reqs[i]);
-		for (i = 0; i < w->nr_ents; i++)
-			segctx_free(&w->reqs[i].plain);
-	}
 	xpvd_pgrant_destroy(w->pg);
-	for (i = 0; i < w->nr_ictx; i++) {
-		if (w->ictx[i].buf)
-			munmap(w->ictx[i].buf,
-			       (size_t)w->ictx[i].cap * XPV_PAGE_SIZE);
-		segctx_free(&w->ictx[i]);
-	}
-	if (w->pool)
-		munmap(w->pool, w->pool_size);
+	for (i = 0; i < sizeof(w->areas) / sizeof(w->areas[0]); i++)
+		if (w->areas[i].addr)
+			munmap(w->areas[i].addr, w->areas[i].len);
 	free(w->reqs);
 	free(w->done);
 	if (w->port >= 0)
@@ -706,49 +703,50 @@ static void destroy(struct xpvd_worker *w)
 	free(w);
 }
 
+/*
+ * The contexts of every slot: arrays and a buffer for cap segments each,
+ * in seven MAP_NORESERVE mappings (virtual space only until touched: an
+ * order-4 ring with 4096-segment requests reserves 8 GiB of addresses and
+ * uses what its largest requests need).
+ */
 static int alloc_slots(struct xpvd_worker *w)
 {
-	uint32_t i, segs = w->p.lim.max_indirect_segs;
-	int err;
+	uint32_t i, cap = w->p.lim.max_indirect_segs;
+	size_t n = w->nr_ents, c8;
+	struct area *a = w->areas;
 
-	w->reqs = calloc(w->nr_ents, sizeof(*w->reqs));
-	w->done = calloc(w->nr_ents, sizeof(*w->done));
-	w->pool_size = (size_t)w->nr_ents * XPV_BLKIF_MAX_SEGMENTS *
-		       XPV_PAGE_SIZE;
-	w->pool = map_pages((size_t)w->nr_ents * XPV_BLKIF_MAX_SEGMENTS);
-	if (!w->reqs || !w->done || !w->pool)
+	if (cap < XPV_BLKIF_MAX_SEGMENTS)
+		cap = XPV_BLKIF_MAX_SEGMENTS;
+	w->cap = cap;
+	c8 = cap < 8 ? 8 : cap; /* copy and refs also serve 8 indirect pages */
+	w->reqs = calloc(n, sizeof(*w->reqs));
+	w->done = calloc(n, sizeof(*w->done));
+	if (!w->reqs || !w->done)
+		return -ENOMEM;
+	if (!area_map(&a[0], n, cap * sizeof(struct blkif_request_segment)) ||
+	    !area_map(&a[1], n, cap * sizeof(struct iovec)) ||
+	    !area_map(&a[2], n, c8 * sizeof(struct xpv_gnt_copy_seg)) ||
+	    !area_map(&a[3], n, c8 * sizeof(xpv_gref_t)) ||
+	    !area_map(&a[4], n, cap * sizeof(void *)) ||
+	    !area_map(&a[5], n, cap * sizeof(uint32_t)) ||
+	    !area_map(&a[6], n, (size_t)cap * XPV_PAGE_SIZE))
 		return -ENOMEM;
 	w->free_head = NIL;
 	for (i = w->nr_ents; i-- > 0;) {
-		err = segctx_init(&w->reqs[i].plain, XPV_BLKIF_MAX_SEGMENTS,
-				  w->pool + (size_t)i * XPV_BLKIF_MAX_SEGMENTS *
-						    XPV_PAGE_SIZE);
-		if (err)
-			return err;
+		struct segctx *sc = &w->reqs[i].ctx;
+
+		sc->cap = cap;
+		sc->segs = area_at(&a[0], i,
+				   cap * sizeof(struct blkif_request_segment));
+		sc->iov = area_at(&a[1], i, cap * sizeof(struct iovec));
+		sc->copy = area_at(&a[2], i,
+				   c8 * sizeof(struct xpv_gnt_copy_seg));
+		sc->refs = area_at(&a[3], i, c8 * sizeof(xpv_gref_t));
+		sc->addrs = area_at(&a[4], i, cap * sizeof(void *));
+		sc->slots = area_at(&a[5], i, cap * sizeof(uint32_t));
+		sc->buf = area_at(&a[6], i, (size_t)cap * XPV_PAGE_SIZE);
 		w->reqs[i].next_free = w->free_head;
 		w->free_head = i;
-	}
-	if (segs == 0)
-		return 0;
-	/* Enough indirect contexts for about 4096 segments in flight. */
-	w->nr_ictx = 4096 / segs;
-	if (w->nr_ictx < 2)
-		w->nr_ictx = 2;
-	if (w->nr_ictx > MAX_ICTX)
-		w->nr_ictx = MAX_ICTX;
-	for (i = 0; i < w->nr_ictx; i++) {
-		unsigned char *buf = map_pages(segs);
-
-		/* segs rounded up to whole descriptor pages for the copy */
-		uint32_t cap = (uint32_t)xpvd_blkreq_indirect_pages(segs) *
-			       XPV_BLKIF_SEGS_PER_INDIRECT_PAGE;
-
-		if (!buf)
-			return -ENOMEM;
-		err = segctx_init(&w->ictx[i], cap, buf);
-		w->ictx[i].cap = segs; /* buf holds segs pages */
-		if (err)
-			return err;
 	}
 	return 0;
 }
@@ -788,12 +786,17 @@ int xpvd_worker_start(const struct xpvd_worker_params *p,
 		w->ring_addr = NULL;
 		goto fail;
 	}
-	if (p->reattach)
+	if (p->reattach) {
+		/* At rsp_prod, after checking req_prod fits the ring. */
 		err = xpv_blkif_back_reattach(&w->ring, p->abi, w->ring_addr,
 					      p->nr_pages);
-	else
+		if (err >= 0 && p->check_rsp_prod &&
+		    w->ring.rsp_prod_pvt != p->rsp_prod)
+			err = -ESTALE; /* served by another since the handoff */
+	} else {
 		err = xpv_blkif_back_attach(&w->ring, p->abi, w->ring_addr,
 					    p->nr_pages, 0);
+	}
 	if (err < 0)
 		goto fail;
 	w->nr_ents = w->ring.ring.nr_ents;
@@ -840,22 +843,51 @@ fail:
 	return err;
 }
 
-void xpvd_worker_stop(struct xpvd_worker *w, struct xpvd_qstats *acc)
+void xpvd_worker_request_stop(struct xpvd_worker *w)
 {
 	uint64_t one = 1;
 
+	if (!w || !w->thr_started || stopping(w))
+		return;
+	__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
+	if (write(w->stop_fd, &one, sizeof(one)) < 0)
+		xpvd_dbg(XPVD_C_IO, "%s: stop kick failed", w->name);
+}
+
+bool xpvd_worker_finished(const struct xpvd_worker *w)
+{
+	return !w->thr_started ||
+	       __atomic_load_n(&w->finished, __ATOMIC_ACQUIRE);
+}
+
+int xpvd_worker_handoff(const struct xpvd_worker *w, uint32_t *rsp_prod)
+{
+	if (!xpvd_worker_finished(w) || !w->thr_started)
+		return -EBUSY;
+	/* Every consumed request answered and pushed, the ring sane. */
+	if (w->broken || w->nr_inflight ||
+	    w->ring.rsp_prod_pvt != w->ring.req_cons)
+		return -EIO;
+	*rsp_prod = w->final_rsp_prod;
+	return 0;
+}
+
+void xpvd_worker_reap(struct xpvd_worker *w, struct xpvd_qstats *acc)
+{
 	if (!w)
 		return;
-	if (w->thr_started) {
-		__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
-		if (write(w->stop_fd, &one, sizeof(one)) < 0)
-			xpvd_dbg(XPVD_C_IO, "%s: stop kick failed", w->name);
+	if (w->thr_started)
 		pthread_join(w->thr, NULL);
-	}
 	/* The thread is gone: its counters are final. */
 	if (acc)
 		xpvd_stats_sum(acc, &w->st);
 	destroy(w);
+}
+
+void xpvd_worker_stop(struct xpvd_worker *w, struct xpvd_qstats *acc)
+{
+	xpvd_worker_request_stop(w);
+	xpvd_worker_reap(w, acc);
 }
 
 const struct xpvd_qstats *xpvd_worker_stats(const struct xpvd_worker *w)

@@ -16,9 +16,14 @@
  * - A request's data grants are unmapped (or unpinned) before its
  *   response is produced; responses are pushed once per batch and the
  *   frontend is notified only when its event index asks for it.
- * - xpvd_worker_stop() stops consuming, finishes in-flight I/O, pushes the
+ * - Stopping stops consuming, finishes in-flight I/O, pushes the
  *   responses, notifies, then unmaps everything: it never touches XenStore,
  *   so the frontend can be served again by a restarted daemon.
+ * - Stopping never has to block the caller: xpvd_worker_request_stop()
+ *   only asks; the thread bumps done_fd when it has finished (a stuck disk
+ *   may take forever), and xpvd_worker_reap() then joins it at once.
+ * - A restarted worker (reattach) serves the requests already waiting
+ *   without an event and notifies the frontend once it is bound.
  */
 #ifndef XENPVD_BACKEND_WORKER_H
 #define XENPVD_BACKEND_WORKER_H
@@ -45,7 +50,11 @@ struct xpvd_worker_params {
 	xpv_port_t remote_port;
 	bool persistent;		/* negotiated with this frontend */
 	bool reattach;			/* restart: attach at rsp_prod */
+	bool check_rsp_prod;		/* reattach only where rsp_prod is */
+	uint32_t rsp_prod;		/* (else -ESTALE) */
 	struct xpvd_blk_limits lim;
+	int done_fd;			/* eventfd bumped when the thread
+					 * ends (see below), or -1 */
 };
 
 struct xpvd_worker;
@@ -59,10 +68,30 @@ struct xpvd_worker;
 int xpvd_worker_start(const struct xpvd_worker_params *p,
 		      struct xpvd_worker **out);
 
+/* Asks the thread to stop (see above); never blocks.  NULL-safe,
+ * idempotent. */
+void xpvd_worker_request_stop(struct xpvd_worker *w);
+
+/* Whether the thread has ended (after a stop request, or never started). */
+bool xpvd_worker_finished(const struct xpvd_worker *w);
+
 /*
- * Stops the worker (see above) and frees it; when acc is not NULL, first
- * adds the worker's final counters into it.  NULL-safe.
+ * After the thread ended: 0 and the ring's final rsp_prod when the worker
+ * left the ring so that another backend may attach at rsp_prod (every
+ * consumed request answered and pushed, the ring not broken); -EIO when it
+ * did not, -EBUSY while the thread runs.
  */
+int xpvd_worker_handoff(const struct xpvd_worker *w, uint32_t *rsp_prod);
+
+/*
+ * Joins the thread (blocks until it ends: call it after a stop request,
+ * once xpvd_worker_finished() says so, or when blocking is fine) and frees
+ * the worker; when acc is not NULL, first adds its final counters into it.
+ * NULL-safe.
+ */
+void xpvd_worker_reap(struct xpvd_worker *w, struct xpvd_qstats *acc);
+
+/* xpvd_worker_request_stop() then xpvd_worker_reap(): blocks. */
 void xpvd_worker_stop(struct xpvd_worker *w, struct xpvd_qstats *acc);
 
 /* The worker's statistics (live; see stats.h for the reading rules). */

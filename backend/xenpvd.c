@@ -143,6 +143,8 @@ static void usage(FILE *f)
 		"  --cache=direct|writeback    O_DIRECT (default) or page cache\n"
 		"  --sector-size=N             force the logical sector size of files\n"
 		"  --control=PATH              control socket path\n"
+		"  --state-dir=DIR             handoff files for restarts\n"
+		"                              (default: the control socket's)\n"
 		"  --foreground                stay in the foreground (the default)\n"
 		"  --debug=COMP,...            main,dev,io,req,gnt,ctl or all\n"
 		"  --log-file=PATH             log there instead of stderr\n",
@@ -162,7 +164,7 @@ static int parse_num(const char *opt, const char *s, uint32_t max,
 enum {
 	OPT_PLATFORM = 256, OPT_TYPE, OPT_INDIRECT, OPT_ORDER, OPT_QUEUES,
 	OPT_NO_PERSISTENT, OPT_PGRANTS, OPT_ENGINE, OPT_CACHE, OPT_SECTOR,
-	OPT_CONTROL, OPT_FOREGROUND, OPT_DEBUG, OPT_LOGFILE,
+	OPT_CONTROL, OPT_FOREGROUND, OPT_DEBUG, OPT_LOGFILE, OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -177,6 +179,7 @@ static const struct option long_opts[] = {
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "sector-size", required_argument, NULL, OPT_SECTOR },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 	{ "debug", required_argument, NULL, OPT_DEBUG },
 	{ "log-file", required_argument, NULL, OPT_LOGFILE },
@@ -260,6 +263,11 @@ static int parse_options(int argc, char **argv, struct xpvd_config *cfg,
 		case OPT_CONTROL:
 			cfg->control_path = optarg;
 			break;
+		case OPT_STATE_DIR:
+			cfg->state_dir = optarg;
+			if (!*optarg)
+				return -EINVAL;
+			break;
 		case OPT_FOREGROUND:
 			break;
 		case OPT_DEBUG:
@@ -294,10 +302,10 @@ int main(int argc, char **argv)
 {
 	static struct xpvd_config cfg;
 	const char *platform = NULL;
-	char ctl_path[256];
+	char ctl_path[256], state_dir[256], *slash;
 	struct xpvd_devices *devs = NULL;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	sigset_t mask;
 	int sfd = -1, cfd = -1, err, rc = 1;
 
@@ -316,6 +324,15 @@ int main(int argc, char **argv)
 		xpvd_control_default_path(cfg.plat->name, ctl_path,
 					  sizeof(ctl_path));
 		cfg.control_path = ctl_path;
+	}
+	if (!cfg.state_dir) {
+		snprintf(state_dir, sizeof(state_dir), "%s", cfg.control_path);
+		slash = strrchr(state_dir, '/');
+		if (slash && slash != state_dir)
+			*slash = '\0';
+		else
+			snprintf(state_dir, sizeof(state_dir), ".");
+		cfg.state_dir = state_dir;
 	}
 
 	/* Workers inherit this mask: only the main thread takes signals. */
@@ -351,9 +368,11 @@ int main(int argc, char **argv)
 	pfd[0].fd = sfd;
 	pfd[1].fd = xpvd_devices_fd(devs);
 	pfd[2].fd = cfd;
+	pfd[3].fd = xpvd_devices_reap_fd(devs);
 	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+	pfd[3].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, xpvd_devices_timeout(devs)) < 0) {
 			if (errno == EINTR)
 				continue;
 			xpvd_err(XPVD_C_MAIN, "poll: %s", strerror(errno));
@@ -378,6 +397,9 @@ int main(int argc, char **argv)
 		}
 		if (cfd >= 0 && (pfd[2].revents & POLLIN))
 			xpvd_control_serve(cfd, devs);
+		if (pfd[3].revents & POLLIN)
+			xpvd_devices_reap(devs);
+		xpvd_devices_tick(devs);
 	}
 	rc = 0;
 out:

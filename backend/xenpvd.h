@@ -49,6 +49,7 @@ struct xpvd_config {
 	enum xpv_cache_mode cache;
 	uint32_t sector_size;		/* 0: detect; else force (files) */
 	const char *control_path;
+	const char *state_dir;		/* handoff files (restart) */
 };
 
 /* ---- logging ---- */

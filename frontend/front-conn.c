@@ -19,6 +19,13 @@
  *   queued again, and the next connection issues it under its own limits.
  * - Granted pages the peer still maps when we end them are kept and retried
  *   (never reused, never leaked into another grant).
+ * - A backend that restarts without leaving Connected (xenpvd taking over
+ *   the rings at rsp_prod) is simply waited for: what it had not answered
+ *   is answered by its successor.  Requests that see no response for a
+ *   second are notified again (front-io.c), since an event sent while no
+ *   backend had the port bound is lost.  A backend that restarts after a
+ *   crash cannot trust the ring and goes through Closing: the unanswered
+ *   requests are then issued again on fresh rings, as for any reconnect.
  */
 #include "config.h"
 
@@ -38,7 +45,7 @@
 
 /* ---- small helpers ---- */
 
-static int64_t now_ms(void)
+int64_t front_now_ms(void)
 {
 	struct timespec ts;
 
@@ -675,7 +682,7 @@ int xpvf_open(struct xpvf **out, unsigned int domid, unsigned int devid,
 	err = check_opts(h, opts);
 	if (err < 0)
 		goto fail;
-	deadline = now_ms() + h->opts.timeout_ms;
+	deadline = front_now_ms() + h->opts.timeout_ms;
 	h->devid = devid;
 	err = prealloc(h);
 	if (err < 0)
@@ -732,7 +739,7 @@ int xpvf_open(struct xpvf **out, unsigned int domid, unsigned int devid,
 		goto fail;
 	err = front_conn_step(h);
 	while (!err && h->fs != FS_CONNECTED) {
-		left = deadline - now_ms();
+		left = deadline - front_now_ms();
 		if (left <= 0) {
 			err = -ETIMEDOUT;
 			break;
@@ -768,7 +775,7 @@ static void close_wait(struct xpvf *h, unsigned int mask, int64_t deadline,
 			return;
 		if (until_idle && !h->nr_ios_busy)
 			return;
-		left = deadline - now_ms();
+		left = deadline - front_now_ms();
 		if (left <= 0)
 			return;
 		n = epoll_wait(h->epfd, ev, 4, left > 100 ? 100 : (int)left);
@@ -796,7 +803,7 @@ void xpvf_close(struct xpvf *h)
 	if (!h)
 		return;
 	h->closing = true;
-	deadline = now_ms() + h->opts.timeout_ms;
+	deadline = front_now_ms() + h->opts.timeout_ms;
 	if (h->nq && h->q[0].slots && h->watcher && !h->broken) {
 		/* Give what is in flight a chance to finish. */
 		if (h->fs == FS_CONNECTED)

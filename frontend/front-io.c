@@ -513,6 +513,7 @@ static bool handle_rsp(struct xpvf *h, struct front_queue *q,
 		}
 	}
 	slot_free(q, r);
+	h->responses++;
 	io_part_done(h, io, err);
 	return true;
 }
@@ -647,6 +648,35 @@ int xpvf_submit(struct xpvf *h, const struct xpvf_io *io)
 	return 0;
 }
 
+/*
+ * Requests in flight and no response for FRONT_KICK_MS: notify every queue
+ * that waits for one.  Harmless when the backend is merely slow; needed
+ * when the notification went to a port no backend had bound (a restart).
+ */
+static void kick(struct xpvf *h)
+{
+	struct front_queue *q;
+	int64_t now;
+	unsigned int i;
+
+	if (h->fs != FS_CONNECTED || h->broken || !rings_up(h))
+		return;
+	now = front_now_ms();
+	if (h->responses != h->kick_seen || !h->nr_ios_busy) {
+		h->kick_seen = h->responses;
+		h->kick_at = now + FRONT_KICK_MS;
+		return;
+	}
+	if (now < h->kick_at)
+		return;
+	h->kick_at = now + FRONT_KICK_MS;
+	for (i = 0; i < h->nq; i++) {
+		q = &h->q[i];
+		if (q->nr_free_slots < q->nr_slots && q->port >= 0)
+			h->pf->evtchn->notify(h->evtchn, (xpv_port_t)q->port);
+	}
+}
+
 int xpvf_process(struct xpvf *h)
 {
 	int err;
@@ -659,6 +689,7 @@ int xpvf_process(struct xpvf *h)
 		return err;
 	front_harvest(h);
 	issue(h, false);
+	kick(h);
 	if (h->broken)
 		return -EIO;
 	if (h->fs == FS_GONE)
@@ -673,6 +704,9 @@ int xpvf_wait(struct xpvf *h, int timeout_ms)
 	n = xpvf_process(h);
 	if (n != 0)
 		return n;
+	/* Come back in time to kick a backend that may have missed us. */
+	if (h->nr_ios_busy && (timeout_ms < 0 || timeout_ms > FRONT_KICK_MS))
+		timeout_ms = FRONT_KICK_MS;
 	err = front_events(h, timeout_ms);
 	if (err < 0)
 		return err;

@@ -36,6 +36,9 @@
 #define FRONT_MAX_IOS 1024u
 #define FRONT_DEFAULT_POOL 8192u
 #define FRONT_DEFAULT_TIMEOUT_MS 10000u
+/* No response for this long with requests in flight: notify again (an
+ * event sent while a restarting backend had no port bound is lost). */
+#define FRONT_KICK_MS 1000
 #define FRONT_NO_PAGE UINT32_MAX
 /* Areas whose unshare failed (the peer still mapped them): retried later. */
 #define FRONT_MAX_ZOMBIES 64u
@@ -145,12 +148,16 @@ struct xpvf {
 	struct front_chunk *free_chunks;
 	struct front_chunk *pend_head, *pend_tail;
 	unsigned int callbacks;		/* run since process() began */
+	uint64_t responses;		/* responses handled, ever */
+	uint64_t kick_seen;		/* responses at the last progress */
+	int64_t kick_at;		/* ms: when to kick if no progress */
 
 	struct area zombies[FRONT_MAX_ZOMBIES];
 	unsigned int nr_zombies;
 };
 
 /* front-conn.c */
+int64_t front_now_ms(void);
 int front_conn_step(struct xpvf *h);
 int front_events(struct xpvf *h, int timeout_ms);
 void front_teardown(struct xpvf *h);

@@ -52,6 +52,15 @@ attach() {
 		"$be/state" 1 || hard_error "xenstore-write"
 	xenstore-chmod -r "$fe" n$GUEST r0 || hard_error "chmod fe"
 	xenstore-chmod -r "$be" n0 r$GUEST || hard_error "chmod be"
+	# The backend publishes its features, then InitWait (2): wait for it,
+	# as a toolstack does, before anyone reads them.
+	local i st
+	for i in $(seq 100); do
+		st=$(xenstore-read "$be/state" 2>/dev/null) || st=0
+		[ "$st" -ge 2 ] && return 0
+		sleep 0.1
+	done
+	fail "backend $be did not reach InitWait (state $st)"
 }
 
 raw() {
