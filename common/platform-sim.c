@@ -299,6 +299,8 @@ struct xpv_gntshr {
 	struct sim_world *w;
 	struct sim_dom *self;
 	struct shr_area *areas;
+	uint32_t shared;	/* pages shared through this handle now */
+	uint32_t limit;		/* 0: none; see shr_open() */
 };
 
 static int shr_open(struct xpv_gntshr **out)
@@ -315,6 +317,18 @@ static int shr_open(struct xpv_gntshr **out)
 		free(h);
 		return err;
 	}
+	/*
+	 * Linux's gntalloc refuses to have more than its `limit` grants
+	 * allocated (module parameter, 1024 by default) with -ENOSPC.  A sim
+	 * handle can be given the same bound, so that callers' handling of it
+	 * is tested without Xen.
+	 */
+	{
+		const char *l = getenv("XENPV_SIM_GNTSHR_LIMIT");
+
+		if (l && *l)
+			h->limit = (uint32_t)strtoul(l, NULL, 10);
+	}
 	*out = h;
 	return 0;
 }
@@ -326,8 +340,11 @@ static int shr_share(struct xpv_gntshr *h, xpv_domid_t domid, uint32_t count,
 	uint8_t *mem;
 	int frame, err;
 
-	if (!count || count > SIM_NR_GREFS)
+	if (!count)
 		return -EINVAL;
+	if (count > SIM_NR_GREFS ||
+	    (h->limit && (uint64_t)h->shared + count > h->limit))
+		return -ENOSPC;
 	if (!sim_dom_alive(h->self))
 		return -ESRCH;
 	mem = sim_dom_mem(h->self);
@@ -352,6 +369,7 @@ static int shr_share(struct xpv_gntshr *h, xpv_domid_t domid, uint32_t count,
 	memcpy(refs, a->refs, sizeof(xpv_gref_t) * count);
 	a->next = h->areas;
 	h->areas = a;
+	h->shared += count;
 	*addr = a->addr;
 	return 0;
 
@@ -376,6 +394,7 @@ static int shr_unshare(struct xpv_gntshr *h, void *addr, uint32_t count)
 		if (err < 0)
 			return err;
 		sim_pages_free(h->self, a->frame, count);
+		h->shared -= count;
 		*pp = a->next;
 		free(a);
 		return 0;

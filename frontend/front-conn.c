@@ -159,6 +159,7 @@ static int queue_setup(struct xpvf *h, struct front_queue *q)
 	return 0;
 }
 
+/* Grants a queue's data pool of pages.  0 or -errno. */
 static int pool_setup(struct xpvf *h, struct front_queue *q, uint32_t pages)
 {
 	uint32_t p;
@@ -179,6 +180,47 @@ static int pool_setup(struct xpvf *h, struct front_queue *q, uint32_t pages)
 	q->free_head = 0;
 	q->nr_free_pages = pages;
 	return 0;
+}
+
+/* Undoes pool_setup() (the backend has not seen the pool yet). */
+static void pool_release(struct xpvf *h, struct front_queue *q)
+{
+	area_end(h, &q->pool);
+	free(q->pool_refs);
+	free(q->page_next);
+	q->pool_refs = NULL;
+	q->page_next = NULL;
+	q->free_head = FRONT_NO_PAGE;
+	q->nr_free_pages = 0;
+}
+
+/*
+ * Grants every queue a pool of per_q pages, or, when the platform refuses
+ * that many grants, the largest per_q halving allows down to min (one
+ * request of the negotiated maximum).  Grants are bounded: Linux's gntalloc
+ * refuses more than its `limit` (1024 by default, for the whole system)
+ * with -ENOSPC, so a large default pool shrinks to fit instead of failing
+ * the open.  0 or -errno.
+ */
+static int pools_setup(struct xpvf *h, uint32_t per_q, uint32_t min)
+{
+	unsigned int i, j;
+	int err;
+
+	for (;;) {
+		for (i = 0; i < h->nq; i++) {
+			err = pool_setup(h, &h->q[i], per_q);
+			if (err < 0)
+				break;
+		}
+		if (i == h->nq)
+			return 0;
+		for (j = 0; j <= i; j++)
+			pool_release(h, &h->q[j]);
+		if ((err != -ENOSPC && err != -ENOMEM) || per_q <= min)
+			return err;
+		per_q = per_q / 2 > min ? per_q / 2 : min;
+	}
 }
 
 /* ---- negotiation ---- */
@@ -310,7 +352,6 @@ static int connect_backend(struct xpvf *h)
 	struct xpvf_info *in = &h->info;
 	uint32_t info = 0, ss = 512, pss, ind = 0, u, per_q, need, total;
 	uint64_t sectors;
-	unsigned int i;
 	bool b;
 	int err;
 
@@ -388,11 +429,9 @@ static int connect_backend(struct xpvf *h)
 	per_q = total / h->nq;
 	if (per_q < need)
 		per_q = need;
-	for (i = 0; i < h->nq; i++) {
-		err = pool_setup(h, &h->q[i], per_q);
-		if (err < 0)
-			return err;
-	}
+	err = pools_setup(h, per_q, need);
+	if (err < 0)
+		return err;
 	err = fe_switch(h, XenbusStateConnected);
 	if (err < 0)
 		return err;
@@ -804,9 +843,12 @@ void xpvf_close(struct xpvf *h)
 		return;
 	h->closing = true;
 	deadline = front_now_ms() + h->opts.timeout_ms;
-	if (h->nq && h->q[0].slots && h->watcher && !h->broken) {
-		/* Give what is in flight a chance to finish. */
-		if (h->fs == FS_CONNECTED)
+	if (h->nq && h->q[0].slots && h->watcher) {
+		/* Give what is in flight a chance to finish (not when the
+		 * backend broke the protocol: nothing more is believed).  A
+		 * broken device still says Closing and Closed, or the backend
+		 * would keep its rings and our grants mapped. */
+		if (h->fs == FS_CONNECTED && !h->broken)
 			close_wait(h, gone, deadline, true);
 		fe_switch(h, XenbusStateClosing);
 		close_wait(h, gone | XPV_XS_STATE_BIT(XenbusStateClosing),

@@ -189,6 +189,10 @@ int xpvf_process(struct xpvf *h);
 /*
  * Waits up to timeout_ms (-1: forever) for xpvf_fd() to become readable,
  * then calls xpvf_process().  Returns as xpvf_process() (0 on timeout).
+ * While I/O is in flight it may return 0 after at most a second even with
+ * a longer timeout: it then re-kicks queues whose backend has been silent
+ * (an event may have fallen between a backend's exit and its successor),
+ * so callers loop on it.
  */
 int xpvf_wait(struct xpvf *h, int timeout_ms);
 

@@ -345,6 +345,7 @@ int main(int argc, char **argv)
 		{ "expect-persistent", 1, NULL, 'P' },
 		{ "expect-reconnects-min", 1, NULL, 'R' },
 		{ "expect-abi", 1, NULL, 'A' },
+		{ "pool-pages", 1, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xpvf_opts opts;
@@ -377,6 +378,7 @@ int main(int argc, char **argv)
 		case 'P': ex_p = atol(optarg); break;
 		case 'R': ex_r = atol(optarg); break;
 		case 'A': ex_a = atol(optarg); break;
+		case 'p': opts.pool_pages = (unsigned int)atoi(optarg); break;
 		default: return 2;
 		}
 	}
