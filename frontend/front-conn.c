@@ -86,6 +86,13 @@ static void area_end(struct xpvf *h, struct area *a)
 	a->count = 0;
 }
 
+void front_area_end(struct xpvf *h, void *addr, uint32_t count)
+{
+	struct area a = { addr, count };
+
+	area_end(h, &a);
+}
+
 static void zombies_retry(struct xpvf *h)
 {
 	unsigned int i = 0;
@@ -311,7 +318,6 @@ static int setup_rings(struct xpvf *h)
 {
 	uint32_t mq = 1, order = 0;
 	unsigned int i, want;
-	bool pers = false;
 	int err;
 
 	/* Nonsense in an offer means "not offered". */
@@ -322,16 +328,20 @@ static int setup_rings(struct xpvf *h)
 	if (xpv_xs_read_u32(h->xsh, XBT_NULL, h->be_dir, "max-ring-page-order",
 			    64, &order) < 0)
 		order = 0;
-	if (xpv_xs_read_feature(h->xsh, XBT_NULL, h->be_dir,
-				"feature-persistent", &pers) < 0)
-		pers = false;
 
 	want = h->opts.max_queues ? h->opts.max_queues : FRONT_DEFAULT_QUEUES;
 	h->nq = umin(umin(mq, want), FRONT_MAX_QUEUES);
 	want = h->opts.max_ring_page_order ? h->opts.max_ring_page_order :
 					     FRONT_MAX_ORDER;
 	h->order = umin(umin(order, want), FRONT_MAX_ORDER);
-	h->persistent = pers && !h->opts.no_persistent;
+	/*
+	 * Our feature-persistent says what we support; whether grants are
+	 * persistent is decided at Connected, when the backend's key is read
+	 * (Linux blkback writes it only then, and a backend may change it
+	 * between connections).  Our pool pages are reused whatever the
+	 * answer, so only the backend's side changes.
+	 */
+	h->persistent = !h->opts.no_persistent;
 
 	for (i = 0; i < h->nq; i++) {
 		err = queue_setup(h, &h->q[i]);
@@ -384,6 +394,10 @@ static int connect_backend(struct xpvf *h)
 	in->readonly = !!(info & VDISK_READONLY);
 	in->queues = h->nq;
 	in->ring_page_order = h->order;
+	if (xpv_xs_read_feature(h->xsh, XBT_NULL, h->be_dir,
+				"feature-persistent", &b) < 0)
+		b = false;
+	h->persistent = b && !h->opts.no_persistent;
 	in->persistent = h->persistent;
 	in->backend_domid = h->be_domid;
 	in->abi = h->abi == XPV_BLKIF_ABI_X86_32 ? 32 : 64;
@@ -859,6 +873,8 @@ void xpvf_close(struct xpvf *h)
 	if (h->ios)
 		front_fail_all(h, -ECANCELED);
 	front_teardown(h);
+	while (h->ubufs)
+		xpvf_buf_free(h, h->ubufs->addr);
 	if (h->watch_set) {
 		char path[sizeof(h->be_dir) + 16];
 

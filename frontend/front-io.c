@@ -240,6 +240,12 @@ static uint32_t div_up(uint64_t a, uint32_t b)
 	return (uint32_t)((a + b - 1) / b);
 }
 
+/* Whether requests of io move its data straight from its ubuf pages. */
+static bool io_zero_copy(const struct xpvf *h, const struct front_io *io)
+{
+	return io->ub && io->ub->domid == h->be_domid;
+}
+
 /* Pages a request carved from c needs: data segments and indirect pages. */
 static void chunk_needs(const struct xpvf *h, const struct front_chunk *c,
 			uint32_t *segs, uint32_t *ind)
@@ -293,17 +299,20 @@ static struct front_queue *pick_queue(struct xpvf *h, uint32_t pages)
 }
 
 /* Fills the data segments of r (and its indirect pages), copying a write's
- * bytes into the pool pages. */
+ * bytes into the pool pages, or naming the io's own granted pages. */
 static void fill_segments(struct xpvf *h, struct front_queue *q,
 			  struct front_req *r, uint32_t segs,
 			  union xpv_blkif_request *req)
 {
 	struct blkif_request_segment *seg, *ind_segs = NULL;
 	const unsigned char *src = r->io->buf + r->off;
-	bool write = r->io->op == XPVF_OP_WRITE;
+	bool write = r->io->op == XPVF_OP_WRITE && !r->zero_copy;
+	const xpv_gref_t *zc_refs = NULL;
 	uint32_t i, p = r->data_head, ip = r->ind_head, bytes;
 	uint64_t left = r->len;
 
+	if (r->zero_copy)
+		zc_refs = &r->io->ub->refs[(src - r->io->ub->addr) / SEG_BYTES];
 	for (i = 0; i < segs; i++) {
 		bytes = left < SEG_BYTES ? (uint32_t)left : SEG_BYTES;
 		if (write)
@@ -320,12 +329,16 @@ static void fill_segments(struct xpvf *h, struct front_queue *q,
 			}
 			seg = &ind_segs[i % XPV_BLKIF_SEGS_PER_INDIRECT_PAGE];
 		}
-		seg->gref = q->pool_refs[p];
+		if (zc_refs) {
+			seg->gref = zc_refs[i];
+		} else {
+			seg->gref = q->pool_refs[p];
+			p = q->page_next[p];
+		}
 		seg->first_sect = 0;
 		seg->last_sect = (uint8_t)(bytes / 512 - 1);
 		src += bytes;
 		left -= bytes;
-		p = q->page_next[p];
 	}
 }
 
@@ -358,7 +371,11 @@ static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
 		r->len = c->len < max ? c->len : max;
 		r->rsp_op = io->op == XPVF_OP_READ ? BLKIF_OP_READ :
 						      BLKIF_OP_WRITE;
-		r->data_head = pages_get(q, segs);
+		r->zero_copy = io_zero_copy(h, io);
+		if (r->zero_copy)
+			h->info.zero_copy_requests++;
+		else
+			r->data_head = pages_get(q, segs);
 		if (ind) {
 			r->ind_head = pages_get(q, ind);
 			req.indirect.operation = BLKIF_OP_INDIRECT;
@@ -451,7 +468,7 @@ static void issue(struct xpvf *h, bool from_submit)
 			continue;
 		}
 		chunk_needs(h, c, &segs, &ind);
-		q = pick_queue(h, segs + ind);
+		q = pick_queue(h, io_zero_copy(h, c->io) ? ind : segs + ind);
 		if (!q)
 			break;
 		build(h, q, c, segs, ind);
@@ -502,7 +519,7 @@ static bool handle_rsp(struct xpvf *h, struct front_queue *q,
 		return false;
 	err = rsp_status(rsp->status);
 	io = r->io;
-	if (!err && io->op == XPVF_OP_READ) {
+	if (!err && io->op == XPVF_OP_READ && !r->zero_copy) {
 		dst = io->buf + r->off;
 		left = r->len;
 		for (p = r->data_head; left; p = q->page_next[p]) {
@@ -580,6 +597,30 @@ static int check_range(const struct xpvf *h, uint64_t offset, uint64_t len)
 	return 0;
 }
 
+/*
+ * The zero-copy buffer that holds [buf, buf + len) starting on one of its
+ * page boundaries, or NULL (the I/O then goes through the pool).  A short
+ * list: buffers are few and large.
+ */
+static const struct front_ubuf *ubuf_find(const struct xpvf *h,
+					  const void *buf, uint64_t len)
+{
+	const unsigned char *b = buf;
+	const struct front_ubuf *u;
+	size_t off;
+
+	for (u = h->ubufs; u; u = u->next) {
+		if (b < u->addr || b >= u->addr + (size_t)u->pages * SEG_BYTES)
+			continue;
+		off = (size_t)(b - u->addr);
+		if (off % SEG_BYTES ||
+		    len > (uint64_t)u->pages * SEG_BYTES - off)
+			return NULL;
+		return u;
+	}
+	return NULL;
+}
+
 int xpvf_submit(struct xpvf *h, const struct xpvf_io *io)
 {
 	struct front_chunk *c;
@@ -635,6 +676,9 @@ int xpvf_submit(struct xpvf *h, const struct xpvf_io *io)
 	fio->op = io->op;
 	fio->offset = io->op == XPVF_OP_FLUSH ? 0 : io->offset;
 	fio->buf = io->buf;
+	fio->ub = NULL;
+	if (io->op == XPVF_OP_READ || io->op == XPVF_OP_WRITE)
+		fio->ub = ubuf_find(h, io->buf, io->len);
 	fio->len = io->op == XPVF_OP_FLUSH ? 0 : io->len;
 	fio->done = io->done;
 	fio->opaque = io->opaque;
@@ -792,4 +836,52 @@ int xpvf_flush(struct xpvf *h)
 int xpvf_discard(struct xpvf *h, uint64_t offset, uint64_t len)
 {
 	return (int)sync_io(h, XPVF_OP_DISCARD, NULL, len, offset);
+}
+
+/* ---- zero-copy buffers ---- */
+
+void *xpvf_buf_alloc(struct xpvf *h, size_t len)
+{
+	struct front_ubuf *u;
+	uint64_t pages;
+	void *addr;
+
+	if (!h || !len || !h->gntshr || h->closing)
+		return NULL;
+	pages = ((uint64_t)len + SEG_BYTES - 1) / SEG_BYTES;
+	if (pages > UINT32_MAX / 2)
+		return NULL;
+	u = malloc(sizeof(*u) + (size_t)pages * sizeof(u->refs[0]));
+	if (!u)
+		return NULL;
+	/* Writable: reads land in these pages. */
+	if (h->pf->gntshr->share(h->gntshr, (xpv_domid_t)h->be_domid,
+				 (uint32_t)pages, u->refs, 1, &addr) < 0) {
+		free(u);
+		return NULL;
+	}
+	u->addr = addr;
+	u->pages = (uint32_t)pages;
+	u->domid = h->be_domid;
+	u->next = h->ubufs;
+	h->ubufs = u;
+	return addr;
+}
+
+void xpvf_buf_free(struct xpvf *h, void *buf)
+{
+	struct front_ubuf **pp, *u;
+
+	if (!h || !buf)
+		return;
+	for (pp = &h->ubufs; (u = *pp); pp = &u->next) {
+		if (u->addr != buf)
+			continue;
+		*pp = u->next;
+		/* A backend keeping the pages mapped as persistent grants
+		 * makes the end fail: front_area_end() retries it later. */
+		front_area_end(h, u->addr, u->pages);
+		free(u);
+		return;
+	}
 }

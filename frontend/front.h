@@ -54,11 +54,22 @@ enum front_state {
 	FS_GONE,	/* the device was removed */
 };
 
+/* A zero-copy buffer (xpvf_buf_alloc()): pages granted once to the
+ * backend domain; requests on them carry these grants, copying nothing. */
+struct front_ubuf {
+	struct front_ubuf *next;
+	unsigned char *addr;
+	uint32_t pages;
+	unsigned int domid;	/* granted to */
+	xpv_gref_t refs[];
+};
+
 struct front_io {
 	struct front_io *next_free;
 	enum xpvf_op op;
 	uint64_t offset;
 	unsigned char *buf;
+	const struct front_ubuf *ub;	/* buf lies in it, page-aligned */
 	uint64_t len;
 	xpvf_done_fn done;
 	void *opaque;
@@ -84,6 +95,7 @@ struct front_req {
 	uint32_t gen;		/* uses of this slot: the id's high half */
 	uint8_t rsp_op;		/* the operation its response must carry */
 	bool in_use;
+	bool zero_copy;		/* data segments are the io's ubuf pages */
 };
 
 struct area {
@@ -154,10 +166,13 @@ struct xpvf {
 
 	struct area zombies[FRONT_MAX_ZOMBIES];
 	unsigned int nr_zombies;
+
+	struct front_ubuf *ubufs;
 };
 
 /* front-conn.c */
 int64_t front_now_ms(void);
+void front_area_end(struct xpvf *h, void *addr, uint32_t count);
 int front_conn_step(struct xpvf *h);
 int front_events(struct xpvf *h, int timeout_ms);
 void front_teardown(struct xpvf *h);

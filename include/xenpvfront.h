@@ -112,6 +112,9 @@ struct xpvf_info {
 	unsigned int backend_domid;
 	unsigned int reconnects;	/* times the backend connected again */
 	int abi;			/* 32 or 64: the wire layout in use */
+	/* Requests whose data moved straight from or to an xpvf_buf_alloc()
+	 * buffer, copying nothing (a count since xpvf_open()). */
+	uint64_t zero_copy_requests;
 };
 
 /*
@@ -213,6 +216,28 @@ int64_t xpvf_pwrite(struct xpvf *h, const void *buf, size_t len,
 		    uint64_t offset);
 int xpvf_flush(struct xpvf *h);
 int xpvf_discard(struct xpvf *h, uint64_t offset, uint64_t len);
+
+/* ---- zero-copy buffers ---- */
+
+/*
+ * Returns len bytes (rounded up to whole 4 KiB pages, page-aligned) of
+ * memory granted once to the backend's domain.  A read or write whose buf
+ * starts on a page boundary inside such a buffer and ends inside it moves
+ * its data straight between these pages and the disk: the library copies
+ * nothing, where other buffers go through its page pool (a copy each way).
+ * The memory is zeroed, valid until xpvf_buf_free() or xpvf_close(), and
+ * must not be freed with free().  NULL when the platform grants no more
+ * pages (grants are bounded: Linux's gntalloc allows 1024 by default) or on
+ * a NULL handle.
+ */
+void *xpvf_buf_alloc(struct xpvf *h, size_t len);
+
+/*
+ * Ends a buffer of xpvf_buf_alloc() (NULL is fine).  No I/O on it may be in
+ * flight.  If the backend still maps its pages (persistent grants), the
+ * grants end later, when it lets them go.
+ */
+void xpvf_buf_free(struct xpvf *h, void *buf);
 
 #ifdef __cplusplus
 }

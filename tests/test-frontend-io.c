@@ -56,6 +56,11 @@ static struct xpvf *h;
 static uint64_t seed = 1, span = 16u << 20;
 static struct ctx ctxs[DEPTH];
 static unsigned char *bufs[DEPTH];
+/* --zero-copy: the first ZC_SLOTS buffers come from xpvf_buf_alloc() and
+ * their I/O starts on a page boundary; the others stay misaligned heap
+ * memory, so both paths run side by side. */
+#define ZC_SLOTS 8
+static bool zc[DEPTH];
 static unsigned long completions, submitted;
 
 static uint64_t rnd_state = 88172645463325252ull;
@@ -157,8 +162,8 @@ static void pass(enum xpvf_op op)
 		}
 		if (len > span - off)
 			len = span - off;
-		/* A buffer that is not aligned at all. */
-		b = bufs[slot] + 1 + rnd() % 7;
+		/* A buffer that is not aligned at all, or a zero-copy one. */
+		b = zc[slot] ? bufs[slot] : bufs[slot] + 1 + rnd() % 7;
 		if (op == XPVF_OP_WRITE)
 			for (i = 0; i < len; i++)
 				b[i] = pattern(off + i);
@@ -335,6 +340,7 @@ static void mode_bad_id(void)
 
 int main(int argc, char **argv)
 {
+	bool zero_copy = false;
 	static const struct option lo[] = {
 		{ "devid", 1, NULL, 'd' },	   { "mode", 1, NULL, 'm' },
 		{ "queues", 1, NULL, 'q' },	   { "order", 1, NULL, 'o' },
@@ -346,6 +352,7 @@ int main(int argc, char **argv)
 		{ "expect-reconnects-min", 1, NULL, 'R' },
 		{ "expect-abi", 1, NULL, 'A' },
 		{ "pool-pages", 1, NULL, 'p' },
+		{ "zero-copy", 0, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xpvf_opts opts;
@@ -379,6 +386,7 @@ int main(int argc, char **argv)
 		case 'R': ex_r = atol(optarg); break;
 		case 'A': ex_a = atol(optarg); break;
 		case 'p': opts.pool_pages = (unsigned int)atoi(optarg); break;
+		case 'z': zero_copy = true; break;
 		default: return 2;
 		}
 	}
@@ -403,6 +411,15 @@ int main(int argc, char **argv)
 	CHECK(xpvf_fd(h) >= 0);
 	CHECK(xpvf_info(h, &info) == 0);
 	CHECK(info.sectors * 512 >= span + (1 << 20));
+	for (i = 0; zero_copy && i < ZC_SLOTS; i++) {
+		unsigned char *g = xpvf_buf_alloc(h, MAXIO);
+
+		CHECK(g != NULL);
+		CHECK(((uintptr_t)g & 4095) == 0);
+		free(bufs[i]);
+		bufs[i] = g;
+		zc[i] = true;
+	}
 
 	if (!strcmp(mode, "verify")) {
 		mode_verify();
@@ -432,8 +449,16 @@ int main(int argc, char **argv)
 		CHECK(info.reconnects >= (unsigned long)ex_r);
 	if (ex_a >= 0)
 		CHECK(info.abi == ex_a);
+	if (zero_copy) {
+		CHECK(xpvf_info(h, &info) == 0);
+		CHECK(info.zero_copy_requests > 0);
+	}
+	for (i = 0; i < DEPTH; i++) {
+		if (zc[i])
+			xpvf_buf_free(h, bufs[i]);
+		else
+			free(bufs[i]);
+	}
 	xpvf_close(h);
-	for (i = 0; i < DEPTH; i++)
-		free(bufs[i]);
 	return 0;
 }

@@ -6,7 +6,8 @@
 # same verified I/O as with fake-blkback must pass (sizes, alignments,
 # indirect, flush, discard reading zeros), then once more with the
 # frontend limited to 1 queue, no indirect and no persistent grants, and
-# with the x86_32 ABI.  Skips until backend/xenpvd is built.
+# with the x86_32 ABI, and with zero-copy buffers.  Skips until
+# backend/xenpvd is built.
 . ./test-frontend-common.sh
 XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
 [ -x "$XENPVD" ] || skip "no $XENPVD (not built yet)"
@@ -50,4 +51,6 @@ run_io 51712 --span $((8 << 20)) --queues 1 --indirect 11 --no-persistent \
 	fail "verified I/O (plain requests): $(tail -5 "$FE_TMP/xenpvd.log")"
 run_io 51712 --span $((8 << 20)) --abi 32 --expect-abi 32 ||
 	fail "verified I/O (x86_32-abi): $(tail -5 "$FE_TMP/xenpvd.log")"
+run_io 51712 --span $((8 << 20)) --zero-copy ||
+	fail "verified I/O (zero-copy buffers): $(tail -5 "$FE_TMP/xenpvd.log")"
 exit 0

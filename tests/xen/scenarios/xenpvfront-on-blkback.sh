@@ -15,6 +15,9 @@ need_bin xenpvctl
 lsmod 2>/dev/null | grep -q '^xen_blkfront' && rmmod xen-blkfront
 mkimg /tmp/bb.img 128 || fail "cannot create the disk image"
 loop=$(losetup -f --show /tmp/bb.img) || fail "losetup"
+# The loop device's own counters: what really reached the disk under
+# blkback (field 7 of /sys/block/*/stat: sectors written).
+loop_wr0=$(awk '{print $7}' /sys/block/${loop#/dev/}/stat)
 devid=$(devid_of xvdb)
 be=/local/domain/0/backend/vbd/0/$devid
 fe=/local/domain/0/device/vbd/$devid
@@ -38,6 +41,18 @@ done
 xs_dump "$be" "$fe"
 fe_ord=$(xs $fe/ring-page-order) fe_q=$(xs $fe/multi-queue-num-queues)
 fe_p=$(xs $fe/feature-persistent)
+# blkback's statistics belong to the connection and vanish when the
+# frontend closes: sample them while the I/O runs, keep the last.
+wr_req=0 wr_sect=0 rd_req=0 rd_sect=0
+sys=/sys/bus/xen-backend/devices/vbd-0-$devid/statistics
+while kill -0 $io 2>/dev/null; do
+	v=$(cat $sys/wr_req 2>/dev/null) && [ "${v:-0}" -gt 0 ] && {
+		wr_req=$v wr_sect=$(cat $sys/wr_sect 2>/dev/null)
+		rd_req=$(cat $sys/rd_req 2>/dev/null)
+		rd_sect=$(cat $sys/rd_sect 2>/dev/null)
+	}
+	sleep 0.1
+done
 rc=0
 wait $io || rc=$?
 sed 's/^/xenpvctl: /' /tmp/io.out
@@ -45,17 +60,21 @@ sed 's/^/xenpvctl: /' /tmp/io.out
 # caps the pages a dom0 process may share (1024 by default).
 grep -q 'No space left' /tmp/io.out &&
 	note "gntalloc limit: $(cat /sys/module/xen_gntalloc/parameters/limit 2>/dev/null) pages"
-sys=/sys/bus/xen-backend/devices/vbd-0-$devid/statistics
-wr_req=$(cat $sys/wr_req 2>/dev/null) wr_sect=$(cat $sys/wr_sect 2>/dev/null)
-rd_req=$(cat $sys/rd_req 2>/dev/null) rd_sect=$(cat $sys/rd_sect 2>/dev/null)
 note "blkback: wr_req=$wr_req wr_sect=$wr_sect rd_req=$rd_req rd_sect=$rd_sect"
 note "libxenpvfront chose ring-page-order=$fe_ord queues=$fe_q persistent=$fe_p"
+loop_wr=$(( $(awk '{print $7}' /sys/block/${loop#/dev/}/stat) - loop_wr0 ))
+note "loop device: $loop_wr sectors written"
 timeout 60 xl block-detach 0 xvdb || note "xl block-detach failed"
 losetup -d "$loop"
 
 check [ $rc = 0 ] -- "xenpvctl io exit status 0 ($rc)"
 check grep -q '^io: ok' /tmp/io.out -- "xenpvctl io verified the data"
+check [ "$fe_p" = 1 ] -- "libxenpvfront offered persistent grants ($fe_p)"
+check grep -q 'persistent=1' /tmp/io.out -- \
+	"persistent grants in use (blkback offers them only at Connected)"
 check num "$wr_req" -gt 0 -- "blkback served writes ($wr_req)"
+check num "$loop_wr" -ge 131072 -- \
+	"the disk under blkback received the 64 MiB written ($loop_wr sectors)"
 [ "${wr_req:-0}" -gt 0 ] &&
 	check [ $((wr_sect / wr_req)) -gt 88 ] -- \
 		"writes average more than 11 segments: $((wr_sect / wr_req)) sectors"
