@@ -212,7 +212,7 @@ static void pool_release(struct xpvf *h, struct front_queue *q)
 static int pools_setup(struct xpvf *h, uint32_t per_q, uint32_t min)
 {
 	unsigned int i, j;
-	int err;
+	int err = -EINVAL;
 
 	for (;;) {
 		for (i = 0; i < h->nq; i++) {
