@@ -41,6 +41,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -1400,20 +1401,27 @@ static void sc_closemid(void)
 	printf("closemid: %u of %u answered before Closed\n", seen, n);
 }
 
+/* Replaces the progress file atomically (a new file renamed over it), so
+ * a reader never sees it empty or half written. */
 static void write_progress(unsigned long iters)
 {
-	char buf[64];
+	char buf[64], tmp[PATH_MAX];
 	int fd, len;
 
 	if (!progress_file)
 		return;
 	len = snprintf(buf, sizeof(buf), "iters=%lu\n", iters);
-	fd = open(progress_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", progress_file) >=
+	    (int)sizeof(tmp))
+		failf("progress path too long");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return;
 	if (write(fd, buf, (size_t)len) != len)
-		failf("cannot write %s", progress_file);
+		failf("cannot write %s", tmp);
 	close(fd);
+	if (rename(tmp, progress_file) < 0)
+		failf("cannot rename %s", tmp);
 }
 
 /* Verified I/O until the stop file appears (at most 10 minutes). */

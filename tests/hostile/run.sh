@@ -78,7 +78,9 @@ G2_PID=$!
 track_pid $G2_PID
 
 g2_iters() {
-	sed -n 's/^iters=//p' "$G2_PROG" 2>/dev/null || echo 0
+	local n
+	n=$(sed -n 's/^iters=//p' "$G2_PROG" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 # Warm up: guest 2's persistent grants are all mapped after two rounds.
