@@ -87,13 +87,16 @@ blk_field() {
 	sed -n "s|.* $2=\([^ ]*\).*|\1|p" <<<" $1"
 }
 
-# blk_bench RW BS DEPTH RUNTIME [SIZE]: xenpvctl bench as guest 1; prints
-# its summary line with the backend's CPU seconds appended (be_cpu_s=).
+# blk_bench RW BS DEPTH RUNTIME [SIZE]: xenpvctl bench as guest 1 (with
+# $BLK_BENCH_ARGS); prints its summary line with the backend's CPU seconds
+# appended (be_cpu_s=).
 blk_bench() {
 	local c0 c1 line
 	c0=$(blk_cpu_s "$blk_xenpvd_pid")
+	# shellcheck disable=SC2086
 	line=$(blk_in_guest "$ctl" bench --devid 51712 --rw "$1" --bs "$2" \
-		--iodepth "$3" --runtime "$4" ${5:+--size "$5"}) || return 1
+		--iodepth "$3" --runtime "$4" ${5:+--size "$5"} \
+		${BLK_BENCH_ARGS:-}) || return 1
 	c1=$(blk_cpu_s "$blk_xenpvd_pid")
 	echo "$line be_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 }

@@ -8,8 +8,10 @@
 # --iodepth=128, random read and random write) plus 1 MiB sequential read
 # and write, issued by guest 1 through libxenpvfront -> xenpvd -> image, and
 # in the same run on the same image by fio directly (io_uring, O_DIRECT) as
-# the baseline.  Then the same guest I/O with indirect segments off (11
-# segments a request) and with persistent grants off (grant copy).
+# the baseline.  The guest uses zero-copy buffers (xpvf_buf_alloc); then
+# the same guest I/O with ordinary buffers copied through the library's
+# pool (copy), with indirect segments off (11 segments a request) and with
+# persistent grants off (grant copy in xenpvd).
 #
 # Environment: BENCH_RUNTIME seconds per run (default 10), BENCH_IMAGE_MB
 # (default 1024), BENCH_DIR for the image (a real filesystem, default
@@ -64,6 +66,7 @@ for w in "${workloads[@]}"; do
 	echo "# direct $1: ${res[direct/$1]}" >&2
 done
 run_config xenpvd
+BLK_BENCH_ARGS=--copy run_config copy
 run_config no-indirect --max-indirect-segments=0
 run_config no-persistent --no-persistent
 
@@ -78,7 +81,7 @@ for w in "${workloads[@]}"; do
 	set -- $w
 	m=$(metric "$1")
 	base=$(blk_field "${res[direct/$1]}" "$m")
-	for cfg in direct xenpvd no-indirect no-persistent; do
+	for cfg in direct xenpvd copy no-indirect no-persistent; do
 		line=${res[$cfg/$1]}
 		v=$(blk_field "$line" "$m")
 		cpu=$(blk_field "$line" cpu_s)
