@@ -6,8 +6,9 @@
 #   tools/quickstart.sh demo    install what is missing, build, and run the
 #                               main job on the simulated platform
 #   tools/quickstart.sh check   install what is missing, build, and pass the
-#                               whole test suite: a normal build and an
-#                               ASan+UBSan build, the real-Xen scenarios
+#                               whole test suite: a normal build, an
+#                               ASan+UBSan build, the threaded tests under
+#                               TSan, the real-Xen scenarios
 #                               (tests/xen; XENPVD_SKIP_XEN=1 skips them),
 #                               then make distcheck
 #
@@ -24,6 +25,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	    libxen-dev liburing-dev xen-utils-4.17 xenstore-utils)
 check_pkgs=(strace fio)
+tsan_tests="test-backend-queues.sh test-restart.sh test-restart-term.sh"
+tsan_tests+=" test-blk-two-guests.sh test-blk-detach-during-io.sh"
+tsan_tests+=" test-frontend-default.sh test-frontend-reconnect.sh"
 demo_pkgs=(fio)
 
 say() { printf 'quickstart: %s\n' "$*"; }
@@ -71,11 +75,12 @@ configure_build() {
 		{ tail -n 40 "$dir/make.out"; die "build failed in $dir"; }
 }
 
-# run_check DIR: make check, printing the failures' logs.
+# run_check DIR [MAKE-ARGS...]: make check, printing the failures' logs.
 run_check() {
 	local dir=$src/$1 rc=0
-	say "make check in $1"
-	make -C "$dir" -j"$jobs" check >"$dir/check.out" 2>&1 || rc=$?
+	shift
+	say "make check in ${dir#"$src"/} $*"
+	make -C "$dir" -j"$jobs" check "$@" >"$dir/check.out" 2>&1 || rc=$?
 	grep -E '^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR):' "$dir/check.out" || true
 	if [ $rc -ne 0 ]; then
 		find "$dir" -name test-suite.log -exec cat {} \; | head -n 300
@@ -125,6 +130,11 @@ cmd_check() {
 	run_check build || rc=1
 	configure_build build-san --enable-werror --enable-sanitizers
 	run_check build-san || rc=1
+	# ThreadSanitizer on the tests where threads meet: several queues
+	# (a worker each), restarts (workers stopped off the main thread),
+	# two guests on one daemon, the frontend's reconnects.
+	configure_build build-tsan --enable-werror --enable-sanitizers=thread
+	run_check build-tsan TESTS="$tsan_tests" || rc=1
 	# Real Xen + Linux PV drivers under QEMU (TCG): a failure fails check,
 	# a skip (77: no QEMU or packages) does not.
 	if [ "${XENPVD_SKIP_XEN:-0}" != 1 ]; then
@@ -136,7 +146,8 @@ cmd_check() {
 			>"$src/build/distcheck.out" 2>&1 ||
 			{ tail -n 60 "$src/build/distcheck.out"; rc=1; }
 	fi
-	summary "$src/build/check.out" "$src/build-san/check.out"
+	summary "$src/build/check.out" "$src/build-san/check.out" \
+		"$src/build-tsan/check.out"
 	[ $rc -eq 0 ] || die "the test suite failed"
 	say "all checks passed"
 }
