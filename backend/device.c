@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "device.h"
 #include "stats.h"
 #include "worker.h"
@@ -65,6 +66,9 @@ struct dev {
 	struct handoff ho;	/* read at takeover */
 	uint32_t ref0[XPVD_MAX_QUEUES], port[XPVD_MAX_QUEUES];
 	XenbusState be_state;	/* what we last wrote */
+	/* The daemon's configuration lowered by this device's xenpvd-* keys
+	 * (read before the features are published); workers point at it. */
+	struct xpvd_config cfg;
 	struct xpv_disk *disk;
 	bool readonly;
 	bool discard;
@@ -233,7 +237,7 @@ static int write_features(struct xs_handle *xsh, xs_transaction_t t,
 {
 	struct feat_txn *ft = opaque;
 	struct dev *d = ft->d;
-	const struct xpvd_config *cfg = d->m->cfg;
+	const struct xpvd_config *cfg = &d->cfg;
 	int err = 0;
 
 	if (d->lim.max_indirect_segs)
@@ -263,12 +267,47 @@ static int write_features(struct xs_handle *xsh, xs_transaction_t t,
 			err = err ?: xpv_xs_write(xsh, t, d->be,
 						  "discard-secure", "1");
 	}
+	/* Who serves the VBD, for xentop's vbd3 statistics (vbd3.h). */
+	if (cfg->vbd3_stats)
+		err = err ?: xpv_xs_printf(xsh, t, d->be, "kthread-pid", "%d",
+					   (int)getpid());
 	return err;
+}
+
+/*
+ * The toolstack's per-device settings (conf.h): d->cfg is the daemon's
+ * configuration lowered by every xenpvd-* key present.  A bad value is
+ * fatal for this device only, with the key in the error node.
+ */
+static int read_overrides(struct dev *d)
+{
+	char buf[64], msg[160];
+	unsigned int i;
+	int len, err;
+
+	d->cfg = *d->m->cfg;
+	for (i = 0; xpvd_dev_keys[i]; i++) {
+		len = xpv_xs_read(d->m->xsh, XBT_NULL, d->be, xpvd_dev_keys[i],
+				  buf, sizeof(buf));
+		if (len == -ENOENT)
+			continue;
+		if (len < 0)
+			return fatal(d, len, "reading %s", xpvd_dev_keys[i]);
+		err = xpvd_config_override(&d->cfg, d->m->cfg,
+					   xpvd_dev_keys[i], buf, msg,
+					   sizeof(msg));
+		if (err)
+			return fatal(d, err, "bad %s: %s", xpvd_dev_keys[i],
+				     msg);
+		xpvd_dbg(XPVD_C_DEV, "%s: %s = %s", d->be, xpvd_dev_keys[i],
+			 buf);
+	}
+	return 0;
 }
 
 static int open_disk(struct dev *d)
 {
-	const struct xpvd_config *cfg = d->m->cfg;
+	const struct xpvd_config *cfg = &d->cfg;
 	struct xs_handle *xsh = d->m->xsh;
 	struct xpv_disk_params dp = { 0 };
 	enum xpv_disk_format fmt;
@@ -277,6 +316,9 @@ static int open_disk(struct dev *d)
 	uint32_t fid;
 	int len, err;
 
+	err = read_overrides(d);
+	if (err)
+		return err;
 	len = xpv_xs_read(xsh, XBT_NULL, d->be, "params", buf, sizeof(buf));
 	if (len < 0)
 		return fatal(d, len, "reading params");
@@ -412,7 +454,7 @@ static int read_queue(struct dev *d, unsigned int q, unsigned int nq,
 
 static int connect_device(struct dev *d, bool reattach)
 {
-	const struct xpvd_config *cfg = d->m->cfg;
+	const struct xpvd_config *cfg = &d->cfg;
 	struct xs_handle *xsh = d->m->xsh;
 	struct xpvd_worker_params wp = { 0 };
 	const struct xpv_disk_info *di = xpv_disk_info(d->disk);
@@ -1057,4 +1099,20 @@ void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f)
 		first = false;
 	}
 	fprintf(f, "\n]}\n");
+}
+
+void xpvd_devices_foreach(struct xpvd_devices *m, xpvd_devices_stats_fn *fn,
+			  void *opaque)
+{
+	struct xpvd_qstats sum;
+	struct dev *d;
+	unsigned int q;
+
+	for (d = m->devs; d; d = d->next) {
+		sum = d->past;
+		for (q = 0; q < d->nr_queues; q++)
+			if (d->w[q])
+				xpvd_stats_sum(&sum, xpvd_worker_stats(d->w[q]));
+		fn(opaque, d->fdom, d->devid, &sum);
+	}
 }

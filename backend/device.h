@@ -80,4 +80,15 @@ void xpvd_devices_close(struct xpvd_devices *m);
 /* Writes {"vbds":[...]} with the statistics of every device. */
 void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f);
 
+/*
+ * Calls fn with the statistics of every device (the connections that
+ * ended plus the live queues).  Main thread only.
+ */
+struct xpvd_qstats;
+typedef void xpvd_devices_stats_fn(void *opaque, uint32_t domid,
+				   uint32_t devid,
+				   const struct xpvd_qstats *s);
+void xpvd_devices_foreach(struct xpvd_devices *m, xpvd_devices_stats_fn *fn,
+			  void *opaque);
+
 #endif /* XENPVD_BACKEND_DEVICE_H */

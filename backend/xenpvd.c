@@ -9,6 +9,10 @@
  * finishes its in-flight I/O and pushes the responses, everything is
  * unmapped, and nothing is written to XenStore (no Closing, no Closed), so
  * a restarted daemon takes the devices over and the guests do not notice.
+ *
+ * Settings come from the built-in defaults, then the configuration file,
+ * then the options (conf.h).  The process never forks: under systemd it
+ * runs in the foreground (Type=notify: READY=1 once XenStore is watched).
  */
 #include "config.h"
 
@@ -18,17 +22,23 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "blkif.h"
+#include "conf.h"
 #include "control.h"
 #include "device.h"
 #include "sim.h"
+#include "vbd3.h"
 #include "xenpvd.h"
 #include "xs-parse.h"
 
@@ -36,6 +46,8 @@
 
 unsigned int xpvd_debug_mask;
 static FILE *log_file;
+static bool log_syslog;
+static bool log_journal;	/* stderr is journald's: "<level>" prefixes */
 
 static const char *const comp_names[XPVD_C_NR] = {
 	[XPVD_C_MAIN] = "main", [XPVD_C_DEV] = "dev", [XPVD_C_IO] = "io",
@@ -48,26 +60,130 @@ void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 		[LOG_ERR] = "error", [LOG_WARNING] = "warning",
 		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 	};
+	const char *cname = (unsigned int)comp < XPVD_C_NR ? comp_names[comp] :
+							     "?";
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
 	int n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line),
-		     "%02d:%02d:%02d.%03ld xenpvd[%d] %s %s: ", tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(),
-		     level >= 0 && level <= LOG_DEBUG && lvl[level] ?
-			     lvl[level] : "log",
-		     (unsigned int)comp < XPVD_C_NR ? comp_names[comp] : "?");
+	if (log_syslog || log_journal) {
+		/* The receiver stamps time, pid and level itself. */
+		n = snprintf(line, sizeof(line), "%s: ", cname);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		n = snprintf(line, sizeof(line),
+			     "%02d:%02d:%02d.%03ld xenpvd[%d] %s %s: ",
+			     tm.tm_hour, tm.tm_min, tm.tm_sec,
+			     ts.tv_nsec / 1000000, (int)getpid(),
+			     level >= 0 && level <= LOG_DEBUG && lvl[level] ?
+				     lvl[level] : "log", cname);
+	}
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (log_syslog) {
+		syslog(level, "%s", line);
+		return;
+	}
 	/* One write per line, so threads do not interleave. */
-	fprintf(log_file ? log_file : stderr, "%s\n", line);
+	if (log_journal)
+		fprintf(stderr, "<%d>%s\n", level & LOG_PRIMASK, line);
+	else
+		fprintf(log_file ? log_file : stderr, "%s\n", line);
+}
+
+/* Whether fd 2 is the stream systemd connected to the journal (what
+ * $JOURNAL_STREAM names, "<dev>:<ino>"). */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st))
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+/* Whether stderr goes nowhere (closed, or /dev/null): a detached start. */
+static bool stderr_is_void(void)
+{
+	struct stat st, null;
+
+	if (fstat(STDERR_FILENO, &st))
+		return true;
+	return S_ISCHR(st.st_mode) && !stat("/dev/null", &null) &&
+	       st.st_rdev == null.st_rdev;
+}
+
+int xpvd_log_setup(const struct xpvd_config *cfg)
+{
+	enum xpvd_log_target t = cfg->log;
+	FILE *f;
+
+	if (t == XPVD_LOG_AUTO)
+		t = !cfg->foreground && stderr_is_void() ? XPVD_LOG_SYSLOG :
+							   XPVD_LOG_STDERR;
+	switch (t) {
+	case XPVD_LOG_SYSLOG:
+		openlog("xenpvd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		log_syslog = true;
+		break;
+	case XPVD_LOG_FILE:
+		f = fopen(cfg->log_file, "ae");
+		if (!f)
+			return -errno;
+		setvbuf(f, NULL, _IOLBF, 0);
+		log_file = f;
+		break;
+	default:
+		log_journal = stderr_is_journal();
+		break;
+	}
+	return 0;
+}
+
+static void log_close(void)
+{
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
+	if (log_syslog)
+		closelog();
+	log_syslog = false;
+}
+
+/* ---- systemd readiness (sd_notify(3) without libsystemd) ---- */
+
+/* Sends msg to $NOTIFY_SOCKET when systemd gave one; never fails. */
+static void notify_systemd(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			  strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   len) < 0)
+		xpvd_dbg(XPVD_C_MAIN, "sd_notify %s: %s", msg, strerror(errno));
+	close(fd);
 }
 
 int xpvd_debug_parse(const char *list, unsigned int *mask)
@@ -92,17 +208,6 @@ int xpvd_debug_parse(const char *list, unsigned int *mask)
 		m |= 1u << i;
 	}
 	*mask = m;
-	return 0;
-}
-
-int xpvd_log_open_file(const char *path)
-{
-	FILE *f = fopen(path, "ae");
-
-	if (!f)
-		return -errno;
-	setvbuf(f, NULL, _IOLBF, 0);
-	log_file = f;
 	return 0;
 }
 
@@ -132,12 +237,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xenpvd [OPTIONS]\n"
-		"  --platform=xen|sim          hypervisor platform (default: auto)\n"
+		"  --config=PATH               configuration file (default "
+		XPVD_CONFIG_FILE ";\n"
+		"                              options override it)\n"
+		"  --check-config              print the effective settings, exit\n"
+		"  --platform=xen|sim|auto     hypervisor platform (default: auto)\n"
 		"  --type=NAME                 serve backend/NAME (default qdisk)\n"
 		"  --max-indirect-segments=N   0..4096, 256 by default; <= 11 disables\n"
 		"  --max-ring-page-order=N     0..4 (default 4)\n"
 		"  --max-queues=N              1..%u (default: number of CPUs)\n"
-		"  --no-persistent             do not offer persistent grants\n"
+		"  --persistent, --no-persistent\n"
+		"                              offer persistent grants (default on)\n"
 		"  --persistent-grants=N       persistent grants cached per ring (4096)\n"
 		"  --engine=auto|uring|psync   storage engine (default auto)\n"
 		"  --cache=direct|writeback    O_DIRECT (default) or page cache\n"
@@ -145,144 +255,93 @@ static void usage(FILE *f)
 		"  --control=PATH              control socket path\n"
 		"  --state-dir=DIR             handoff files for restarts\n"
 		"                              (default: the control socket's)\n"
-		"  --foreground                stay in the foreground (the default)\n"
-		"  --debug=COMP,...            main,dev,io,req,gnt,ctl or all\n"
-		"  --log-file=PATH             log there instead of stderr\n",
+		"  --vbd3-stats=yes|no         xentop statistics files (default yes)\n"
+		"  --vbd3-stats-dir=DIR        where (default /dev/shm)\n"
+		"  --foreground                debugging: log to stderr (the process\n"
+		"                              never forks; see xenpvd(8))\n"
+		"  --log=auto|stderr|syslog|FILE\n"
+		"                              where the log goes (default auto)\n"
+		"  --log-file=FILE             the same as --log=FILE\n"
+		"  --debug=COMP,...            main,dev,io,req,gnt,ctl or all\n",
 		XPVD_MAX_QUEUES);
 }
 
-static int parse_num(const char *opt, const char *s, uint32_t max,
-		     uint32_t *out)
-{
-	if (xpv_parse_u32(s, strlen(s), max, 0, out)) {
-		fprintf(stderr, "xenpvd: bad %s '%s' (0..%u)\n", opt, s, max);
-		return -EINVAL;
-	}
-	return 0;
-}
+enum { OPT_CONFIG = 256, OPT_CHECK, OPT_FOREGROUND, OPT_KEY };
 
-enum {
-	OPT_PLATFORM = 256, OPT_TYPE, OPT_INDIRECT, OPT_ORDER, OPT_QUEUES,
-	OPT_NO_PERSISTENT, OPT_PGRANTS, OPT_ENGINE, OPT_CACHE, OPT_SECTOR,
-	OPT_CONTROL, OPT_FOREGROUND, OPT_DEBUG, OPT_LOGFILE, OPT_STATE_DIR,
-};
-
+/*
+ * Options that set a configuration key: the key is the option's name (see
+ * keys[] for the exceptions), handled by xpvd_config_set().
+ */
 static const struct option long_opts[] = {
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "max-indirect-segments", required_argument, NULL, OPT_INDIRECT },
-	{ "max-ring-page-order", required_argument, NULL, OPT_ORDER },
-	{ "max-queues", required_argument, NULL, OPT_QUEUES },
-	{ "no-persistent", no_argument, NULL, OPT_NO_PERSISTENT },
-	{ "persistent-grants", required_argument, NULL, OPT_PGRANTS },
-	{ "engine", required_argument, NULL, OPT_ENGINE },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "sector-size", required_argument, NULL, OPT_SECTOR },
-	{ "control", required_argument, NULL, OPT_CONTROL },
-	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
 	{ "foreground", no_argument, NULL, OPT_FOREGROUND },
-	{ "debug", required_argument, NULL, OPT_DEBUG },
-	{ "log-file", required_argument, NULL, OPT_LOGFILE },
 	{ "help", no_argument, NULL, 'h' },
+	{ "platform", required_argument, NULL, OPT_KEY },
+	{ "type", required_argument, NULL, OPT_KEY },
+	{ "max-indirect-segments", required_argument, NULL, OPT_KEY },
+	{ "max-ring-page-order", required_argument, NULL, OPT_KEY },
+	{ "max-queues", required_argument, NULL, OPT_KEY },
+	{ "persistent", no_argument, NULL, OPT_KEY },
+	{ "no-persistent", no_argument, NULL, OPT_KEY },
+	{ "persistent-grants", required_argument, NULL, OPT_KEY },
+	{ "engine", required_argument, NULL, OPT_KEY },
+	{ "cache", required_argument, NULL, OPT_KEY },
+	{ "sector-size", required_argument, NULL, OPT_KEY },
+	{ "control", required_argument, NULL, OPT_KEY },
+	{ "state-dir", required_argument, NULL, OPT_KEY },
+	{ "vbd3-stats", required_argument, NULL, OPT_KEY },
+	{ "vbd3-stats-dir", required_argument, NULL, OPT_KEY },
+	{ "log", required_argument, NULL, OPT_KEY },
+	{ "log-file", required_argument, NULL, OPT_KEY },
+	{ "debug", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_options(int argc, char **argv, struct xpvd_config *cfg,
-			 const char **platform)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int c;
+struct cli {
+	const char *config;		/* --config, or NULL */
+	bool check;			/* --check-config */
+	unsigned int nr;
+	const char **keys, **vals;	/* argc entries each */
+};
 
-	cfg->type = "qdisk";
-	cfg->max_indirect_segs = XPVD_DEFAULT_INDIRECT;
-	cfg->max_ring_order = XPVD_MAX_RING_ORDER;
-	cfg->max_queues = ncpu < 1 ? 1 : ncpu > (long)XPVD_MAX_QUEUES ?
-		XPVD_MAX_QUEUES : (uint32_t)ncpu;
-	cfg->persistent = true;
-	cfg->max_pgrants = XPVD_DEFAULT_PGRANTS;
-	cfg->engine = XPV_IOQ_AUTO;
-	cfg->cache = XPV_CACHE_DIRECT;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+/* The key an option sets, and its value for options without one. */
+static void opt_key(const char *name, const char *arg, const char **key,
+		    const char **val)
+{
+	*key = name;
+	*val = arg;
+	if (!strcmp(name, "persistent")) {
+		*val = "yes";
+	} else if (!strcmp(name, "no-persistent")) {
+		*key = "persistent";
+		*val = "no";
+	} else if (!strcmp(name, "log-file")) {
+		*key = "log";
+	}
+}
+
+/* Records the options (applied after the file); -EINVAL on a bad one. */
+static int parse_options(int argc, char **argv, struct cli *cli,
+			 struct xpvd_config *cfg)
+{
+	int c, idx;
+
+	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
 		switch (c) {
-		case OPT_PLATFORM:
-			*platform = optarg;
+		case OPT_CONFIG:
+			cli->config = optarg;
 			break;
-		case OPT_TYPE:
-			cfg->type = optarg;
-			if (!*optarg || strchr(optarg, '/'))
-				return -EINVAL;
-			break;
-		case OPT_INDIRECT:
-			if (parse_num("--max-indirect-segments", optarg,
-				      XPV_BLKIF_MAX_INDIRECT_SEGMENTS,
-				      &cfg->max_indirect_segs))
-				return -EINVAL;
-			if (cfg->max_indirect_segs <= XPV_BLKIF_MAX_SEGMENTS)
-				cfg->max_indirect_segs = 0;
-			break;
-		case OPT_ORDER:
-			if (parse_num("--max-ring-page-order", optarg,
-				      XPVD_MAX_RING_ORDER,
-				      &cfg->max_ring_order))
-				return -EINVAL;
-			break;
-		case OPT_QUEUES:
-			if (parse_num("--max-queues", optarg, XPVD_MAX_QUEUES,
-				      &cfg->max_queues) ||
-			    cfg->max_queues == 0)
-				return -EINVAL;
-			break;
-		case OPT_NO_PERSISTENT:
-			cfg->persistent = false;
-			break;
-		case OPT_PGRANTS:
-			if (parse_num("--persistent-grants", optarg, 1u << 20,
-				      &cfg->max_pgrants))
-				return -EINVAL;
-			break;
-		case OPT_ENGINE:
-			if (xpv_ioq_engine_parse(optarg, &cfg->engine)) {
-				fprintf(stderr, "xenpvd: bad engine '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CACHE:
-			if (!strcmp(optarg, "direct"))
-				cfg->cache = XPV_CACHE_DIRECT;
-			else if (!strcmp(optarg, "writeback"))
-				cfg->cache = XPV_CACHE_WRITEBACK;
-			else
-				return -EINVAL;
-			break;
-		case OPT_SECTOR:
-			if (parse_num("--sector-size", optarg,
-				      XPV_DISK_MAX_SECTOR, &cfg->sector_size))
-				return -EINVAL;
-			break;
-		case OPT_CONTROL:
-			cfg->control_path = optarg;
-			break;
-		case OPT_STATE_DIR:
-			cfg->state_dir = optarg;
-			if (!*optarg)
-				return -EINVAL;
+		case OPT_CHECK:
+			cli->check = true;
 			break;
 		case OPT_FOREGROUND:
+			cfg->foreground = true;
 			break;
-		case OPT_DEBUG:
-			if (xpvd_debug_parse(optarg, &xpvd_debug_mask)) {
-				fprintf(stderr, "xenpvd: bad --debug '%s'\n",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_LOGFILE:
-			if (xpvd_log_open_file(optarg)) {
-				fprintf(stderr, "xenpvd: cannot open %s\n",
-					optarg);
-				return -EINVAL;
-			}
+		case OPT_KEY:
+			opt_key(long_opts[idx].name, optarg,
+				&cli->keys[cli->nr], &cli->vals[cli->nr]);
+			cli->nr++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -291,9 +350,88 @@ static int parse_options(int argc, char **argv, struct xpvd_config *cfg,
 			return -EINVAL;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		fprintf(stderr, "xenpvd: unexpected argument '%s'\n",
+			argv[optind]);
 		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * The settings: defaults, then the configuration file, then the options.
+ * 0, or 2 (the exit status) after printing why.
+ */
+static int configure(int argc, char **argv, struct xpvd_config *cfg,
+		     bool *check)
+{
+	struct cli cli = { 0 };
+	char err[512];
+	unsigned int i;
+	int rc = 2, err_no;
+
+	xpvd_config_defaults(cfg);
+	cli.keys = calloc((size_t)argc, sizeof(*cli.keys));
+	cli.vals = calloc((size_t)argc, sizeof(*cli.vals));
+	if (!cli.keys || !cli.vals) {
+		fprintf(stderr, "xenpvd: out of memory\n");
+		goto out;
+	}
+	if (parse_options(argc, argv, &cli, cfg)) {
+		usage(stderr);
+		goto out;
+	}
+	err_no = xpvd_config_load(cfg, cli.config ? cli.config :
+				  XPVD_CONFIG_FILE, cli.config != NULL, err,
+				  sizeof(err));
+	/* A missing default file is fine; a missing --config is not. */
+	if (err_no && !(err_no == -ENOENT && !cli.config)) {
+		fprintf(stderr, "xenpvd: %s\n", err);
+		goto out;
+	}
+	for (i = 0; i < cli.nr; i++) {
+		if (xpvd_config_set(cfg, cli.keys[i], cli.vals[i], err,
+				    sizeof(err))) {
+			fprintf(stderr, "xenpvd: --%s: %s\n", cli.keys[i], err);
+			goto out;
+		}
+	}
+	xpvd_debug_mask = cfg->debug_mask;
+	*check = cli.check;
+	rc = 0;
+out:
+	free(cli.keys);
+	free(cli.vals);
+	return rc;
+}
+
+/* ---- xentop statistics ---- */
+
+static void vbd3_put(void *opaque, uint32_t domid, uint32_t devid,
+		     const struct xpvd_qstats *s)
+{
+	int err = xpvd_vbd3_put(opaque, domid, devid, s);
+
+	if (err)
+		xpvd_dbg(XPVD_C_MAIN, "vbd3 statistics of %u/%u: %s", domid,
+			 devid, strerror(-err));
+}
+
+static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
+{
+	if (!v)
+		return;
+	xpvd_vbd3_begin(v);
+	xpvd_devices_foreach(devs, vbd3_put, v);
+	xpvd_vbd3_end(v);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- main ---- */
@@ -301,39 +439,57 @@ static int parse_options(int argc, char **argv, struct xpvd_config *cfg,
 int main(int argc, char **argv)
 {
 	static struct xpvd_config cfg;
-	const char *platform = NULL;
-	char ctl_path[256], state_dir[256], *slash;
+	const char *world;
+	char *slash;
 	struct xpvd_devices *devs = NULL;
+	struct xpvd_vbd3 *vbd3 = NULL;
 	struct signalfd_siginfo si;
 	struct pollfd pfd[4];
+	int64_t vbd3_next = 0, now;
 	sigset_t mask;
-	int sfd = -1, cfd = -1, err, rc = 1;
+	int sfd = -1, cfd = -1, err, rc = 1, timeout;
+	bool check = false;
 
-	if (parse_options(argc, argv, &cfg, &platform)) {
-		usage(stderr);
+	if (configure(argc, argv, &cfg, &check))
+		return 2;
+	cfg.plat = xpv_platform_get(*cfg.platform ? cfg.platform : NULL);
+	if (!cfg.plat) {
+		fprintf(stderr, "xenpvd: platform '%s' not available\n",
+			*cfg.platform ? cfg.platform : "auto");
 		return 2;
 	}
-	cfg.plat = xpv_platform_get(platform);
-	if (!cfg.plat) {
-		fprintf(stderr, "xenpvd: unknown platform '%s'\n", platform);
+	if (!*cfg.control_path)
+		xpvd_control_default_path(cfg.plat->name, cfg.control_path,
+					  sizeof(cfg.control_path));
+	if (!*cfg.state_dir) {
+		snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s",
+			 cfg.control_path);
+		slash = strrchr(cfg.state_dir, '/');
+		if (slash && slash != cfg.state_dir)
+			*slash = '\0';
+		else
+			snprintf(cfg.state_dir, sizeof(cfg.state_dir), ".");
+	}
+	if (!*cfg.vbd3_dir) {
+		/* A sim world keeps its files to itself (and takes them
+		 * away when destroyed, even after a SIGKILL). */
+		world = getenv("XENPV_SIM_WORLD");
+		snprintf(cfg.vbd3_dir, sizeof(cfg.vbd3_dir), "%s",
+			 !strcmp(cfg.plat->name, "sim") && world && *world ?
+				 world : "/dev/shm");
+	}
+	if (check) {
+		xpvd_config_print(stdout, &cfg);
+		return 0;
+	}
+	err = xpvd_log_setup(&cfg);
+	if (err) {
+		fprintf(stderr, "xenpvd: cannot open the log %s: %s\n",
+			cfg.log_file, strerror(-err));
 		return 2;
 	}
 	cfg.self_domid = !strcmp(cfg.plat->name, "sim") ?
 		(unsigned int)xpv_sim_self_domid() : 0;
-	if (!cfg.control_path) {
-		xpvd_control_default_path(cfg.plat->name, ctl_path,
-					  sizeof(ctl_path));
-		cfg.control_path = ctl_path;
-	}
-	if (!cfg.state_dir) {
-		snprintf(state_dir, sizeof(state_dir), "%s", cfg.control_path);
-		slash = strrchr(state_dir, '/');
-		if (slash && slash != state_dir)
-			*slash = '\0';
-		else
-			snprintf(state_dir, sizeof(state_dir), ".");
-		cfg.state_dir = state_dir;
-	}
 
 	/* Workers inherit this mask: only the main thread takes signals. */
 	sigemptyset(&mask);
@@ -345,7 +501,7 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		xpvd_err(XPVD_C_MAIN, "signalfd: %s", strerror(errno));
-		return 1;
+		goto out;
 	}
 
 	err = xpvd_devices_open(&cfg, &devs);
@@ -358,12 +514,19 @@ int main(int argc, char **argv)
 	if (cfd < 0)
 		xpvd_warn(XPVD_C_MAIN, "control socket %s: %s (no stats)",
 			  cfg.control_path, strerror(-cfd));
+	if (cfg.vbd3_stats) {
+		err = xpvd_vbd3_open(cfg.vbd3_dir, &vbd3);
+		if (err)
+			xpvd_warn(XPVD_C_MAIN, "xentop statistics in %s: %s",
+				  cfg.vbd3_dir, strerror(-err));
+	}
 	xpvd_info(XPVD_C_MAIN,
 		  "serving backend/%s on %s: indirect %u, ring order %u, "
 		  "%u queues, persistent %s, control %s",
 		  cfg.type, cfg.plat->name, cfg.max_indirect_segs,
 		  cfg.max_ring_order, cfg.max_queues,
 		  cfg.persistent ? "on" : "off", cfg.control_path);
+	notify_systemd("READY=1");
 
 	pfd[0].fd = sfd;
 	pfd[1].fd = xpvd_devices_fd(devs);
@@ -372,7 +535,17 @@ int main(int argc, char **argv)
 	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
 	pfd[3].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 4, xpvd_devices_timeout(devs)) < 0) {
+		timeout = xpvd_devices_timeout(devs);
+		if (vbd3) {
+			now = mono_ms();
+			if (now >= vbd3_next) {
+				vbd3_update(vbd3, devs);
+				vbd3_next = now + XPVD_VBD3_UPDATE_MS;
+			}
+			if (timeout < 0 || timeout > vbd3_next - now)
+				timeout = (int)(vbd3_next - now);
+		}
+		if (poll(pfd, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			xpvd_err(XPVD_C_MAIN, "poll: %s", strerror(errno));
@@ -384,6 +557,7 @@ int main(int argc, char **argv)
 				xpvd_info(XPVD_C_MAIN,
 					  "signal %u: stopping (devices stay "
 					  "connected)", si.ssi_signo);
+				notify_systemd("STOPPING=1");
 				break;
 			}
 		}
@@ -403,10 +577,11 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	xpvd_vbd3_close(vbd3);
 	xpvd_control_close(cfd, cfd >= 0 ? cfg.control_path : NULL);
 	xpvd_devices_close(devs);
-	close(sfd);
-	if (log_file)
-		fclose(log_file);
+	if (sfd >= 0)
+		close(sfd);
+	log_close();
 	return rc;
 }

@@ -36,9 +36,28 @@
  */
 #define XPVD_DEFAULT_PGRANTS 4096u
 
+/* Where the log goes (the `log` key, --log). */
+enum xpvd_log_target {
+	XPVD_LOG_AUTO,		/* stderr; syslog when stderr is not open */
+	XPVD_LOG_STDERR,	/* stderr (level prefixes for journald) */
+	XPVD_LOG_SYSLOG,	/* syslog(3), tag "xenpvd", facility daemon */
+	XPVD_LOG_FILE,		/* appended to log_file */
+};
+
+/* Lengths of the string settings, terminating NUL included. */
+#define XPVD_CFG_TYPE_LEN 65
+#define XPVD_CFG_PATH_LEN 256
+#define XPVD_CFG_SOCK_LEN 108	/* sun_path */
+
+/*
+ * Filled by main from the defaults, the configuration file and the options
+ * (config.h), then read-only; a VBD uses a copy lowered by the per-device
+ * overrides.
+ */
 struct xpvd_config {
 	const struct xpv_platform *plat;
-	const char *type;		/* backend/<type>, "qdisk" */
+	char platform[16];		/* "xen", "sim" or "" (automatic) */
+	char type[XPVD_CFG_TYPE_LEN];	/* backend/<type>, "qdisk" */
 	unsigned int self_domid;
 	uint32_t max_indirect_segs;	/* 0: no indirect (key not written) */
 	uint32_t max_ring_order;	/* 0..4 */
@@ -48,8 +67,16 @@ struct xpvd_config {
 	enum xpv_ioq_engine engine;
 	enum xpv_cache_mode cache;
 	uint32_t sector_size;		/* 0: detect; else force (files) */
-	const char *control_path;
-	const char *state_dir;		/* handoff files (restart) */
+	char control_path[XPVD_CFG_SOCK_LEN];	/* "": the default */
+	char state_dir[XPVD_CFG_PATH_LEN];	/* handoff files (restart);
+						 * "": the socket's dir */
+	enum xpvd_log_target log;
+	char log_file[XPVD_CFG_PATH_LEN];	/* XPVD_LOG_FILE */
+	unsigned int debug_mask;	/* components with debug messages */
+	bool foreground;		/* --foreground: log to stderr */
+	bool vbd3_stats;		/* publish xentop's vbd3 statistics */
+	char vbd3_dir[XPVD_CFG_PATH_LEN];	/* their base: /dev/shm, the
+						 * world's dir on sim */
 };
 
 /* ---- logging ---- */
@@ -73,8 +100,11 @@ void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 /* Parses "dev,io,..." or "all" into a mask; -EINVAL on an unknown name. */
 int xpvd_debug_parse(const char *list, unsigned int *mask);
 
-/* Redirects the log to a file (append).  0 or -errno. */
-int xpvd_log_open_file(const char *path);
+/*
+ * Sends the log where cfg says (opening a file or syslog).  0 or -errno;
+ * the log stays on stderr on failure.
+ */
+int xpvd_log_setup(const struct xpvd_config *cfg);
 
 #define xpvd_err(c, ...) xpvd_log(LOG_ERR, c, __VA_ARGS__)
 #define xpvd_warn(c, ...) xpvd_log(LOG_WARNING, c, __VA_ARGS__)

@@ -66,6 +66,10 @@ struct fq {
 	int port;
 	void **pcache; /* gref -> mapping, persistent grants only */
 	unsigned int pcached;
+	/* The id this queue answered last (--dup-id-after): ids name slots
+	 * of one queue, so a duplicate must come from the same queue to be
+	 * the duplicate of an answered request. */
+	uint64_t last_id;
 };
 
 static const struct xpv_platform *P;
@@ -80,7 +84,6 @@ static struct limits cur = { 4, 4, 256, 1 }, alt = { 0, 1, 0, 0 };
 static bool have_alt, no_flush, no_discard, readonly;
 static long reconnect_after = -1, bad_id_after = -1, bad_op_after = -1;
 static long dup_id_after = -1;
-static uint64_t last_id;
 static const char *stats_path;
 static volatile sig_atomic_t stop;
 
@@ -544,10 +547,10 @@ static void serve(struct fq *fq)
 				/* The id just answered, again. */
 				uint64_t mine = id;
 
-				id = last_id;
-				last_id = mine;
+				id = fq->last_id;
+				fq->last_id = mine;
 			} else {
-				last_id = id;
+				fq->last_id = id;
 			}
 			xpv_blkif_back_put_response(&fq->b, abi, id, rop,
 						    status);

@@ -27,10 +27,15 @@ start_xpvd() {
 }
 
 # Both ends Connected again (bounded).
+# Connected again, by the running daemon: right after a SIGKILL the states
+# still say 4 (the dead daemon's), and only the new one's log line says it
+# took the device over (reattached) or served a reconnect (connected).
 wait_connected() {
 	local fe=/local/domain/1/device/vbd/$DEVID/state
-	for _ in $(seq 200); do
-		[ "$(blk_be_state 1)" = 4 ] &&
+	for _ in $(seq 300); do
+		grep -Eq "xenpvd\[$XPVD_PID\] .*(connected|reattached):" \
+			"$XPVD_LOG" 2>/dev/null &&
+			[ "$(blk_be_state 1)" = 4 ] &&
 			[ "$(xenstore-read $fe 2>/dev/null)" = 4 ] && return 0
 		sleep 0.05
 	done

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf.c - xenpvd's settings from the configuration file and the command
+ * line, and the per-device overrides (see conf.h and xenpvd.conf(5)).
+ *
+ * Values are strict: numbers are plain decimals within their range,
+ * booleans are one of yes/no, on/off, true/false, 1/0; anything else is an
+ * error naming the key, never a silent default.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkif.h"
+#include "conf.h"
+#include "xs-parse.h"
+
+static int __attribute__((format(printf, 4, 5)))
+seterr(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+void xpvd_config_defaults(struct xpvd_config *cfg)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->type, sizeof(cfg->type), "qdisk");
+	cfg->max_indirect_segs = XPVD_DEFAULT_INDIRECT;
+	cfg->max_ring_order = XPVD_MAX_RING_ORDER;
+	cfg->max_queues = ncpu < 1 ? 1 : ncpu > (long)XPVD_MAX_QUEUES ?
+		XPVD_MAX_QUEUES : (uint32_t)ncpu;
+	cfg->persistent = true;
+	cfg->max_pgrants = XPVD_DEFAULT_PGRANTS;
+	cfg->engine = XPV_IOQ_AUTO;
+	cfg->cache = XPV_CACHE_DIRECT;
+	cfg->log = XPVD_LOG_AUTO;
+	cfg->vbd3_stats = true;	/* vbd3_dir "": chosen by main */
+}
+
+/* ---- value parsers: 0 or -errno with a message ---- */
+
+static int get_num(const char *v, uint32_t min, uint32_t max, uint32_t *out,
+		   char *err, size_t errlen)
+{
+	uint32_t n;
+	int rc = xpv_parse_u32(v, strlen(v), max, 0, &n);
+
+	if (rc || n < min)
+		return seterr(rc ? rc : -ERANGE, err, errlen,
+			      "'%s' is not a number in %u..%u", v, min, max);
+	*out = n;
+	return 0;
+}
+
+static int get_bool(const char *v, bool *out, char *err, size_t errlen)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return seterr(-EINVAL, err, errlen,
+		      "'%s' is not a boolean (yes/no, on/off, true/false, 1/0)",
+		      v);
+}
+
+static int get_str(const char *v, char *buf, size_t size, bool absolute,
+		   char *err, size_t errlen)
+{
+	if (!*v)
+		return seterr(-EINVAL, err, errlen, "empty value");
+	if (strlen(v) >= size)
+		return seterr(-ENAMETOOLONG, err, errlen,
+			      "'%s' is longer than %zu bytes", v, size - 1);
+	if (absolute && v[0] != '/')
+		return seterr(-EINVAL, err, errlen,
+			      "'%s' is not an absolute path", v);
+	memcpy(buf, v, strlen(v) + 1);
+	return 0;
+}
+
+static int get_cache(const char *v, enum xpv_cache_mode *out, char *err,
+		     size_t errlen)
+{
+	if (!strcmp(v, "direct"))
+		*out = XPV_CACHE_DIRECT;
+	else if (!strcmp(v, "writeback"))
+		*out = XPV_CACHE_WRITEBACK;
+	else
+		return seterr(-EINVAL, err, errlen,
+			      "'%s' is not direct or writeback", v);
+	return 0;
+}
+
+static int get_engine(const char *v, enum xpv_ioq_engine *out, char *err,
+		      size_t errlen)
+{
+	if (xpv_ioq_engine_parse(v, out))
+		return seterr(-EINVAL, err, errlen,
+			      "'%s' is not auto, uring or psync", v);
+	return 0;
+}
+
+/* max-indirect-segments: up to 11 means none (the key is not written). */
+static uint32_t indirect_norm(uint32_t n)
+{
+	return n <= XPV_BLKIF_MAX_SEGMENTS ? 0 : n;
+}
+
+int xpvd_config_set(struct xpvd_config *cfg, const char *key,
+		    const char *value, char *err, size_t errlen)
+{
+	const char *v = value;
+	int rc;
+
+	if (!strcmp(key, "platform")) {
+		if (!strcmp(v, "auto"))
+			v = "";
+		else if (strcmp(v, "xen") && strcmp(v, "sim"))
+			return seterr(-EINVAL, err, errlen,
+				      "'%s' is not xen, sim or auto", v);
+		snprintf(cfg->platform, sizeof(cfg->platform), "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "type")) {
+		if (strchr(v, '/'))
+			return seterr(-EINVAL, err, errlen,
+				      "'%s' contains a '/'", v);
+		return get_str(v, cfg->type, sizeof(cfg->type), false, err,
+			       errlen);
+	}
+	if (!strcmp(key, "max-indirect-segments")) {
+		rc = get_num(v, 0, XPV_BLKIF_MAX_INDIRECT_SEGMENTS,
+			     &cfg->max_indirect_segs, err, errlen);
+		cfg->max_indirect_segs = indirect_norm(cfg->max_indirect_segs);
+		return rc;
+	}
+	if (!strcmp(key, "max-ring-page-order"))
+		return get_num(v, 0, XPVD_MAX_RING_ORDER, &cfg->max_ring_order,
+			       err, errlen);
+	if (!strcmp(key, "max-queues"))
+		return get_num(v, 1, XPVD_MAX_QUEUES, &cfg->max_queues, err,
+			       errlen);
+	if (!strcmp(key, "persistent"))
+		return get_bool(v, &cfg->persistent, err, errlen);
+	if (!strcmp(key, "persistent-grants"))
+		return get_num(v, 0, 1u << 20, &cfg->max_pgrants, err, errlen);
+	if (!strcmp(key, "engine"))
+		return get_engine(v, &cfg->engine, err, errlen);
+	if (!strcmp(key, "cache"))
+		return get_cache(v, &cfg->cache, err, errlen);
+	if (!strcmp(key, "sector-size")) {
+		rc = get_num(v, 0, XPV_DISK_MAX_SECTOR, &cfg->sector_size, err,
+			     errlen);
+		if (!rc && cfg->sector_size &&
+		    (cfg->sector_size < XPV_DISK_MIN_SECTOR ||
+		     (cfg->sector_size & (cfg->sector_size - 1))))
+			rc = seterr(-EINVAL, err, errlen,
+				    "'%s' is not 0 or a power of two in %u..%u",
+				    v, XPV_DISK_MIN_SECTOR,
+				    XPV_DISK_MAX_SECTOR);
+		return rc;
+	}
+	if (!strcmp(key, "control"))
+		return get_str(v, cfg->control_path, sizeof(cfg->control_path),
+			       false, err, errlen);
+	if (!strcmp(key, "state-dir"))
+		return get_str(v, cfg->state_dir, sizeof(cfg->state_dir),
+			       false, err, errlen);
+	if (!strcmp(key, "log")) {
+		if (!strcmp(v, "auto"))
+			cfg->log = XPVD_LOG_AUTO;
+		else if (!strcmp(v, "stderr"))
+			cfg->log = XPVD_LOG_STDERR;
+		else if (!strcmp(v, "syslog"))
+			cfg->log = XPVD_LOG_SYSLOG;
+		else if (v[0] == '/') {
+			rc = get_str(v, cfg->log_file, sizeof(cfg->log_file),
+				     true, err, errlen);
+			if (rc)
+				return rc;
+			cfg->log = XPVD_LOG_FILE;
+		} else {
+			return seterr(-EINVAL, err, errlen,
+				      "'%s' is not auto, stderr, syslog or an "
+				      "absolute path", v);
+		}
+		return 0;
+	}
+	if (!strcmp(key, "debug")) {
+		if (xpvd_debug_parse(v, &cfg->debug_mask))
+			return seterr(-EINVAL, err, errlen,
+				      "'%s' is not a list of main, dev, io, "
+				      "req, gnt, ctl or all", v);
+		return 0;
+	}
+	if (!strcmp(key, "vbd3-stats"))
+		return get_bool(v, &cfg->vbd3_stats, err, errlen);
+	if (!strcmp(key, "vbd3-stats-dir"))
+		return get_str(v, cfg->vbd3_dir, sizeof(cfg->vbd3_dir), true,
+			       err, errlen);
+	return seterr(-ENOENT, err, errlen, "unknown key");
+}
+
+/* Drops leading and trailing white space in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int xpvd_config_load(struct xpvd_config *cfg, const char *path,
+		     bool must_exist, char *err, size_t errlen)
+{
+	char line[1024], msg[512], *key, *val, *eq, *hash;
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		if (rc == -ENOENT && !must_exist)
+			return -ENOENT;
+		return seterr(rc, err, errlen, "%s: %s", path, strerror(-rc));
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = seterr(-EINVAL, err, errlen,
+				    "%s:%u: line longer than %zu bytes", path,
+				    lineno, sizeof(line) - 2);
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			rc = seterr(-EINVAL, err, errlen,
+				    "%s:%u: expected 'key = value', got '%s'",
+				    path, lineno, key);
+			break;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		rc = xpvd_config_set(cfg, key, val, msg, sizeof(msg));
+		if (rc) {
+			if (rc == -ENOENT)
+				rc = -EINVAL;	/* the file exists */
+			seterr(rc, err, errlen, "%s:%u: %s: %s", path, lineno,
+			       key, msg);
+			break;
+		}
+	}
+	if (!rc && ferror(f))
+		rc = seterr(-EIO, err, errlen, "%s: read error", path);
+	fclose(f);
+	return rc;
+}
+
+void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
+{
+	static const char *const logs[] = {
+		[XPVD_LOG_AUTO] = "auto", [XPVD_LOG_STDERR] = "stderr",
+		[XPVD_LOG_SYSLOG] = "syslog", [XPVD_LOG_FILE] = "file",
+	};
+	static const char *const engines[] = {
+		[XPV_IOQ_AUTO] = "auto", [XPV_IOQ_URING] = "uring",
+		[XPV_IOQ_PSYNC] = "psync",
+	};
+
+	fprintf(f, "platform = %s\n", *cfg->platform ? cfg->platform : "auto");
+	fprintf(f, "type = %s\n", cfg->type);
+	fprintf(f, "max-indirect-segments = %u\n", cfg->max_indirect_segs);
+	fprintf(f, "max-ring-page-order = %u\n", cfg->max_ring_order);
+	fprintf(f, "max-queues = %u\n", cfg->max_queues);
+	fprintf(f, "persistent = %s\n", cfg->persistent ? "yes" : "no");
+	fprintf(f, "persistent-grants = %u\n", cfg->max_pgrants);
+	fprintf(f, "engine = %s\n", engines[cfg->engine]);
+	fprintf(f, "cache = %s\n",
+		cfg->cache == XPV_CACHE_WRITEBACK ? "writeback" : "direct");
+	fprintf(f, "sector-size = %u\n", cfg->sector_size);
+	if (*cfg->control_path)
+		fprintf(f, "control = %s\n", cfg->control_path);
+	if (*cfg->state_dir)
+		fprintf(f, "state-dir = %s\n", cfg->state_dir);
+	fprintf(f, "log = %s\n", cfg->log == XPVD_LOG_FILE ? cfg->log_file :
+		logs[cfg->log]);
+	fprintf(f, "vbd3-stats = %s\n", cfg->vbd3_stats ? "yes" : "no");
+	if (*cfg->vbd3_dir)
+		fprintf(f, "vbd3-stats-dir = %s\n", cfg->vbd3_dir);
+}
+
+/* ---- per-device overrides ---- */
+
+const char *const xpvd_dev_keys[] = {
+	XPVD_DEV_KEY_INDIRECT, XPVD_DEV_KEY_ORDER,   XPVD_DEV_KEY_QUEUES,
+	XPVD_DEV_KEY_PERSISTENT, XPVD_DEV_KEY_PGRANTS, XPVD_DEV_KEY_CACHE,
+	XPVD_DEV_KEY_ENGINE,	 NULL,
+};
+
+int xpvd_config_override(struct xpvd_config *dev,
+			 const struct xpvd_config *daemon, const char *key,
+			 const char *value, char *err, size_t errlen)
+{
+	uint32_t n;
+	bool b;
+	int rc;
+
+	if (!strcmp(key, XPVD_DEV_KEY_INDIRECT)) {
+		rc = get_num(value, 0, daemon->max_indirect_segs > 0 ?
+			     daemon->max_indirect_segs : XPV_BLKIF_MAX_SEGMENTS,
+			     &n, err, errlen);
+		if (!rc)
+			dev->max_indirect_segs = indirect_norm(n);
+		return rc;
+	}
+	if (!strcmp(key, XPVD_DEV_KEY_ORDER))
+		return get_num(value, 0, daemon->max_ring_order,
+			       &dev->max_ring_order, err, errlen);
+	if (!strcmp(key, XPVD_DEV_KEY_QUEUES))
+		return get_num(value, 1, daemon->max_queues, &dev->max_queues,
+			       err, errlen);
+	if (!strcmp(key, XPVD_DEV_KEY_PGRANTS))
+		return get_num(value, 0, daemon->max_pgrants,
+			       &dev->max_pgrants, err, errlen);
+	if (!strcmp(key, XPVD_DEV_KEY_PERSISTENT)) {
+		rc = get_bool(value, &b, err, errlen);
+		if (rc)
+			return rc;
+		if (b && !daemon->persistent)
+			return seterr(-EINVAL, err, errlen,
+				      "persistent grants are off in the daemon");
+		dev->persistent = b;
+		return 0;
+	}
+	if (!strcmp(key, XPVD_DEV_KEY_CACHE))
+		return get_cache(value, &dev->cache, err, errlen);
+	if (!strcmp(key, XPVD_DEV_KEY_ENGINE))
+		return get_engine(value, &dev->engine, err, errlen);
+	return seterr(-ENOENT, err, errlen, "unknown key");
+}
