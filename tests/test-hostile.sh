@@ -7,4 +7,4 @@
 # bounded: each frontend runs under timeout, the suite takes about 20 s.
 . ./functions.sh
 requires which timeout
-exec timeout -k 5 150 "$BASH" "$top_srcdir/tests/hostile/run.sh"
+exec timeout -k 5 300 "$BASH" "$top_srcdir/tests/hostile/run.sh"

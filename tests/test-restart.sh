@@ -48,7 +48,7 @@ blk_image "$WORLD/disk.img" 64
 blk_attach 1 "$WORLD/disk.img" || fail "attach"
 
 OUT=$WORLD/guest.out
-in_guest 1 "$GUEST_BIN" --devid $DEVID --seconds 50 >"$OUT" 2>&1 &
+in_guest 1 "$GUEST_BIN" --devid $DEVID --seconds 600 >"$OUT" 2>&1 &
 sub=$!
 track_pid $sub
 for _ in $(seq 200); do

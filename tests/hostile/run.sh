@@ -140,7 +140,7 @@ detach1() {
 # raw ARGS...: test-frontend-raw in guest 1 (bounded); sets RC, OUT.
 raw() {
 	RC=0
-	OUT=$(in_guest 1 timeout -k 2 30 "$RAW" --devid $DEVID \
+	OUT=$(in_guest 1 timeout -k 2 60 "$RAW" --devid $DEVID \
 		--image "$IMG1" --other-dom 2 "$@" 2>&1) || RC=$?
 }
 
