@@ -71,6 +71,26 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* The options io and bench share: --domid and --devid.  0 or -EINVAL. */
+static int common_opt(int c, const char *arg, struct common_opts *co)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v))
+		return -EINVAL;
+	if (c == 'd') {
+		if (v > 0x7fef)
+			return -EINVAL;
+		co->domid = (unsigned int)v;
+	} else {
+		if (v > UINT32_MAX)
+			return -EINVAL;
+		co->devid = (unsigned int)v;
+		co->have_devid = true;
+	}
+	return 0;
+}
+
 static int open_dev(const struct common_opts *co, struct xpvf **h,
 		    struct xpvf_info *info, const char *who)
 {
@@ -255,7 +275,7 @@ int ctl_io(int argc, char **argv)
 	struct io_slot slots[IO_DEPTH];
 	struct xpvf_info info;
 	struct xpvf *h = NULL;
-	uint64_t v, size, blocks, i, nsmall, off, dlen = 0, gran;
+	uint64_t size, blocks, i, nsmall, off, dlen = 0, gran;
 	unsigned char *zb = NULL;
 	const char *discard = "unsupported", *flush = "unsupported";
 	bool verify = false, oom = false;
@@ -267,15 +287,9 @@ int ctl_io(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_u64(optarg, &v) || v > 0x7fef)
-				return 2;
-			co.domid = (unsigned int)v;
-			break;
 		case 'v':
-			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+			if (common_opt(c, optarg, &co) < 0)
 				return 2;
-			co.devid = (unsigned int)v;
-			co.have_devid = true;
 			break;
 		case 'p':
 			if (parse_u64(optarg, &seed))
@@ -525,7 +539,7 @@ int ctl_bench(int argc, char **argv)
 	struct xpvf *h = NULL;
 	struct rusage ru0, ru1;
 	const char *rw = "randread";
-	uint64_t v, bs = 4096, depth = 128, runtime = 10, size, nblocks;
+	uint64_t bs = 4096, depth = 128, runtime = 10, size, nblocks;
 	uint64_t seq = 0, x = 0x2545f4914f6cdd1dull, i;
 	unsigned char *buf = NULL;
 	bool rnd, write;
@@ -536,15 +550,9 @@ int ctl_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_u64(optarg, &v) || v > 0x7fef)
-				return 2;
-			co.domid = (unsigned int)v;
-			break;
 		case 'v':
-			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+			if (common_opt(c, optarg, &co) < 0)
 				return 2;
-			co.devid = (unsigned int)v;
-			co.have_devid = true;
 			break;
 		case 'r': rw = optarg; break;
 		case 'b':
