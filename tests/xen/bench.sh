@@ -184,37 +184,10 @@ dd if=/dev/urandom of="$tmp/disk.img" bs=1M count="$disk_mb" \
 # initramfs carries fio, QEMU and the guest image (~330 MiB unpacked) and
 # the guest needs 640 MiB.  Same deadline and kill rules as xen_boot.
 bench_boot() {
-	local cpio=$1 log=$2 secs=$3 deadline done_at=0
-	local xen_args="dom0_mem=1536M,max:1536M dom0_max_vcpus=2 console=com1 com1=115200,8n1 noreboot"
-	local dom0_args="console=hvc0 earlyprintk=xen panic=-1 rdinit=/init loglevel=4"
-	: >"$log"
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap \
-		-m 3072 -smp 2 -display none -no-reboot -nic none \
-		-serial "file:$log" -monitor none -parallel none \
-		-drive "file=$tmp/disk.img,if=virtio,format=raw,cache=none" \
-		-kernel "$XEN_IMG/xen" -append "$xen_args" \
-		-initrd "$XEN_IMG/vmlinux $dom0_args,$cpio" \
-		</dev/null >"$log.qemu" 2>&1 &
-	XEN_QEMU_PID=$!
-	deadline=$((SECONDS + secs))
-	while kill -0 "$XEN_QEMU_PID" 2>/dev/null; do
-		if [ "$done_at" = 0 ] && grep -q 'XENPV-DONE' "$log"; then
-			done_at=$SECONDS
-		fi
-		if [ "$done_at" != 0 ] && [ $((SECONDS - done_at)) -ge 15 ]; then
-			xen_kill_qemu
-			return 0
-		fi
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			xen_say "boot timed out after $secs s; killing QEMU"
-			xen_kill_qemu
-			return 124
-		fi
-		sleep 1
-	done
-	wait "$XEN_QEMU_PID" 2>/dev/null || true
-	XEN_QEMU_PID=
-	return 0
+	local XEN_BOOT_MEM=3072 XEN_DOM0_MEM=1536M
+	local XEN_BOOT_EXTRA=(-drive
+		"file=$tmp/disk.img,if=virtio,format=raw,cache=none")
+	xen_boot "$@"
 }
 
 # --- the boots --------------------------------------------------------------

@@ -358,9 +358,13 @@ xen_kill_qemu() {
 # xen_boot DOM0CPIO LOG SECS: one boot, serial console to LOG.  dom0
 # prints XENPV-DONE before it powers off; QEMU is given a few seconds to
 # exit by itself after that, then killed.
+# XEN_BOOT_MEM (QEMU's memory, MiB; default 2048), XEN_DOM0_MEM (default
+# 1024M) and the array XEN_BOOT_EXTRA (more QEMU arguments, e.g. a disk)
+# let a caller such as bench.sh boot a bigger machine with the same rules.
 xen_boot() {
 	local cpio=$1 log=$2 secs=$3 deadline done_at=0
-	local xen_args="dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 com1=115200,8n1 noreboot"
+	local dom0_mem=${XEN_DOM0_MEM:-1024M}
+	local xen_args="dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=2 console=com1 com1=115200,8n1 noreboot"
 	local dom0_args="console=hvc0 earlyprintk=xen panic=-1 rdinit=/init loglevel=4"
 	command -v qemu-system-x86_64 >/dev/null ||
 		xen_skip "no qemu-system-x86_64"
@@ -368,8 +372,9 @@ xen_boot() {
 	# /dev/kvm here cannot run Xen (nested shadow paging): TCG only.
 	# SMAP hidden: with it dom0 crashes at its first exception (QEMU 7.2).
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap \
-		-m 2048 -smp 2 -display none -no-reboot -nic none \
-		-serial "file:$log" -monitor none -parallel none \
+		-m "${XEN_BOOT_MEM:-2048}" -smp 2 -display none -no-reboot \
+		-nic none -serial "file:$log" -monitor none -parallel none \
+		${XEN_BOOT_EXTRA[@]+"${XEN_BOOT_EXTRA[@]}"} \
 		-kernel "$XEN_IMG/xen" -append "$xen_args" \
 		-initrd "$XEN_IMG/vmlinux $dom0_args,$cpio" \
 		</dev/null >"$log.qemu" 2>&1 &
