@@ -412,6 +412,41 @@ static int init_device(struct dev *d)
 	return 0;
 }
 
+/*
+ * The hotplug script's verdict (the Xen block script protocol).  A backend
+ * directory with a `script` node is prepared by that script, which libxl
+ * runs once the backend reached InitWait: the device connects only after
+ * the script wrote hotplug-status = connected, as Linux blkback waits for
+ * physical-device.  Without a `script` node (xenpvctl, a toolstack that
+ * runs no script) there is nothing to wait for.  Returns 1 when the device
+ * may connect, 0 to wait for the next change, -errno after failing the
+ * device (the script reported an error, or the store could not be read).
+ */
+static int hotplug_ready(struct dev *d)
+{
+	struct xs_handle *xsh = d->m->xsh;
+	char buf[PATH_LEN];
+	int len;
+
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "script", buf, sizeof(buf));
+	if (len == -ENOENT)
+		return 1;
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "hotplug-status", buf,
+			  sizeof(buf));
+	if (len == -ENOENT)
+		return 0;
+	if (len < 0)
+		return fatal(d, len, "reading hotplug-status");
+	if (!strcmp(buf, "connected"))
+		return 1;
+	if (strcmp(buf, "error"))
+		return 0;
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "hotplug-error", buf,
+			  sizeof(buf));
+	return fatal(d, -ENODEV, "hotplug script failed: %s",
+		     len > 0 ? buf : "(no hotplug-error)");
+}
+
 /* ---- Connected: read the frontend's keys, start the workers ---- */
 
 static int read_queue(struct dev *d, unsigned int q, unsigned int nq,
@@ -759,7 +794,8 @@ static void update(struct dev *d)
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (d->be_state == XenbusStateInitWait && !d->connected)
+		if (d->be_state == XenbusStateInitWait && !d->connected &&
+		    hotplug_ready(d) > 0)
 			connect_device(d, false);
 		break;
 	case XenbusStateClosing:

@@ -14,21 +14,39 @@
  * detach asks the backend to close (online=0, state=Closing), waits up to
  * --timeout seconds for it to reach Closed, and then removes both
  * directories itself: a backend never deletes its own directory.
+ *
+ * With attach --script PATH the disk gets a hotplug script as libxl gives
+ * one to a backendtype=phy disk: the backend directory holds `script`,
+ * and once the backend reached InitWait the script runs as
+ * `PATH add` with XENBUS_PATH (backend/<type>/<fdom>/<devid>, relative to
+ * the backend domain's home, as libxl passes it), XENBUS_TYPE and
+ * XENBUS_BASE_PATH in its environment; it must exit 0 and leave
+ * hotplug-status = connected, or the attach fails, says the script's
+ * hotplug-error, and undoes itself as a detach does.  detach runs
+ * `<script> remove` after the backend closed, before removing the
+ * directories.  Scripts get HOTPLUG_TIMEOUT_S seconds, then SIGKILL.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xenpvctl.h"
 #include "xs-parse.h"
 #include "xs-util.h"
 
 #define XVD_MAJOR 202
+/* libxl's LIBXL_HOTPLUG_TIMEOUT: how long a hotplug script may run. */
+#define HOTPLUG_TIMEOUT_S 40
+/* libxl's LIBXL_INIT_TIMEOUT: the backend's InitWait before the script. */
+#define INIT_TIMEOUT_S 10
 
 struct vbd_paths {
 	char be[XENSTORE_ABS_PATH_MAX + 1];
@@ -100,6 +118,7 @@ struct attach_args {
 	struct vbd_paths p;
 	unsigned int bdom, fdom, devid;
 	const char *type, *vdev, *params, *mode;
+	const char *script;	/* or NULL */
 };
 
 /* One transaction: both directories or neither (libxl_disk.c does so). */
@@ -152,6 +171,11 @@ static int attach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
 		return rc;
 	for (i = 0; i < sizeof(back) / sizeof(back[0]); i++) {
 		rc = xpv_xs_write(xsh, t, a->p.be, back[i].node, back[i].value);
+		if (rc < 0)
+			return rc;
+	}
+	if (a->script) {
+		rc = xpv_xs_write(xsh, t, a->p.be, "script", a->script);
 		if (rc < 0)
 			return rc;
 	}
@@ -230,6 +254,151 @@ static bool state_closed(XenbusState s)
 	return s == XenbusStateClosed;
 }
 
+static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
+{
+	const struct vbd_paths *p = opaque;
+	int rc;
+
+	rc = xpv_xs_rm(xsh, t, p->be, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	rc = xpv_xs_rm(xsh, t, p->fe, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	return 0;
+}
+
+/*
+ * "backend/<type>/<fdom>/<devid>" of an absolute backend path
+ * "/local/domain/<bdom>/backend/...": the XENBUS_PATH libxl gives scripts.
+ */
+static const char *xenbus_path(const char *be)
+{
+	const char *b = strstr(be, "/backend/");
+
+	return b ? b + 1 : be;
+}
+
+/*
+ * Runs "script action" as libxl runs a block hotplug script (environment
+ * above, stdin /dev/null, our stdout/stderr), at most HOTPLUG_TIMEOUT_S
+ * seconds.  Returns its exit status (0 success), or -errno when it could
+ * not run, -ETIMEDOUT when it was killed, -EINTR when a signal ended it.
+ */
+static int run_script(const char *script, const char *action, const char *be)
+{
+	char type[64];
+	const char *xp = xenbus_path(be), *slash;
+	double deadline = now_s() + HOTPLUG_TIMEOUT_S;
+	int status;
+	pid_t pid, w;
+
+	/* XENBUS_TYPE: the <type> of backend/<type>/... */
+	slash = strchr(xp + sizeof("backend/") - 1, '/');
+	snprintf(type, sizeof(type), "%.*s",
+		 slash ? (int)(slash - xp - (sizeof("backend/") - 1)) : 0,
+		 xp + sizeof("backend/") - 1);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (!freopen("/dev/null", "r", stdin) ||
+		    setenv("XENBUS_PATH", xp, 1) ||
+		    setenv("XENBUS_TYPE", type, 1) ||
+		    setenv("XENBUS_BASE_PATH", "backend", 1))
+			_exit(126);
+		execl(script, script, action, (char *)NULL);
+		fprintf(stderr, "xenpvctl: cannot run %s: %s\n", script,
+			strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (now_s() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		poll(NULL, 0, 20);
+	}
+	if (WIFSIGNALED(status))
+		return -EINTR;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The toolstack's part of removing a VBD: online=0 and Closing, up to
+ * timeout_s seconds for the backend to reach Closed (a timeout is an error
+ * unless force), the hotplug script's remove when the backend directory
+ * names one, then both directories go.  Returns 0 or -errno (-ETIMEDOUT:
+ * not closed in time, nothing removed).
+ */
+static int detach_vbd(struct xs_handle *xsh, const struct vbd_paths *p,
+		      double timeout_s, bool force)
+{
+	const struct xpv_xs_kv closing[] = {
+		{ "online", "0" },
+		{ "state", "5" },
+	};
+	char script[4096];
+	int rc, len;
+
+	rc = xpv_xs_write_batch(xsh, p->be, closing, 2);
+	if (rc < 0)
+		return rc;
+	rc = wait_state(xsh, p->be, state_closed, timeout_s);
+	if (rc == -ETIMEDOUT && !force)
+		return rc;
+	if (rc < 0 && rc != -ETIMEDOUT && rc != -ENOENT)
+		return rc;
+	len = xpv_xs_read(xsh, XBT_NULL, p->be, "script", script,
+			  sizeof(script));
+	if (len > 0) {
+		rc = run_script(script, "remove", p->be);
+		if (rc)
+			fprintf(stderr, "xenpvctl: %s remove: %s\n", script,
+				rc < 0 ? strerror(-rc) : "failed");
+	}
+	return xpv_xs_transact(xsh, detach_txn, (void *)p);
+}
+
+/*
+ * After the backend reached InitWait: the hotplug script's add.  Returns 0
+ * when it succeeded and left hotplug-status = connected; otherwise prints
+ * why (its hotplug-error) and returns -ENODEV, or -errno.
+ */
+static int hotplug_add(struct xs_handle *xsh, const struct attach_args *a,
+		       double wait_s)
+{
+	char buf[512];
+	int rc, len;
+
+	rc = wait_state(xsh, a->p.be, state_initwait_or_later,
+			wait_s > 0 ? wait_s : INIT_TIMEOUT_S);
+	if (rc < 0) {
+		fprintf(stderr, "xenpvctl attach: the backend did not reach InitWait: %s\n",
+			strerror(-rc));
+		return rc;
+	}
+	rc = run_script(a->script, "add", a->p.be);
+	len = xpv_xs_read(xsh, XBT_NULL, a->p.be, "hotplug-status", buf,
+			  sizeof(buf));
+	if (rc == 0 && len > 0 && !strcmp(buf, "connected"))
+		return 0;
+	len = xpv_xs_read(xsh, XBT_NULL, a->p.be, "hotplug-error", buf,
+			  sizeof(buf));
+	fprintf(stderr, "xenpvctl attach: hotplug script %s failed (%s): %s\n",
+		a->script,
+		rc < 0 ? strerror(-rc) : rc ? "exit status" : "no hotplug-status",
+		len > 0 ? buf : "no hotplug-error");
+	return -ENODEV;
+}
+
 static void attach_usage(FILE *f)
 {
 	fprintf(f,
@@ -241,6 +410,8 @@ static void attach_usage(FILE *f)
 		"  --format F         aio|raw (default aio, as libxl for raw)\n"
 		"  --type T           backend type directory (default qdisk)\n"
 		"  --backend-domid N  the backend domain (default 0)\n"
+		"  --script PATH      a block hotplug script, run as libxl\n"
+		"                     runs one (add after InitWait)\n"
 		"  --wait SECONDS     wait for the backend to pick it up\n"
 		"                     (InitWait) and, with --wait-connected,\n"
 		"                     for both ends to connect\n");
@@ -258,6 +429,7 @@ int ctl_attach(int argc, char **argv)
 		{ "backend-domid", required_argument, NULL, 'b' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "wait-connected", no_argument, NULL, 'c' },
+		{ "script", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -267,10 +439,10 @@ int ctl_attach(int argc, char **argv)
 	double wait_s = 0;
 	char params[4096 + 8];
 	struct xs_handle *xsh = NULL;
-	int c, rc;
+	int c, rc, li = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		switch (c) {
 		case 'd':
 			if (parse_domid(optarg, &a.fdom) < 0)
@@ -307,6 +479,11 @@ int ctl_attach(int argc, char **argv)
 			break;
 		case 'c':
 			wait_connected = true;
+			break;
+		case 's':
+			if (optarg[0] != '/')
+				goto bad;
+			a.script = optarg;
 			break;
 		case 'h':
 			attach_usage(stdout);
@@ -347,6 +524,15 @@ int ctl_attach(int argc, char **argv)
 	}
 	if (rc < 0)
 		goto fail;
+	if (a.script && hotplug_add(xsh, &a, wait_s) < 0) {
+		/* As libxl: a disk whose script failed is taken away. */
+		rc = detach_vbd(xsh, &a.p, INIT_TIMEOUT_S, true);
+		if (rc < 0)
+			fprintf(stderr, "xenpvctl attach: removing the disk: %s\n",
+				strerror(-rc));
+		xpv_xs_close(xsh);
+		return 1;
+	}
 	if (wait_s > 0) {
 		rc = wait_state(xsh, a.p.be, state_initwait_or_later, wait_s);
 		if (rc >= 0 && wait_connected) {
@@ -370,24 +556,10 @@ fail:
 	return 1;
 bad:
 	fprintf(stderr, "xenpvctl attach: bad value for --%s: '%s'\n",
-		opts[0].name, optarg);
+		opts[li].name, optarg);
 usage:
 	attach_usage(stderr);
 	return 2;
-}
-
-static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
-{
-	const struct vbd_paths *p = opaque;
-	int rc;
-
-	rc = xpv_xs_rm(xsh, t, p->be, NULL);
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	rc = xpv_xs_rm(xsh, t, p->fe, NULL);
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	return 0;
 }
 
 /* Reads the backend path from the frontend directory, as libxl does. */
@@ -458,23 +630,13 @@ int ctl_detach(int argc, char **argv)
 		xpv_xs_close(xsh);
 		return 1;
 	}
-	const struct xpv_xs_kv closing[] = {
-		{ "online", "0" },
-		{ "state", "5" },
-	};
-	rc = xpv_xs_write_batch(xsh, p.be, closing, 2);
-	if (rc < 0)
-		goto fail;
-	rc = wait_state(xsh, p.be, state_closed, timeout_s);
-	if (rc == -ETIMEDOUT && !force) {
+	rc = detach_vbd(xsh, &p, timeout_s, force);
+	if (rc == -ETIMEDOUT) {
 		fprintf(stderr, "xenpvctl detach: backend did not reach Closed within %gs (use --force)\n",
 			timeout_s);
 		xpv_xs_close(xsh);
 		return 1;
 	}
-	if (rc < 0 && rc != -ETIMEDOUT && rc != -ENOENT)
-		goto fail;
-	rc = xpv_xs_transact(xsh, detach_txn, &p);
 	if (rc < 0)
 		goto fail;
 	xpv_xs_close(xsh);
