@@ -31,10 +31,17 @@ void xpvd_stats_count_segs(struct xpvd_qstats *s, unsigned int n)
 		xpvd_stat_set(s->max_segments, n);
 }
 
+void xpvd_stats_count_lat(struct xpvd_qstats *s, unsigned int k, uint64_t us)
+{
+	if (k >= XPVD_LAT_KINDS)
+		k = XPVD_LAT_OTHER;
+	xpvd_stat_add(s->lat_hist[k][xpvd_lat_bucket(us)], 1);
+	xpvd_stat_add(s->lat_sum_us[k], us);
+}
 
 void xpvd_stats_sum(struct xpvd_qstats *dst, const struct xpvd_qstats *src)
 {
-	unsigned int i;
+	unsigned int i, k;
 
 	dst->requests += RD(src->requests);
 	dst->reads += RD(src->reads);
@@ -60,10 +67,24 @@ void xpvd_stats_sum(struct xpvd_qstats *dst, const struct xpvd_qstats *src)
 	dst->bounces += RD(src->bounces);
 	dst->inflight += RD(src->inflight);
 	dst->ring_broken += RD(src->ring_broken);
+	for (k = 0; k < XPVD_LAT_KINDS; k++) {
+		for (i = 0; i < XPVD_LAT_BUCKETS; i++)
+			dst->lat_hist[k][i] += RD(src->lat_hist[k][i]);
+		dst->lat_sum_us[k] += RD(src->lat_sum_us[k]);
+	}
 }
+
+/* The JSON names of the latency kinds: "lat_<name>_us", "..._sum_us". */
+static const char *const lat_names[XPVD_LAT_KINDS] = {
+	[XPVD_LAT_READ] = "read",
+	[XPVD_LAT_WRITE] = "write",
+	[XPVD_LAT_OTHER] = "other",
+};
 
 void xpvd_stats_json(FILE *f, const struct xpvd_qstats *s)
 {
+	unsigned int k, i;
+
 	fprintf(f,
 		"\"requests\":%" PRIu64 ",\"reads\":%" PRIu64
 		",\"writes\":%" PRIu64 ",\"flushes\":%" PRIu64
@@ -85,4 +106,13 @@ void xpvd_stats_json(FILE *f, const struct xpvd_qstats *s)
 		s->seg_hist[4], s->max_segments, s->pgrant_hits, s->pgrant_misses,
 		s->pgrant_mapped, s->copies, s->maps, s->bounces, s->inflight,
 		s->ring_broken);
+	/* Appended after the older members, whose order scripts may rely on. */
+	for (k = 0; k < XPVD_LAT_KINDS; k++) {
+		fprintf(f, ",\"lat_%s_us\":[", lat_names[k]);
+		for (i = 0; i < XPVD_LAT_BUCKETS; i++)
+			fprintf(f, "%s%" PRIu64, i ? "," : "",
+				s->lat_hist[k][i]);
+		fprintf(f, "],\"lat_%s_sum_us\":%" PRIu64, lat_names[k],
+			s->lat_sum_us[k]);
+	}
 }

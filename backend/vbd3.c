@@ -44,6 +44,12 @@ void xpvd_vbd3_fill(struct xpvd_vbd3_stats *out, const struct xpvd_qstats *s)
 	out->read_sectors = s->sectors_read;
 	out->write_sectors = s->sectors_written;
 	out->io_errors = s->errors;
+	/* tapdisk adds each request's latency in microseconds (the time from
+	 * taking it off the ring to completing it) to these, and readers
+	 * divide them by the completed counts for a mean: ours are the same
+	 * sums, over the same requests as the completed counts above. */
+	out->read_total_ticks = s->lat_sum_us[XPVD_LAT_READ];
+	out->write_total_ticks = s->lat_sum_us[XPVD_LAT_WRITE];
 }
 
 int xpvd_vbd3_open(const char *base, struct xpvd_vbd3 **out)

@@ -33,11 +33,11 @@ struct xpvd_vbd3_stats {
 	uint64_t read_reqs_submitted;
 	uint64_t read_reqs_completed;
 	uint64_t read_sectors;		/* 512-byte units */
-	uint64_t read_total_ticks;	/* not measured: 0 */
+	uint64_t read_total_ticks;	/* sum of latencies, us */
 	uint64_t write_reqs_submitted;
 	uint64_t write_reqs_completed;
 	uint64_t write_sectors;
-	uint64_t write_total_ticks;	/* not measured: 0 */
+	uint64_t write_total_ticks;	/* sum of latencies, us */
 	uint64_t io_errors;
 	uint64_t flags;			/* 0 */
 };

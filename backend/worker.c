@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pgrant.h"
@@ -68,6 +69,8 @@ struct wreq {
 	bool bounce;
 	void *map_addr;
 	struct iovec io_iov;
+	uint64_t t_ns;		/* taken off the ring (batch clock) */
+	uint8_t lat_kind;	/* enum xpvd_lat_kind */
 	uint32_t next_free;
 };
 
@@ -89,6 +92,7 @@ struct xpvd_worker {
 	uint32_t free_head;
 	uint32_t nr_inflight;	/* consumed and not answered */
 	uint32_t cap;		/* segments per context */
+	uint64_t now_ns;	/* batch clock: see batch_clock() */
 	struct area {
 		void *addr;
 		size_t len;
@@ -136,6 +140,26 @@ static void *area_at(const struct area *a, size_t i, size_t each)
 
 /* ---- answering ---- */
 
+/*
+ * Reads the clock once for a batch: when requests are taken off the ring,
+ * and when a batch of I/O completions is reaped.  Every request of the
+ * batch is stamped, or answered, at that time.  A latency is therefore
+ * from the start of the batch that consumed the request to the start of
+ * the batch that answered it: it includes the time spent on the requests
+ * consumed before it in its batch, and leaves out what is done after its
+ * completion is reaped (copying read data to the guest, at most a batch
+ * of copies).  One read per batch instead of two per request: on a PV
+ * dom0 the vDSO may not serve the Xen clocksource, and every read is then
+ * a system call.
+ */
+static void batch_clock(struct xpvd_worker *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void release_data(struct xpvd_worker *w, struct wreq *r)
 {
 	if (r->path == PATH_PGRANT)
@@ -155,6 +179,9 @@ static void respond(struct xpvd_worker *w, struct wreq *r, int err)
 	uint32_t idx = (uint32_t)(r - w->reqs);
 
 	release_data(w, r);
+	/* Both stamps are reads of one monotonic clock, the answer's later. */
+	xpvd_stats_count_lat(&w->st, r->lat_kind,
+			     (w->now_ns - r->t_ns) / 1000);
 	if (status == BLKIF_RSP_ERROR)
 		xpvd_stat_add(w->st.errors, 1);
 	else if (status == BLKIF_RSP_EOPNOTSUPP)
@@ -389,16 +416,19 @@ static int barrier_drain(struct xpvd_worker *w, struct wreq *r)
 	return 0;
 }
 
-static void count_request(struct xpvd_worker *w, const struct wreq *r)
+/* Counts a parsed request by kind (and so picks its latency histogram). */
+static void count_request(struct xpvd_worker *w, struct wreq *r)
 {
 	uint64_t sectors = r->bytes >> XPV_SECTOR_SHIFT;
 
 	switch (r->br.kind) {
 	case XPVD_BLK_READ:
+		r->lat_kind = XPVD_LAT_READ;
 		xpvd_stat_add(w->st.reads, 1);
 		xpvd_stat_add(w->st.sectors_read, sectors);
 		break;
 	case XPVD_BLK_WRITE:
+		r->lat_kind = XPVD_LAT_WRITE;
 		xpvd_stat_add(w->st.writes, 1);
 		xpvd_stat_add(w->st.sectors_written, sectors);
 		break;
@@ -550,6 +580,8 @@ static void reap(struct xpvd_worker *w)
 
 	do {
 		n = xpv_ioq_reap(w->ioq, w->done, w->nr_ents);
+		if (n > 0)
+			batch_clock(w);
 		for (i = 0; i < n; i++)
 			complete(w, &w->done[i]);
 	} while (n > 0);
@@ -576,6 +608,8 @@ static void consume(struct xpvd_worker *w)
 		ring_broken(w, "producer index out of range");
 		return;
 	}
+	if (n > 0 && w->free_head != NIL)
+		batch_clock(w);
 	while (n-- > 0 && w->free_head != NIL) {
 		err = xpv_blkif_back_get_request(&w->ring, w->p.abi, &req);
 		if (err < 0) {
@@ -584,6 +618,8 @@ static void consume(struct xpvd_worker *w)
 		}
 		r = &w->reqs[w->free_head];
 		w->free_head = r->next_free;
+		r->t_ns = w->now_ns;
+		r->lat_kind = XPVD_LAT_OTHER; /* until count_request() */
 		w->nr_inflight++;
 		xpvd_stat_add(w->st.inflight, 1);
 		err = xpvd_blkreq_parse(&req, &w->p.lim, &r->br, &why);

@@ -4,9 +4,10 @@
  * xenpvd for its per-VBD statistics on its control socket and prints them
  * as a table, or as the daemon's JSON with --json.
  *
- * The daemon writes one VBD object per line with flat numeric members
- * (backend/stats.c), so the table is read with a small member lookup
- * rather than a JSON parser.
+ * The daemon writes one VBD object per line with flat numeric members and
+ * flat arrays of numbers (backend/stats.c), so the table is read with a
+ * small member lookup rather than a JSON parser.  The latency histograms'
+ * buckets and percentile estimate are backend/stats.h's own.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "xenpvctl.h"
+#include "../backend/stats.h"
 
 static void default_socket(char *buf, size_t size)
 {
@@ -111,6 +113,95 @@ static void member_str(const char *line, const char *key, char *out,
 	out[n] = '\0';
 }
 
+/*
+ * The numeric array member "key" of a one-line object into out[n]: values
+ * past n (a daemon with more buckets) are added to the last, open-ended
+ * one.  Returns how many values were read, 0 when there is no such member.
+ */
+static unsigned int member_array(const char *line, const char *key,
+				 uint64_t *out, unsigned int n)
+{
+	unsigned int i = 0;
+	char pat[80];
+	const char *p;
+	char *end;
+
+	if (n == 0)
+		return 0;
+	memset(out, 0, n * sizeof(*out));
+	snprintf(pat, sizeof(pat), "\"%s\":[", key);
+	p = strstr(line, pat);
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	while (*p && *p != ']') {
+		uint64_t v = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		out[i < n ? i : n - 1] += v;
+		i++;
+		p = end + strspn(end, ", ");
+	}
+	return i;
+}
+
+/* A bucket bound (xpvd_lat_percentile()) as "<=64us", "<=17ms", ">=8388ms". */
+static void fmt_bound(char *buf, size_t size, uint64_t b)
+{
+	uint64_t lo;
+
+	if (b == 0) {
+		snprintf(buf, size, "-");
+	} else if (b == XPVD_LAT_UNBOUNDED) {
+		/* The open bucket's lower bound, rounded down: still true. */
+		lo = xpvd_lat_bound(XPVD_LAT_BUCKETS - 2);
+		snprintf(buf, size, ">=%" PRIu64 "ms", lo / 1000);
+	} else if (b < 10000) {
+		snprintf(buf, size, "<=%" PRIu64 "us", b);
+	} else {
+		/* Rounded up, so that it stays an upper bound. */
+		snprintf(buf, size, "<=%" PRIu64 "ms", (b + 999) / 1000);
+	}
+}
+
+/* One line per latency kind of a VBD: count, mean, p50/p90/p99, max. */
+static void print_latency(const char *l)
+{
+	static const char *const kinds[XPVD_LAT_KINDS] = { "read", "write",
+							   "other" };
+	static const unsigned int pcts[] = { 50, 90, 99, 100 };
+	static const char *const pnames[] = { "p50", "p90", "p99", "max" };
+	const unsigned int np = sizeof(pcts) / sizeof(pcts[0]);
+	uint64_t h[XPVD_LAT_BUCKETS], count, sum;
+	char key[64], b[32];
+	unsigned int k, i;
+
+	for (k = 0; k < XPVD_LAT_KINDS; k++) {
+		snprintf(key, sizeof(key), "lat_%s_us", kinds[k]);
+		if (!member_array(l, key, h, XPVD_LAT_BUCKETS))
+			continue; /* an older daemon */
+		snprintf(key, sizeof(key), "lat_%s_sum_us", kinds[k]);
+		sum = member(l, key);
+		for (count = 0, i = 0; i < XPVD_LAT_BUCKETS; i++)
+			count += h[i];
+		printf("%13s latency %-5s %10" PRIu64 " mean ", "", kinds[k],
+		       count);
+		if (count)
+			printf("%7" PRIu64 "us", (sum + count / 2) / count);
+		else
+			printf("%9s", "-");
+		for (i = 0; i < np; i++) {
+			uint64_t bound = xpvd_lat_percentile(h, pcts[i]);
+
+			fmt_bound(b, sizeof(b), bound);
+			/* columns, and no trailing blanks */
+			printf(" %s %-*s", pnames[i], i + 1 < np ? 9 : 0, b);
+		}
+		printf("\n");
+	}
+}
+
 static void print_table(const char *json)
 {
 	const char *line = json;
@@ -121,7 +212,7 @@ static void print_table(const char *json)
 	       "INFL");
 	while ((line = strstr(line, "{\"domid\":"))) {
 		const char *end = strchr(line, '\n');
-		char l[4096], state[32];
+		char l[8192], state[32];
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 		uint64_t req, segs;
 
@@ -142,6 +233,7 @@ static void print_table(const char *json)
 		       req ? (double)segs / (double)req : 0.0,
 		       member(l, "pgrant_hits"), member(l, "pgrant_misses"),
 		       member(l, "inflight"));
+		print_latency(l);
 		line += n;
 	}
 }
