@@ -41,6 +41,7 @@ struct ioq_task {
 	struct iovec part; /* the rest of iov[idx] when skip != 0 */
 	enum xpv_io_op op;
 	bool secure;
+	uint8_t again;	/* -EAGAIN completions retried (io_uring) */
 };
 
 struct ioq_list {

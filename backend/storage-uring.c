@@ -23,6 +23,9 @@
 
 #include "storage-priv.h"
 
+/* -EAGAIN completions of one transfer retried before it fails. */
+#define URING_MAX_AGAIN 8
+
 struct uring {
 	struct io_uring ring;
 	bool ring_ok;
@@ -97,6 +100,8 @@ static bool uring_prep(struct uring *u, struct ioq_task *t)
 		break;
 	}
 	sqe->flags |= u->sqe_flags;
+	if (t->again)
+		sqe->flags |= IOSQE_ASYNC;
 	io_uring_sqe_set_data(sqe, t);
 	return true;
 }
@@ -140,6 +145,22 @@ static void uring_collect(struct xpv_ioq *q)
 		struct ioq_task *t = io_uring_cqe_get_data(cqe);
 
 		n++;
+		if ((t->op == XPV_IO_READ || t->op == XPV_IO_WRITE) &&
+		    cqe->res == -EAGAIN && t->again < URING_MAX_AGAIN) {
+			/*
+			 * Not an I/O error: the kernel could not do the
+			 * transfer without blocking (a NOWAIT bio that had to
+			 * be split, a full device queue) and, completing it
+			 * where it could not re-issue it, left the retry to
+			 * us.  The same chunk goes again, through io_uring's
+			 * workers (IOSQE_ASYNC), where it may block.
+			 */
+			t->again++;
+			if (uring_prep(u, t)) {
+				more = true;
+				continue;
+			}
+		}
 		if (t->op == XPV_IO_READ || t->op == XPV_IO_WRITE) {
 			if (!ioq_task_advance(t, cqe->res)) {
 				if (uring_prep(u, t)) {

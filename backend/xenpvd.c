@@ -526,6 +526,13 @@ int main(int argc, char **argv)
 		  cfg.type, cfg.plat->name, cfg.max_indirect_segs,
 		  cfg.max_ring_order, cfg.max_queues,
 		  cfg.persistent ? "on" : "off", cfg.control_path);
+	/* Both would take every backend/vbd device: the first to write a
+	 * state wins, and the guest gets a mix. */
+	if (!strcmp(cfg.type, "vbd") && !strcmp(cfg.plat->name, "xen") &&
+	    access("/sys/module/xen_blkback", F_OK) == 0)
+		xpvd_warn(XPVD_C_MAIN,
+			  "Linux xen-blkback is loaded and serves backend/vbd "
+			  "too: unload it (rmmod xen_blkback)");
 	notify_systemd("READY=1");
 
 	pfd[0].fd = sfd;
