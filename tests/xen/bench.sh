@@ -6,6 +6,7 @@
 #   tests/xen/bench.sh [--build DIR] [--boots N] [--runtime SECS]
 #                      [--ramp SECS] [--disk-mb MB] [--jobs LIST]
 #                      [--guest-args "ARGS"] [--xenpvd-args "ARGS"]
+#                      [--targets LIST]
 #
 # In each boot a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read
 # and random write at queue depth 128, 1 MiB sequential read and write at
@@ -22,7 +23,10 @@
 # from boot to boot, so ratios below about 1.5x are noise.
 #
 # Exit status: 0 with a table, 1 when some result is missing, 77 when it
-# cannot run here (no QEMU, packages, build).  QEMU is killed by its pid on
+# cannot run here (no QEMU, packages, build).  --targets (a comma list of
+# blkback, xenpvd, dom0, qdisk; default all four) runs only some of them,
+# for example one backend with --xenpvd-args "--debug=io" when chasing a
+# problem; the table then has only their columns.  QEMU is killed by its pid on
 # every exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
 # XENPVD_XEN_LOGDIR).
 set -euo pipefail
@@ -33,6 +37,7 @@ XEN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build= boots=1 runtime=10 ramp=2 disk_mb=1024
 jobs=randread,randwrite,seqread,seqwrite
 guest_args= xenpvd_args= guest_mem=640 guest_vcpus=2
+targets=blkback,xenpvd,dom0,qdisk
 usage() { sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -44,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--jobs) jobs=$2; shift 2 ;;
 	--guest-args) guest_args=$2; shift 2 ;;
 	--xenpvd-args) xenpvd_args=$2; shift 2 ;;
+	--targets) targets=$2; shift 2 ;;
 	--*=*) a=${1%%=*}; v=${1#*=}; shift; set -- "$a" "$v" "$@" ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
@@ -58,6 +64,11 @@ for j in ${jobs//,/ }; do
 	case "$j" in randread|randwrite|seqread|seqwrite) ;;
 	*) echo "bench.sh: unknown job $j" >&2; exit 2 ;; esac
 done
+for t in ${targets//,/ }; do
+	case "$t" in blkback|xenpvd|dom0|qdisk) ;;
+	*) echo "bench.sh: unknown target $t" >&2; exit 2 ;; esac
+done
+want() { case ",$targets," in *",$1,"*) return 0 ;; esac; return 1; }
 
 # fio for the guest and dom0, QEMU's Xen device model for qdisk.  Not in
 # XEN_PKGS: that list keys the image cache the scenarios share.
@@ -207,7 +218,9 @@ for ((b = 1; b <= boots; b++)); do
 	for ((i = 0; i < 2; i++)); do
 		order="$order ${backends[$(( (b - 1 + i) % 2 ))]}"
 	done
-	order="${order# } dom0 qdisk"
+	order="$order dom0 qdisk" o=
+	for t in $order; do want "$t" && o="$o $t"; done
+	order=${o# }
 	boot_conf "$b" "$order" >"$tmp/conf.cpio"
 	cat "$XEN_IMG/dom0-base.cpio" "$tmp/overlay.cpio" "$tmp/bench.cpio" \
 		"$tmp/conf.cpio" >"$tmp/dom0.cpio"

@@ -210,7 +210,7 @@ _xen_build_images() {
 	done
 	_xen_copy "$r" /bin/bash /usr/bin/xenstore /sbin/losetup \
 		/usr/bin/flock /usr/bin/stat /sbin/mke2fs /usr/bin/dd \
-		/usr/bin/timeout /usr/bin/kmod /usr/bin/socat || return 1
+		/usr/bin/timeout /usr/bin/kmod /usr/bin/socat /sbin/e2fsck || return 1
 	ln -sf mke2fs "$r/sbin/mkfs.ext4"
 	for f in read write ls list rm exists watch chmod; do
 		ln -sf xenstore "$r/usr/bin/xenstore-$f"
@@ -308,6 +308,9 @@ xen_overlay() {
 	install -m 755 "$XEN_DIR/dom0/init" "$r/init"
 	install -m 755 "$XEN_DIR/dom0/run-scenarios" "$r/xpv/run-scenarios"
 	install -m 644 "$XEN_DIR/dom0/xpv-lib.sh" "$r/xpv/xpv-lib.sh"
+	# Where libxl looks for script=block-xenpvd.
+	install -D -m 755 "$XEN_DIR/../../tools/hotplug/block-xenpvd" \
+		"$r/etc/xen/scripts/block-xenpvd"
 	for s in "$@"; do
 		install -m 755 "$XEN_DIR/scenarios/$s.sh" "$r/xpv/scenarios/"
 		echo "$s" >>"$r/xpv/scenarios.list"
@@ -371,7 +374,7 @@ xen_boot() {
 	: >"$log"
 	# /dev/kvm here cannot run Xen (nested shadow paging): TCG only.
 	# SMAP hidden: with it dom0 crashes at its first exception (QEMU 7.2).
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap \
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu "${XEN_QEMU_CPU:-max,-smap}" \
 		-m "${XEN_BOOT_MEM:-2048}" -smp 2 -display none -no-reboot \
 		-nic none -serial "file:$log" -monitor none -parallel none \
 		${XEN_BOOT_EXTRA[@]+"${XEN_BOOT_EXTRA[@]}"} \

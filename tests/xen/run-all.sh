@@ -13,7 +13,9 @@ dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Cheapest first: the harness's own proof, then our halves against Linux,
 # then the longest.
 order=(harness-blkback-smoke xenpvfront-on-blkback xenpvfront-on-xenpvd
-       blkfront-on-xenpvd blkfront-on-xenpvd-variants)
+       blkfront-on-xenpvd blkfront-on-xenpvd-variants
+       xl-create-shutdown xl-block-attach-detach xl-block-attach-dom0
+       xl-destroy-during-io)
 all=()
 for s in "${order[@]}"; do
 	[ -f "$dir/scenarios/$s.sh" ] && all+=("$s")

@@ -118,7 +118,8 @@ run_xenpvd() {
 	info "target=xenpvd stats=$st"
 	detach_xenpvd "$GUEST_DOMID" xvda >/dev/null 2>&1
 	timeout 60 xl destroy "$g" >/dev/null 2>&1
-	stop_xenpvd >/dev/null
+	# Its log, for the record (the last lines: --debug can be long).
+	stop_xenpvd | tail -n 80
 	return $rc
 }
 

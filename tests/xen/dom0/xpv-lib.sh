@@ -18,6 +18,8 @@
 #   xs PATH                 xenstore-read, empty if absent
 #   xs_dump PATH...         xenstore-ls -f, on our output
 #   start_xenpvd ARGS...    xenpvd --platform=xen in the background
+#   without_blkback         unloads Linux xen-blkback (xenpvd serves
+#                           backend/vbd alone); loaded again at the end
 #   xenpvd_stats            one JSON line per VBD of the running xenpvd
 #   stat_of JSON KEY        a counter of a JSON line
 set -u
@@ -66,6 +68,7 @@ track_pid() {
 	echo "$1" >>/run/xpv-pids
 }
 
+_reload_blkback=0
 _cleanup() {
 	local p
 	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -77,7 +80,14 @@ _cleanup() {
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
+	[ $_reload_blkback = 1 ] && modprobe xen-blkback
 	return 0
+}
+
+without_blkback() {
+	[ -d /sys/module/xen_blkback ] || return 0
+	rmmod xen_blkback || fail "cannot unload xen-blkback"
+	_reload_blkback=1
 }
 trap _cleanup EXIT
 trap 'fail "terminated (time limit)"' TERM INT
@@ -247,6 +257,23 @@ attach_xenpvd() {
 detach_xenpvd() {
 	timeout 30 xenpvctl detach --domid "$1" --vdev "$2" --timeout 10 \
 		--force
+}
+
+# xl_disk TARGET [VDEV [ACCESS]]: an xl disk line for a disk served by
+# xenpvd --type=vbd: backendtype=phy with our hotplug script (the kernel
+# blkback must not be loaded, see without_blkback).
+xl_disk() {
+	echo "format=raw,vdev=${2:-xvda},access=${3:-rw},backendtype=phy,script=block-xenpvd,target=$1"
+}
+
+# The number of VBDs the running xenpvd serves.
+xenpvd_nr_vbds() {
+	xenpvd_stats | grep -c '"domid"'
+}
+
+# xenpvd_saw LINE-PATTERN: whether xenpvd's log (so far) matches it.
+xenpvd_saw() {
+	grep -q -- "$1" "$XENPVD_LOG"
 }
 
 # Device number of xvdX.

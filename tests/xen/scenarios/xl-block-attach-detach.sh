@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# xl-block-attach-detach - a disk served by xenpvd given to a running guest
+# with `xl block-attach DOM 'format=raw,vdev=xvda,access=rw,backendtype=phy,
+# script=block-xenpvd,target=IMAGE'` (Debian's unpatched Xen 4.17 xl,
+# xenpvd --type=vbd, Linux xen-blkback not loaded): the guest's blkfront
+# picks it up and checks a filesystem on it; `xl block-detach DOM xvda`
+# then succeeds within libxl's 10 s, xenpvd closes the disk, the backend
+# directory is gone; the image holds the guest's filesystem (fsck clean);
+# a second block-attach of the same image to the same guest works again.
+# xpv-timeout: 420
+. /xpv/xpv-lib.sh "$1"
+need_bin xenpvd
+[ -x /etc/xen/scripts/block-xenpvd ] || skip "no block-xenpvd in /etc/xen/scripts"
+without_blkback
+
+g=xl2
+mkimg /tmp/$g.img 128 || fail "cannot create the disk image"
+start_xenpvd --type=vbd --debug=dev
+guest_create $g \
+	'extra = "console=hvc0 loglevel=4 rdinit=/init xpv_mode=fs xpv_after=wait xpv_wait=120"' ||
+	{ stop_xenpvd; fail "xl create failed"; }
+d=$GUEST_DOMID
+be=/local/domain/0/backend/vbd/$d/51712
+timeout 60 xl block-attach $d "$(xl_disk /tmp/$g.img)"
+arc=$?
+note "xl block-attach: status $arc"
+hp=$(xs $be/hotplug-status)
+ok=0
+guest_wait $g 240 && ok=1
+st=$(vbd_stats "$d" 51712)
+echo "stats: $st"
+t0=$(_now)
+timeout 60 xl block-detach $d xvda
+drc=$?
+t1=$(_now)
+note "xl block-detach: status $drc after $((t1 - t0))s"
+left=$(xs $be/state)
+n=$(xenpvd_nr_vbds)
+fsck=$(e2fsck -f -n /tmp/$g.img 2>&1) && fsck_ok=1 || fsck_ok=0
+echo "$fsck" | tail -n 3 | sed 's/^/e2fsck: /'
+
+# Again: the same image, the same guest (blkfront sees a new xvda).
+timeout 60 xl block-attach $d "$(xl_disk /tmp/$g.img)"
+arc2=$?
+st2=
+for _ in $(seq 60); do
+	st2=$(vbd_stats "$d" 51712)
+	[ "$(stat_of "$st2" queues)" -gt 0 ] 2>/dev/null && break
+	sleep 1
+done
+note "second attach: status $arc2, stats $st2"
+timeout 60 xl block-detach $d xvda
+drc2=$?
+guest_dump $g
+timeout 60 xl destroy $g
+stop_xenpvd >/tmp/$g.xenpvd.log
+cat /tmp/$g.xenpvd.log
+
+check [ $arc = 0 ] -- "xl block-attach succeeded (status $arc)"
+check [ "$hp" = connected ] -- "the hotplug script connected ($hp)"
+[ $ok = 1 ] || FAILS+=("$GUEST_WHY")
+check num "$(guest_val $g files_verified)" -eq 22 -- "guest verified 22 files"
+check [ "$(stat_of "$st" errors)" = 0 ] -- "no request answered with an error"
+check [ $drc = 0 ] -- "xl block-detach succeeded (status $drc)"
+check num $((t1 - t0)) -lt 10 -- "block-detach took under 10 s ($((t1 - t0)) s)"
+check [ -z "$left" ] -- "libxl removed the backend directory (state '$left')"
+check grep -q "$be: -> Closed" /tmp/$g.xenpvd.log -- "xenpvd closed the disk"
+check [ "${n:-x}" = 0 ] -- "xenpvd serves no VBD after the detach ($n)"
+check [ $fsck_ok = 1 ] -- "the image holds a clean filesystem"
+check [ $arc2 = 0 ] -- "a second block-attach succeeded (status $arc2)"
+check num "$(stat_of "$st2" queues)" -gt 0 -- "the second disk connected"
+check [ $drc2 = 0 ] -- "the second block-detach succeeded (status $drc2)"
+finish
