@@ -67,13 +67,17 @@ blk_stop_xenpvd() {
 	blk_xenpvd_pid=
 }
 
-# blk_attach IMAGE: give guest 1 the image as xvda; waits for InitWait.
+# blk_attach IMAGE [xenpvctl attach options...]: give guest 1 the image
+# (as xvda unless --vdev says otherwise); waits for InitWait.
 blk_attach() {
-	"$ctl" attach --domid 1 --target "$1" --wait 20 >/dev/null
+	local img=$1
+	shift
+	"$ctl" attach --domid 1 --target "$img" --wait 20 "$@" >/dev/null
 }
 
+# blk_detach [VDEV]
 blk_detach() {
-	"$ctl" detach --domid 1 --timeout 10 >/dev/null
+	"$ctl" detach --domid 1 --vdev "${1:-xvda}" --timeout 10 >/dev/null
 }
 
 # CPU seconds (user+system) a process has used so far.
@@ -87,17 +91,18 @@ blk_field() {
 	sed -n "s|.* $2=\([^ ]*\).*|\1|p" <<<" $1"
 }
 
-# blk_bench RW BS DEPTH RUNTIME [SIZE]: xenpvctl bench as guest 1 (with
-# $BLK_BENCH_ARGS); prints its summary line with the backend's CPU seconds
-# appended (be_cpu_s=).
+# blk_bench RW BS DEPTH RUNTIME [SIZE]: xenpvctl bench as guest 1 on
+# device $BLK_DEVID (default 51712, xvda) served by $BLK_XENPVD_PID
+# (default the last blk_start_xenpvd's), with $BLK_BENCH_ARGS; prints its
+# summary line with that xenpvd's CPU seconds appended (be_cpu_s=).
 blk_bench() {
-	local c0 c1 line
-	c0=$(blk_cpu_s "$blk_xenpvd_pid")
+	local c0 c1 line pid=${BLK_XENPVD_PID:-$blk_xenpvd_pid}
+	c0=$(blk_cpu_s "$pid")
 	# shellcheck disable=SC2086
-	line=$(blk_in_guest "$ctl" bench --devid 51712 --rw "$1" --bs "$2" \
-		--iodepth "$3" --runtime "$4" ${5:+--size "$5"} \
-		${BLK_BENCH_ARGS:-}) || return 1
-	c1=$(blk_cpu_s "$blk_xenpvd_pid")
+	line=$(blk_in_guest "$ctl" bench --devid "${BLK_DEVID:-51712}" \
+		--rw "$1" --bs "$2" --iodepth "$3" --runtime "$4" \
+		${5:+--size "$5"} ${BLK_BENCH_ARGS:-}) || return 1
+	c1=$(blk_cpu_s "$pid")
 	echo "$line be_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 }
 

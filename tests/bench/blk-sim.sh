@@ -8,15 +8,25 @@
 # --iodepth=128, random read and random write) plus 1 MiB sequential read
 # and write, issued by guest 1 through libxenpvfront -> xenpvd -> image, and
 # in the same run on the same image by fio directly (io_uring, O_DIRECT) as
-# the baseline.  The guest uses zero-copy buffers (xpvf_buf_alloc); then
-# the same guest I/O with ordinary buffers copied through the library's
-# pool (copy), with indirect segments off (11 segments a request) and with
-# persistent grants off (grant copy in xenpvd).
+# the baseline.  Configurations of the guest path:
+#   xenpvd         defaults: zero-copy buffers (xpvf_buf_alloc), indirect
+#                  segments (256), persistent grants
+#   copy           ordinary buffers, copied through the library's pool
+#   no-indirect    xenpvd --max-indirect-segments=0 (11 segments a request)
+#   no-persistent  xenpvd --no-persistent (grant copy in xenpvd)
+# Each configuration has its own xenpvd (serving its own backend/<type>
+# directory) and its own device of guest 1 on the same image, all attached
+# at the start, so that a round runs, workload by workload, fio and then
+# every configuration back to back.  The machine's speed drifts a lot
+# within minutes (fio alone moved 2x between runs here), so each ratio is
+# taken within a round, and the table gives medians over BENCH_ROUNDS
+# rounds with the lowest and highest ratio seen.
 #
-# Environment: BENCH_RUNTIME seconds per run (default 10), BENCH_IMAGE_MB
-# (default 1024), BENCH_DIR for the image (a real filesystem, default
-# /var/tmp: tmpfs does not do O_DIRECT), BENCH_SEQ_DEPTH (default 16).
-# Quote ratios, not absolute numbers: the machine is shared and noisy.
+# Environment: BENCH_RUNTIME seconds per run (default 5), BENCH_ROUNDS
+# (default 3), BENCH_IMAGE_MB (default 1024), BENCH_DIR for the image (a
+# real filesystem, default /var/tmp: tmpfs does not do O_DIRECT),
+# BENCH_SEQ_DEPTH (default 16), BENCH_CONFIGS (a subset of the names
+# above, space separated).  Quote ratios, not absolute numbers.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,76 +34,117 @@ build=$(cd "${1:-$here/../../build}" && pwd)
 # shellcheck source=../../tools/blk-sim-lib.sh
 . "$here/../../tools/blk-sim-lib.sh"
 
-runtime=${BENCH_RUNTIME:-10}
+runtime=${BENCH_RUNTIME:-5}
+rounds=${BENCH_ROUNDS:-3}
 mb=${BENCH_IMAGE_MB:-1024}
 sqd=${BENCH_SEQ_DEPTH:-16}
+configs=(${BENCH_CONFIGS:-xenpvd copy no-indirect no-persistent})
 work=$(mktemp -d "${BENCH_DIR:-/var/tmp}/xenpvd-bench.XXXXXX")
 trap 'blk_cleanup; rm -rf "$work"' EXIT
 
 command -v fio >/dev/null || { echo "blk-sim: fio is needed (apt-get install fio)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "blk-sim: python3 is needed" >&2; exit 1; }
 
-echo "# image: $mb MiB in $work, written end to end; ${runtime}s per run; $(nproc) CPUs"
+echo "# image: $mb MiB in $work, written end to end; ${runtime}s per run," \
+	"$rounds rounds; $(nproc) CPUs"
 blk_image "$work/disk.img" "$mb"
 blk_world
 
-# run_config NAME XENPVD-OPTIONS... : attach with that xenpvd, run the
-# four workloads, store each summary line in res[NAME/workload].
-declare -A res
-workloads=("randread 4k 128" "randwrite 4k 128" "read 1m $sqd" "write 1m $sqd")
+# Per configuration: xenpvd options, bench options, and what it gets.
+declare -A xargs bargs devid vdev pid
+xargs[xenpvd]= xargs[copy]= bargs[copy]=--copy
+xargs[no-indirect]=--max-indirect-segments=0
+xargs[no-persistent]=--no-persistent
+i=0
+for c in "${configs[@]}"; do
+	[ -n "${xargs[$c]+set}" ] || { echo "blk-sim: unknown config $c" >&2; exit 2; }
+	v=xvd$(printf "\\x$(printf %x $((97 + i)))")
+	vdev[$c]=$v
+	devid[$c]=$(( (202 << 8) | (i << 4) ))
+	# One xenpvd per configuration, each on its own backend directory.
+	# shellcheck disable=SC2086
+	blk_start_xenpvd "$work/xenpvd-$c.log" --type="bench$i" \
+		--control="$work/xenpvd-$c.sock" ${xargs[$c]}
+	pid[$c]=$blk_xenpvd_pid
+	sleep 0.5
+	blk_attach "$work/disk.img" --type "bench$i" --vdev "$v" ||
+		{ echo "blk-sim: attach for $c failed" >&2; tail "$work/xenpvd-$c.log" >&2; exit 1; }
+	i=$((i + 1))
+done
 
-run_config() {
-	local name=$1 w
-	shift
-	blk_start_xenpvd "$work/xenpvd-$name.log" "$@"
-	blk_attach "$work/disk.img"
+workloads=("randread 4k 128" "randwrite 4k 128" "read 1m $sqd" "write 1m $sqd")
+out=$work/results # lines: round workload config line...
+: >"$out"
+for ((r = 1; r <= rounds; r++)); do
 	for w in "${workloads[@]}"; do
 		# shellcheck disable=SC2086
 		set -- $w
-		res[$name/$1]=$(blk_bench "$1" "$2" "$3" "$runtime") ||
-			{ echo "blk-sim: $name $1 failed" >&2; exit 1; }
-		echo "# $name $1: ${res[$name/$1]}" >&2
-	done
-	blk_detach
-	blk_stop_xenpvd
-}
-
-for w in "${workloads[@]}"; do
-	# shellcheck disable=SC2086
-	set -- $w
-	sync
-	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
-	res[direct/$1]=$(blk_fio "$work/disk.img" "$1" "$2" "$3" "$runtime")
-	echo "# direct $1: ${res[direct/$1]}" >&2
-done
-run_config xenpvd
-BLK_BENCH_ARGS=--copy run_config copy
-run_config no-indirect --max-indirect-segments=0
-run_config no-persistent --no-persistent
-
-metric() { # metric WORKLOAD -> iops for 4k, MiB/s for 1m
-	case $1 in rand*) echo iops ;; *) echo MiB/s ;; esac
-}
-
-printf '\n%-11s %-14s %10s %9s %9s %8s %8s %8s\n' workload config \
-	value unit p50_us p99_us cpu_s ratio
-for w in "${workloads[@]}"; do
-	# shellcheck disable=SC2086
-	set -- $w
-	m=$(metric "$1")
-	base=$(blk_field "${res[direct/$1]}" "$m")
-	for cfg in direct xenpvd copy no-indirect no-persistent; do
-		line=${res[$cfg/$1]}
-		v=$(blk_field "$line" "$m")
-		cpu=$(blk_field "$line" cpu_s)
-		be=$(blk_field "$line" be_cpu_s)
-		[ -z "$be" ] || cpu="$cpu+$be"
-		printf '%-11s %-14s %10s %9s %9s %8s %8s %8s\n' "$1/$2" "$cfg" \
-			"$v" "$m" "$(blk_field "$line" lat_p50_us)" \
-			"$(blk_field "$line" lat_p99_us)" "$cpu" \
-			"$(blk_ratio "$v" "$base")"
+		sync
+		echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
+		line=$(blk_fio "$work/disk.img" "$1" "$2" "$3" "$runtime") ||
+			{ echo "blk-sim: fio $1 failed" >&2; exit 1; }
+		echo "$r $1 direct $line" >>"$out"
+		echo "# round $r $1 direct: $line" >&2
+		for c in "${configs[@]}"; do
+			line=$(BLK_DEVID=${devid[$c]} BLK_XENPVD_PID=${pid[$c]} \
+				BLK_BENCH_ARGS=${bargs[$c]:-} \
+				blk_bench "$1" "$2" "$3" "$runtime") ||
+				{ echo "blk-sim: $c $1 failed" >&2; exit 1; }
+			echo "$r $1 $c $line" >>"$out"
+			echo "# round $r $1 $c: $line" >&2
+		done
 	done
 done
-echo
-echo "# ratio: to fio direct on the same image in this run; cpu_s: guest+xenpvd"
-echo "# (for direct: fio's own).  Targets: 4k randread >= 0.90x direct,"
-echo "# 1m sequential >= 0.95x direct, indirect faster than 11 segments."
+for c in "${configs[@]}"; do
+	blk_detach "${vdev[$c]}" || echo "blk-sim: detach ${vdev[$c]} failed" >&2
+done
+
+python3 - "$out" "$sqd" "${configs[@]}" <<'PY'
+import statistics, sys
+
+path, sqd, configs = sys.argv[1], sys.argv[2], sys.argv[3:]
+res = {}  # (workload, config) -> [ {key: value} per round ]
+order = []
+for ln in open(path):
+    r, wl, cfg, rest = ln.split(None, 3)
+    kv = dict(t.split("=", 1) for t in rest.split() if "=" in t)
+    res.setdefault((wl, cfg), []).append((int(r), kv))
+    if wl not in order:
+        order.append(wl)
+
+def metric(wl):
+    return "iops" if wl.startswith("rand") else "MiB/s"
+
+def f(v):
+    return float(v) if v not in (None, "") else float("nan")
+
+size = {"randread": "4k", "randwrite": "4k", "read": "1m", "write": "1m"}
+print()
+print("%-13s %-14s %9s %6s %8s %8s %11s %6s %11s" % (
+    "workload", "config", "median", "unit", "p50_us", "p99_us",
+    "cpu_s", "ratio", "min-max"))
+for wl in order:
+    m = metric(wl)
+    base = {r: f(kv.get(m)) for r, kv in res[(wl, "direct")]}
+    for cfg in ["direct"] + configs:
+        runs = res.get((wl, cfg), [])
+        if not runs:
+            continue
+        vals = [f(kv.get(m)) for _, kv in runs]
+        ratios = [f(kv.get(m)) / base[r] for r, kv in runs if base.get(r)]
+        cpu = statistics.median(f(kv.get("cpu_s")) for _, kv in runs)
+        be = [f(kv.get("be_cpu_s")) for _, kv in runs if "be_cpu_s" in kv]
+        cpus = "%.2f" % cpu + ("+%.2f" % statistics.median(be) if be else "")
+        print("%-13s %-14s %9.1f %6s %8.0f %8.0f %11s %6.2f %11s" % (
+            "%s/%s" % (wl, size.get(wl, "?")), cfg, statistics.median(vals),
+            m, statistics.median(f(kv.get("lat_p50_us")) for _, kv in runs),
+            statistics.median(f(kv.get("lat_p99_us")) for _, kv in runs),
+            cpus, statistics.median(ratios),
+            "%.2f-%.2f" % (min(ratios), max(ratios))))
+print()
+print("# ratio: median over the rounds of (config / fio direct in the same")
+print("# round); min-max: the spread of that ratio.  cpu_s: guest+xenpvd")
+print("# (direct: fio's own).  Targets: 4k randread >= 0.90x direct, 1m")
+print("# sequential >= 0.95x direct, indirect (xenpvd) faster than 11")
+print("# segments (no-indirect) on 1m sequential.")
+PY
