@@ -3,7 +3,9 @@
 # functions.sh): a sim world with guest 5, an image, xenpvd in the
 # background, and the toolstack's keys written as the contract says.
 #
-#   backend_setup [XENPVD OPTIONS...]  world + guest 5 + xenpvd (tracked)
+#   backend_setup [XENPVD OPTIONS...]  world + guest 5 + xenpvd (tracked,
+#                                      start_sim_xenpvd); sets WORLD,
+#                                      XPVD_PID, XPVD_LOG, XPVD_SOCK
 #   make_image PATH MB                 a sparse raw image
 #   attach DEVID IMAGE MODE            write the backend and frontend dirs
 #   raw DEVID IMAGE ARGS...            run test-frontend-raw in guest 5
@@ -11,27 +13,14 @@
 #   stat_of JSON KEY                   a counter of the first VBD
 GUEST=5
 
-XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
 RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
 
 backend_setup() {
-	[ -x "$XENPVD" ] || skip "no xenpvd"
 	[ -x "$RAW" ] || skip "no test-frontend-raw"
 	requires which xenstore-write
 	start_sim_world WORLD
 	sim_domain_create $GUEST --mem-mb 1024
-	XPVD_LOG=$WORLD/xenpvd.log
-	XPVD_SOCK=$WORLD/xenpvd.sock
-	"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
-		--log-file="$XPVD_LOG" "$@" &
-	XPVD_PID=$!
-	track_pid $XPVD_PID
-	cleanup_fn "echo '--- xenpvd log'; cat '$XPVD_LOG' 2>/dev/null | tail -40"
-	for _ in $(seq 100); do
-		[ -S "$XPVD_SOCK" ] && break
-		sleep 0.05
-	done
-	[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+	start_sim_xenpvd --debug=dev "$@"
 }
 
 make_image() {

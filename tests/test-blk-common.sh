@@ -6,7 +6,8 @@
 # xenpvctl io/bench or tests/blk-*.c.  Every process is tracked and killed
 # at exit.
 #
-#   blk_setup [XENPVD OPTIONS...]  world + xenpvd (tracked); sets WORLD,
+#   blk_setup [XENPVD OPTIONS...]  world + xenpvd (tracked,
+#                                  start_sim_xenpvd); sets WORLD,
 #                                  XPVD_PID, XPVD_LOG, XPVD_SOCK
 #   blk_guest DOMID                a guest domain (512 MiB of memory)
 #   blk_image PATH MB              a raw image written end to end
@@ -19,27 +20,13 @@
 #   blk_resources DOMID            "maps=N ports=N" of a domain
 DEVID=51712
 
-XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
 
 blk_setup() {
-	[ -x "$XENPVD" ] || skip "no $XENPVD (not built)"
 	[ -x "$CTL" ] || skip "no $CTL (not built)"
 	requires which xenstore-read
 	start_sim_world WORLD
-	XPVD_LOG=$WORLD/xenpvd.log
-	# Where xenpvctl stats looks by default in a sim world.
-	XPVD_SOCK=$WORLD/xenpvd.sock
-	"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
-		--log-file="$XPVD_LOG" "$@" &
-	XPVD_PID=$!
-	track_pid $XPVD_PID
-	cleanup_fn "echo '--- xenpvd log (tail)'; tail -40 '$XPVD_LOG' 2>/dev/null"
-	for _ in $(seq 100); do
-		[ -S "$XPVD_SOCK" ] && break
-		sleep 0.05
-	done
-	[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+	start_sim_xenpvd --debug=dev "$@"
 }
 
 blk_guest() {

@@ -17,19 +17,7 @@
 #include <string.h>
 
 #include "blkif.h"
-
-static const char *where = "";
-static unsigned long nchecks;
-
-#define CHECK(c)							\
-	do {								\
-		nchecks++;						\
-		if (!(c)) {						\
-			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed [%s]\n", \
-				__FILE__, __LINE__, __func__, #c, where); \
-			exit(1);					\
-		}							\
-	} while (0)
+#include "test-util.h"
 
 static const enum xpv_blkif_abi abis[] = {
 	XPV_BLKIF_ABI_NATIVE, XPV_BLKIF_ABI_X86_32, XPV_BLKIF_ABI_X86_64,
@@ -83,7 +71,7 @@ struct i386_response {
 
 static void test_layout(void)
 {
-	where = "layout";
+	test_where("layout");
 	/* Constants. */
 	CHECK(XPV_BLKIF_MAX_SEGMENTS == 11);
 	CHECK(XPV_BLKIF_SEGS_PER_INDIRECT_PAGE == 512);
@@ -262,7 +250,7 @@ static void test_request_round_trip(void)
 	int k;
 
 	for (a = 0; a < 3; a++) {
-		where = abi_names[a];
+		test_where("%s", abi_names[a]);
 		for (o = 0; o < sizeof(ops); o++) {
 			for (k = 0; k < 20; k++) {
 				size_t id_off = abis[a] == XPV_BLKIF_ABI_X86_32
@@ -289,7 +277,7 @@ static void test_request_round_trip(void)
 
 	/* x86_64 views are byte for byte the native struct here. */
 #ifdef __x86_64__
-	where = "x86_64 == native";
+	test_where("x86_64 == native");
 	for (o = 0; o < sizeof(ops); o++) {
 		unsigned char s64[112];
 
@@ -301,7 +289,7 @@ static void test_request_round_trip(void)
 #endif
 
 	/* A request written by hand at the x86_32 offsets. */
-	where = "x86_32 by hand";
+	test_where("x86_32 by hand");
 	memset(slot, 0, sizeof(slot));
 	slot[0] = BLKIF_OP_WRITE;
 	slot[1] = 2;
@@ -334,7 +322,7 @@ static void test_response(void)
 		int size = abis[a] == XPV_BLKIF_ABI_X86_32 ? 12 : 16;
 		int i;
 
-		where = abi_names[a];
+		test_where("%s", abi_names[a]);
 		memset(slot, 0xa5, sizeof(slot));
 		CHECK(xpv_blkif_put_response(abis[a], slot,
 					     0x0102030405060708ull,
@@ -370,7 +358,7 @@ static void test_ring(void)
 		struct blkif_response r;
 		unsigned int i;
 
-		where = abi_names[a];
+		test_where("%s", abi_names[a]);
 		CHECK(mem != NULL);
 		CHECK(xpv_blkif_front_init(&f, abis[a], mem, 2) == 0);
 		CHECK(f.ring.nr_ents == 64);
@@ -415,7 +403,7 @@ static void test_ring(void)
 		CHECK(b.req_cons == 40);
 		free(mem);
 	}
-	where = "ring, bad ABI";
+	test_where("ring, bad ABI");
 	{
 		struct xpv_ring_front f;
 
@@ -436,7 +424,7 @@ static void test_protocol(void)
 	char longstr[8192];
 	size_t i;
 
-	where = "protocol";
+	test_where("protocol");
 	CHECK(xpv_blkif_abi_parse("x86_32-abi", &abi) == 0);
 	CHECK(abi == XPV_BLKIF_ABI_X86_32);
 	CHECK(xpv_blkif_abi_parse("x86_64-abi", &abi) == 0);
@@ -472,6 +460,6 @@ int main(void)
 	test_response();
 	test_ring();
 	test_protocol();
-	printf("test-blkif-abi: %lu checks passed\n", nchecks);
+	printf("test-blkif-abi: %lu checks passed\n", test_nchecks);
 	return 0;
 }

@@ -11,19 +11,7 @@
 #include <string.h>
 
 #include "blkreq.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                               \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__,      \
-				__LINE__);                             \
-			fprintf(stderr, __VA_ARGS__);                  \
-			fputc('\n', stderr);                           \
-			failures++;                                    \
-		}                                                      \
-	} while (0)
+#include "test-util.h"
 
 static const struct xpvd_blk_limits lim = {
 	.max_indirect_segs = 256, .flush = true, .barrier = true,
@@ -52,13 +40,13 @@ static void expect(const union xpv_blkif_request *r, int want,
 	const char *why = NULL;
 	int err = parse(r, &br, &why);
 
-	CHECK(err == want, "op %u: got %d, want %d (%s)", r->operation, err,
-	      want, why ? why : "-");
-	CHECK(br.id == 77, "id not kept on error: %llu",
-	      (unsigned long long)br.id);
+	EXPECT_MSG(err == want, "op %u: got %d, want %d (%s)", r->operation,
+		   err, want, why ? why : "-");
+	EXPECT_MSG(br.id == 77, "id not kept on error: %llu",
+		   (unsigned long long)br.id);
 	if (word)
-		CHECK(why && strstr(why, word), "message '%s' lacks '%s'",
-		      why ? why : "(null)", word);
+		EXPECT_MSG(why && strstr(why, word), "message '%s' lacks '%s'",
+			   why ? why : "(null)", word);
 }
 
 int main(void)
@@ -73,14 +61,17 @@ int main(void)
 	rw(&r, BLKIF_OP_READ, 11);
 	expect(&r, 0, NULL);
 	rw(&r, BLKIF_OP_WRITE, 1);
-	CHECK(parse(&r, &br, &why) == 0 && br.writes_data &&
-	      br.kind == XPVD_BLK_WRITE, "write");
+	EXPECT_MSG(parse(&r, &br, &why) == 0 && br.writes_data &&
+		       br.kind == XPVD_BLK_WRITE,
+		   "write");
 	rw(&r, BLKIF_OP_FLUSH_DISKCACHE, 0);
-	CHECK(parse(&r, &br, &why) == 0 && !br.writes_data &&
-	      br.kind == XPVD_BLK_FLUSH, "flush without data");
+	EXPECT_MSG(parse(&r, &br, &why) == 0 && !br.writes_data &&
+		       br.kind == XPVD_BLK_FLUSH,
+		   "flush without data");
 	rw(&r, BLKIF_OP_WRITE_BARRIER, 2);
-	CHECK(parse(&r, &br, &why) == 0 && br.writes_data &&
-	      br.kind == XPVD_BLK_BARRIER, "barrier with data");
+	EXPECT_MSG(parse(&r, &br, &why) == 0 && br.writes_data &&
+		       br.kind == XPVD_BLK_BARRIER,
+		   "barrier with data");
 
 	/* One rule each. */
 	rw(&r, 0x7f, 1);
@@ -96,9 +87,10 @@ int main(void)
 	r.indirect.nr_segments = 256;
 	r.indirect.id = 77;
 	r.indirect.indirect_grefs[0] = 9;
-	CHECK(parse(&r, &br, &why) == 0 && br.indirect &&
-	      br.nr_indirect_pages == 1 && br.indirect_grefs[0] == 9 &&
-	      br.rsp_op == BLKIF_OP_WRITE, "indirect 256");
+	EXPECT_MSG(parse(&r, &br, &why) == 0 && br.indirect &&
+		       br.nr_indirect_pages == 1 && br.indirect_grefs[0] == 9 &&
+		       br.rsp_op == BLKIF_OP_WRITE,
+		   "indirect 256");
 	r.indirect.nr_segments = 257;
 	expect(&r, -EINVAL, "more indirect segments");
 	r.indirect.nr_segments = 0;
@@ -106,15 +98,16 @@ int main(void)
 	r.indirect.nr_segments = 8;
 	r.indirect.indirect_op = BLKIF_OP_DISCARD;
 	expect(&r, -EINVAL, "indirect_op");
-	CHECK(parse(&r, &br, &why) && br.rsp_op == BLKIF_OP_DISCARD,
-	      "response op of a bad indirect request is its indirect_op");
+	EXPECT_MSG(parse(&r, &br, &why) && br.rsp_op == BLKIF_OP_DISCARD,
+		   "response op of a bad indirect request is its indirect_op");
 	{
 		struct xpvd_blk_limits nolim = lim;
 
 		nolim.max_indirect_segs = 0;
 		r.indirect.indirect_op = BLKIF_OP_READ;
-		CHECK(xpvd_blkreq_parse(&r, &nolim, &br, &why) == -EOPNOTSUPP,
-		      "indirect not offered");
+		EXPECT_MSG(xpvd_blkreq_parse(&r, &nolim, &br, &why) ==
+			       -EOPNOTSUPP,
+			   "indirect not offered");
 	}
 
 	memset(&r, 0, sizeof(r));
@@ -135,25 +128,30 @@ int main(void)
 	seg[0].last_sect = 7;
 	seg[1].first_sect = 2;
 	seg[1].last_sect = 2;
-	CHECK(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == 0 &&
-	      bytes == 4096 + 512, "segments: %llu bytes",
-	      (unsigned long long)bytes);
+	EXPECT_MSG(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == 0 &&
+		       bytes == 4096 + 512,
+		   "segments: %llu bytes", (unsigned long long)bytes);
 	seg[1].last_sect = 8;
-	CHECK(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == -EINVAL &&
-	      strstr(why, "last_sect > 7"), "last_sect 8");
+	EXPECT_MSG(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == -EINVAL &&
+		       strstr(why, "last_sect > 7"),
+		   "last_sect 8");
 	seg[1].first_sect = 5;
 	seg[1].last_sect = 4;
-	CHECK(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == -EINVAL &&
-	      strstr(why, "first_sect > last_sect"), "first > last");
+	EXPECT_MSG(xpvd_blkreq_check_segs(seg, 2, &bytes, &why) == -EINVAL &&
+		       strstr(why, "first_sect > last_sect"),
+		   "first > last");
 
-	CHECK(xpvd_blkreq_indirect_pages(1) == 1 &&
-	      xpvd_blkreq_indirect_pages(512) == 1 &&
-	      xpvd_blkreq_indirect_pages(513) == 2 &&
-	      xpvd_blkreq_indirect_pages(4096) == 8, "indirect pages");
-	CHECK(xpvd_blkreq_status(0) == BLKIF_RSP_OKAY &&
-	      xpvd_blkreq_status(-EOPNOTSUPP) == BLKIF_RSP_EOPNOTSUPP &&
-	      xpvd_blkreq_status(-EROFS) == BLKIF_RSP_ERROR, "status");
-	CHECK(strstr(xpvd_blkreq_range_why(-EROFS), "read-only") != NULL,
-	      "range message");
-	return failures ? 1 : 0;
+	EXPECT_MSG(xpvd_blkreq_indirect_pages(1) == 1 &&
+		       xpvd_blkreq_indirect_pages(512) == 1 &&
+		       xpvd_blkreq_indirect_pages(513) == 2 &&
+		       xpvd_blkreq_indirect_pages(4096) == 8,
+		   "indirect pages");
+	EXPECT_MSG(xpvd_blkreq_status(0) == BLKIF_RSP_OKAY &&
+		       xpvd_blkreq_status(-EOPNOTSUPP) ==
+			   BLKIF_RSP_EOPNOTSUPP &&
+		       xpvd_blkreq_status(-EROFS) == BLKIF_RSP_ERROR,
+		   "status");
+	EXPECT_MSG(strstr(xpvd_blkreq_range_why(-EROFS), "read-only") != NULL,
+		   "range message");
+	return test_status();
 }

@@ -29,15 +29,7 @@
 #include <unistd.h>
 
 #include "xenpvfront.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n",      \
-				__FILE__, __LINE__, #c);                  \
-			exit(1);                                          \
-		}                                                         \
-	} while (0)
+#include "test-util.h"
 
 #define DEPTH 64
 #define MAXIO (3u << 20)

@@ -21,17 +21,7 @@
 #include <unistd.h>
 
 #include "platform.h"
-
-static int failed;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failed = 1;                                            \
-		}                                                              \
-	} while (0)
+#include "test-util.h"
 
 static const struct xpv_platform *xen = &xpv_platform_xen;
 static xpv_domid_t self;
@@ -42,26 +32,26 @@ static void test_evtchn(void)
 	struct pollfd pfd;
 	int pa, pb;
 
-	CHECK(xen->evtchn->open(&a) == 0);
-	CHECK(xen->evtchn->open(&b) == 0);
+	EXPECT(xen->evtchn->open(&a) == 0);
+	EXPECT(xen->evtchn->open(&b) == 0);
 	if (!a || !b)
 		goto out;
-	CHECK(xen->evtchn->pending(a) == -EAGAIN); /* must not block */
+	EXPECT(xen->evtchn->pending(a) == -EAGAIN); /* must not block */
 	pa = xen->evtchn->alloc_unbound(a, self);
-	CHECK(pa > 0);
+	EXPECT(pa > 0);
 	pb = xen->evtchn->bind_interdomain(b, self, (xpv_port_t)pa);
-	CHECK(pb > 0);
+	EXPECT(pb > 0);
 	if (pa <= 0 || pb <= 0)
 		goto out;
-	CHECK(xen->evtchn->notify(b, (xpv_port_t)pb) == 0);
+	EXPECT(xen->evtchn->notify(b, (xpv_port_t)pb) == 0);
 	pfd = (struct pollfd){.fd = xen->evtchn->fd(a), .events = POLLIN};
-	CHECK(poll(&pfd, 1, 2000) == 1);
-	CHECK(xen->evtchn->pending(a) == pa);
-	CHECK(xen->evtchn->unmask(a, (xpv_port_t)pa) == 0);
-	CHECK(xen->evtchn->pending(a) == -EAGAIN);
-	CHECK(xen->evtchn->unbind(b, (xpv_port_t)pb) == 0);
-	CHECK(xen->evtchn->unbind(a, (xpv_port_t)pa) == 0);
-	CHECK(xen->evtchn->unbind(a, (xpv_port_t)pa) < 0);
+	EXPECT(poll(&pfd, 1, 2000) == 1);
+	EXPECT(xen->evtchn->pending(a) == pa);
+	EXPECT(xen->evtchn->unmask(a, (xpv_port_t)pa) == 0);
+	EXPECT(xen->evtchn->pending(a) == -EAGAIN);
+	EXPECT(xen->evtchn->unbind(b, (xpv_port_t)pb) == 0);
+	EXPECT(xen->evtchn->unbind(a, (xpv_port_t)pa) == 0);
+	EXPECT(xen->evtchn->unbind(a, (xpv_port_t)pa) < 0);
 out:
 	xen->evtchn->close(b);
 	xen->evtchn->close(a);
@@ -78,14 +68,14 @@ static void test_grants(void)
 	void *addr;
 	int rc;
 
-	CHECK(xen->gntshr->open(&shr) == 0);
-	CHECK(xen->gnt->open(&gnt) == 0);
+	EXPECT(xen->gntshr->open(&shr) == 0);
+	EXPECT(xen->gnt->open(&gnt) == 0);
 	if (!shr || !gnt)
 		goto out;
-	CHECK(xen->gnt->set_max_grants(gnt, 16) == 0);
+	EXPECT(xen->gnt->set_max_grants(gnt, 16) == 0);
 
 	rc = xen->gntshr->share(shr, self, 2, refs, 1, &addr);
-	CHECK(rc == 0);
+	EXPECT(rc == 0);
 	if (rc)
 		goto out;
 	shared = addr;
@@ -93,13 +83,13 @@ static void test_grants(void)
 
 	/* Map both pages in one call, writable: the same memory. */
 	rc = xen->gnt->map(gnt, self, 2, refs, 1, &addr);
-	CHECK(rc == 0);
+	EXPECT(rc == 0);
 	if (!rc) {
 		map = addr;
-		CHECK(map[0] == 0xa5 && map[2 * XPV_PAGE_SIZE - 1] == 0xa5);
+		EXPECT(map[0] == 0xa5 && map[2 * XPV_PAGE_SIZE - 1] == 0xa5);
 		map[XPV_PAGE_SIZE + 7] = 0x3c;
-		CHECK(shared[XPV_PAGE_SIZE + 7] == 0x3c);
-		CHECK(xen->gnt->unmap(gnt, map, 2) == 0);
+		EXPECT(shared[XPV_PAGE_SIZE + 7] == 0x3c);
+		EXPECT(xen->gnt->unmap(gnt, map, 2) == 0);
 	}
 
 	/* Copy out of page 1 at an offset, into page 0, and a bad ref. */
@@ -119,27 +109,27 @@ static void test_grants(void)
 	seg[1].flags = XPV_COPY_DEST_GREF;
 	seg[2] = seg[0];
 	seg[2].source.foreign.ref = 0xfffffff0u;
-	CHECK(xen->gnt->copy(gnt, 3, seg) == 0);
-	CHECK(seg[0].status == 0);
-	CHECK(local[0] == 0xa5 && local[3] == 0x3c && local[7] == 0xa5);
-	CHECK(seg[1].status == 0);
-	CHECK(shared[100] == 0x11 && shared[115] == 0x11 &&
-	      shared[116] == 0xa5);
-	CHECK(seg[2].status < 0);
+	EXPECT(xen->gnt->copy(gnt, 3, seg) == 0);
+	EXPECT(seg[0].status == 0);
+	EXPECT(local[0] == 0xa5 && local[3] == 0x3c && local[7] == 0xa5);
+	EXPECT(seg[1].status == 0);
+	EXPECT(shared[100] == 0x11 && shared[115] == 0x11 &&
+	       shared[116] == 0xa5);
+	EXPECT(seg[2].status < 0);
 
 	/* A read-only grant maps read-only, and never writable. */
 	rc = xen->gntshr->share(shr, self, 1, &ro_ref, 0, &addr);
-	CHECK(rc == 0);
+	EXPECT(rc == 0);
 	if (!rc) {
 		ro = addr;
-		CHECK(xen->gnt->map(gnt, self, 1, &ro_ref, 1, &addr) < 0);
+		EXPECT(xen->gnt->map(gnt, self, 1, &ro_ref, 1, &addr) < 0);
 		rc = xen->gnt->map(gnt, self, 1, &ro_ref, 0, &addr);
-		CHECK(rc == 0);
+		EXPECT(rc == 0);
 		if (!rc)
-			CHECK(xen->gnt->unmap(gnt, addr, 1) == 0);
-		CHECK(xen->gntshr->unshare(shr, ro, 1) == 0);
+			EXPECT(xen->gnt->unmap(gnt, addr, 1) == 0);
+		EXPECT(xen->gntshr->unshare(shr, ro, 1) == 0);
 	}
-	CHECK(xen->gntshr->unshare(shr, shared, 2) == 0);
+	EXPECT(xen->gntshr->unshare(shr, shared, 2) == 0);
 out:
 	xen->gnt->close(gnt);
 	xen->gntshr->close(shr);
@@ -166,5 +156,5 @@ int main(void)
 	self = s ? (xpv_domid_t)atoi(s) : 0;
 	test_evtchn();
 	test_grants();
-	return failed;
+	return test_status();
 }

@@ -22,19 +22,7 @@
 
 #include "barrier.h"
 #include "ring-flex.h"
-
-static char where[160];
-static unsigned long nchecks;
-
-#define CHECK(c)							\
-	do {								\
-		nchecks++;						\
-		if (!(c)) {						\
-			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed [%s]\n", \
-				__FILE__, __LINE__, __func__, #c, where); \
-			exit(1);					\
-		}							\
-	} while (0)
+#include "test-util.h"
 
 static uint32_t rng = 12345;
 
@@ -139,7 +127,7 @@ static void test_oracle_order(unsigned int order, uint32_t start)
 	uint32_t seq, size;
 	unsigned int wrapped = 0;
 
-	snprintf(where, sizeof(where), "order %u start %#x", order, start);
+	test_where("order %u start %#x", order, start);
 	ring9_open(&a, order, start);
 	ring9_open(&b, order, start);
 	pa = (struct xen_9pfs_data_intf *)a.intf;
@@ -228,7 +216,7 @@ static void test_full(void)
 	unsigned char *buf;
 	uint32_t size;
 
-	snprintf(where, sizeof(where), "full ring");
+	test_where("full ring");
 	ring9_open(&r, 1, 0xfffffffeu);
 	size = r.size;
 	buf = xalloc(size + 1);
@@ -263,7 +251,7 @@ static void test_hostile_counters(void)
 	unsigned char buf[16] = { 0 };
 	struct xpv_9p_hdr h;
 
-	snprintf(where, sizeof(where), "hostile counters");
+	test_where("hostile counters");
 	ring9_open(&r, 1, 0);
 	*r.out.prod = r.size + 1;
 	CHECK(xpv_flex_queued(&r.out) == -EIO);
@@ -302,7 +290,7 @@ static void test_9p_header(void)
 	struct xpv_9p_hdr h;
 	uint32_t cons;
 
-	snprintf(where, sizeof(where), "9P header");
+	test_where("9P header");
 	/* Start 3 bytes before the end of the area: the header wraps. */
 	ring9_open(&r, 1, 0xfffffffdu - XPV_FLEX_RING_SIZE(1));
 	CHECK(xpv_flex_peek_9p_header(&r.out, &h) == -EAGAIN);
@@ -358,7 +346,7 @@ static void test_intf_page(void)
 	struct xpv_flex in, out;
 	unsigned int i;
 
-	snprintf(where, sizeof(where), "9pfs interface page");
+	test_where("9pfs interface page");
 	for (i = 0; i < 512; i++)
 		refs[i] = 0x1000 + i;
 	CHECK(xpv_9pfs_intf_init(page, 0, refs) == -EINVAL);
@@ -402,6 +390,6 @@ int main(void)
 	test_hostile_counters();
 	test_9p_header();
 	test_intf_page();
-	printf("test-ring-flex: %lu checks passed\n", nchecks);
+	printf("test-ring-flex: %lu checks passed\n", test_nchecks);
 	return 0;
 }

@@ -38,19 +38,7 @@
 #define wmb() xpv_wmb()
 
 #include "blkif.h"
-
-static char where[200];
-static unsigned long nchecks;
-
-#define CHECK(c)							\
-	do {								\
-		nchecks++;						\
-		if (!(c)) {						\
-			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed [%s]\n", \
-				__FILE__, __LINE__, __func__, #c, where); \
-			exit(1);					\
-		}							\
-	} while (0)
+#include "test-util.h"
 
 static uint32_t rng;
 
@@ -333,7 +321,7 @@ static void test_geometry(void)
 	for (i = 0; i < NR_ORACLES; i++) {
 		const struct oracle *o = oracles[i];
 
-		snprintf(where, sizeof(where), "geometry %s", o->name);
+		test_where("geometry %s", o->name);
 		CHECK(o->xpv_slot_size == o->slot_size);
 		for (p = 0; p < 5; p++) {
 			size_t area = page_counts[p] * 4096u;
@@ -726,9 +714,8 @@ static void test_oracle(void)
 				continue; /* not even one slot: see geometry */
 			for (st = 0; st < sizeof(starts) / sizeof(starts[0]);
 			     st++) {
-				snprintf(where, sizeof(where),
-					 "%s, %u pages, start %#" PRIx32,
-					 o->name, page_counts[p], starts[st]);
+				test_where("%s, %u pages, start %#" PRIx32,
+					   o->name, page_counts[p], starts[st]);
 				rng = (uint32_t)(i * 1000 + p * 10 + st + 1);
 				run_worlds(o, page_counts[p], starts[st], 600);
 			}
@@ -752,8 +739,7 @@ static void test_req_prod_check(void)
 	int64_t d;
 
 	for (st = 0; st < 3; st++) {
-		snprintf(where, sizeof(where),
-			 "req_prod check, start %#" PRIx32, starts[st]);
+		test_where("req_prod check, start %#" PRIx32, starts[st]);
 		for (d = -3; d <= 32 + 3; d++) {
 			uint32_t prod = starts[st] + (uint32_t)d;
 			int bad;
@@ -789,7 +775,7 @@ static void test_hostile_req_prod(void)
 	size_t slot = sizeof(union blkif_sring_entry);
 	unsigned int i;
 
-	snprintf(where, sizeof(where), "hostile req_prod");
+	test_where("hostile req_prod");
 	CHECK(xpv_ring_front_init(&f, mem, 1, slot) == 0);
 	CHECK(xpv_ring_back_attach(&b, mem, 1, slot, 0) == 0);
 	for (i = 0; i < 5; i++)
@@ -833,7 +819,7 @@ static void test_reattach(void)
 	struct xpv_ring_back b;
 	size_t slot = sizeof(union blkif_sring_entry);
 
-	snprintf(where, sizeof(where), "reattach");
+	test_where("reattach");
 	header_at(mem, 0xfffffffeu);
 	s->req_prod = 0xfffffffeu + 7;
 	CHECK(xpv_ring_back_reattach(&b, mem, 1, slot) == 7);
@@ -855,7 +841,7 @@ static void test_hostile_rsp_prod(void)
 	size_t slot = sizeof(union blkif_sring_entry);
 	unsigned int i;
 
-	snprintf(where, sizeof(where), "hostile rsp_prod");
+	test_where("hostile rsp_prod");
 	CHECK(xpv_ring_front_attach(&f, mem, 1, slot, 0xfffffffdu) == 0);
 	header_at(mem, 0xfffffffdu);
 	for (i = 0; i < 4; i++)
@@ -879,7 +865,7 @@ static void test_bad_args(void)
 	struct xpv_ring_back b;
 	unsigned char buf[200];
 
-	snprintf(where, sizeof(where), "bad arguments");
+	test_where("bad arguments");
 	memset(mem, 0xee, 4096);
 	CHECK(xpv_ring_front_init(&f, mem, 3, 112) == -EINVAL);
 	CHECK(xpv_ring_front_init(&f, mem, 1, 5000) == -EINVAL);
@@ -905,6 +891,6 @@ int main(void)
 	test_reattach();
 	test_hostile_rsp_prod();
 	test_bad_args();
-	printf("test-ring: %lu checks passed\n", nchecks);
+	printf("test-ring: %lu checks passed\n", test_nchecks);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-sim-util.h - helpers shared by the sim platform tests: a fresh world
- * per test, children acting as other domains, a pipe to pass values, and a
- * CHECK macro that fails the test with its line.  Every test arms an alarm
- * so that a lost wake-up fails instead of hanging.
+ * per test, children acting as other domains, a pipe to pass values, and
+ * the CHECK macros of test-util.h, whose failures name the domain and pid
+ * of the process that failed.  Every test arms an alarm so that a lost
+ * wake-up fails instead of hanging.
  */
 #ifndef XENPVD_TESTS_SIM_UTIL_H
 #define XENPVD_TESTS_SIM_UTIL_H
@@ -20,25 +21,7 @@
 
 #include "platform.h"
 #include "sim.h"
-
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: [pid %d] check failed: %s\n", \
-				__FILE__, __LINE__, (int)getpid(), #cond);  \
-			exit(1);                                            \
-		}                                                           \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                       \
-	do {                                                                 \
-		long long a_ = (long long)(a), b_ = (long long)(b);          \
-		if (a_ != b_) {                                              \
-			fprintf(stderr, "%s:%d: [pid %d] %s == %lld, not %lld\n", \
-				__FILE__, __LINE__, (int)getpid(), #a, a_, b_); \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
+#include "test-util.h"
 
 static char sim_world_dir[256];
 static const struct xpv_platform *P = &xpv_platform_sim;
@@ -58,6 +41,7 @@ static inline void sim_world_setup(int nr_guests)
 	const char *tmp = getenv("TMPDIR");
 	int i;
 
+	test_where("dom0, pid %d", (int)getpid());
 	alarm(30);
 	snprintf(sim_world_dir, sizeof(sim_world_dir), "%s/xpvsim.XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
@@ -80,6 +64,7 @@ static inline pid_t run_as(int domid, int (*fn)(void *), void *arg)
 
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		test_where("dom%d, pid %d", domid, (int)getpid());
 		snprintf(buf, sizeof(buf), "%d", domid);
 		setenv("XENPV_SIM_DOMID", buf, 1);
 		fflush(stderr);

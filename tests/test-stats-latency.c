@@ -15,19 +15,7 @@
 #include <string.h>
 
 #include "stats.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                               \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__,      \
-				__LINE__);                             \
-			fprintf(stderr, __VA_ARGS__);                  \
-			fputc('\n', stderr);                           \
-			failures++;                                    \
-		}                                                      \
-	} while (0)
+#include "test-util.h"
 
 #define N XPVD_LAT_BUCKETS
 
@@ -36,23 +24,24 @@ static void test_bucket(void)
 {
 	unsigned int i;
 
-	CHECK(xpvd_lat_bucket(0) == 0, "0 us");
-	CHECK(xpvd_lat_bucket(1) == 0, "1 us");
+	EXPECT_MSG(xpvd_lat_bucket(0) == 0, "0 us");
+	EXPECT_MSG(xpvd_lat_bucket(1) == 0, "1 us");
 	for (i = 1; i < N - 1; i++) {
 		uint64_t p = (uint64_t)1 << i;
 
-		CHECK(xpvd_lat_bucket(p) == i, "2^%u us in bucket %u", i,
-		      xpvd_lat_bucket(p));
-		CHECK(xpvd_lat_bucket(2 * p - 1) == i, "2^%u-1 us in bucket %u",
-		      i + 1, xpvd_lat_bucket(2 * p - 1));
+		EXPECT_MSG(xpvd_lat_bucket(p) == i, "2^%u us in bucket %u", i,
+			   xpvd_lat_bucket(p));
+		EXPECT_MSG(xpvd_lat_bucket(2 * p - 1) == i,
+			   "2^%u-1 us in bucket %u", i + 1,
+			   xpvd_lat_bucket(2 * p - 1));
 	}
 	/* The last bucket is open-ended. */
-	CHECK(xpvd_lat_bucket((uint64_t)1 << (N - 1)) == N - 1, "2^%u us",
-	      N - 1);
-	CHECK(xpvd_lat_bucket(((uint64_t)1 << (N - 1)) - 1) == N - 2,
-	      "2^%u-1 us", N - 1);
-	CHECK(xpvd_lat_bucket((uint64_t)1 << 63) == N - 1, "2^63 us");
-	CHECK(xpvd_lat_bucket(UINT64_MAX) == N - 1, "UINT64_MAX us");
+	EXPECT_MSG(xpvd_lat_bucket((uint64_t)1 << (N - 1)) == N - 1, "2^%u us",
+		   N - 1);
+	EXPECT_MSG(xpvd_lat_bucket(((uint64_t)1 << (N - 1)) - 1) == N - 2,
+		   "2^%u-1 us", N - 1);
+	EXPECT_MSG(xpvd_lat_bucket((uint64_t)1 << 63) == N - 1, "2^63 us");
+	EXPECT_MSG(xpvd_lat_bucket(UINT64_MAX) == N - 1, "UINT64_MAX us");
 }
 
 /* Each bound is above everything its bucket counts, and in the next. */
@@ -63,14 +52,17 @@ static void test_bound(void)
 	for (i = 0; i < N - 1; i++) {
 		uint64_t b = xpvd_lat_bound(i);
 
-		CHECK(b != XPVD_LAT_UNBOUNDED && b > 0, "bound %u", i);
-		CHECK(xpvd_lat_bucket(b - 1) == i, "bound %u: %" PRIu64
-		      " - 1 is in bucket %u", i, b, xpvd_lat_bucket(b - 1));
-		CHECK(xpvd_lat_bucket(b) == i + 1, "bound %u: %" PRIu64
-		      " is in bucket %u", i, b, xpvd_lat_bucket(b));
+		EXPECT_MSG(b != XPVD_LAT_UNBOUNDED && b > 0, "bound %u", i);
+		EXPECT_MSG(xpvd_lat_bucket(b - 1) == i,
+			   "bound %u: %" PRIu64 " - 1 is in bucket %u", i, b,
+			   xpvd_lat_bucket(b - 1));
+		EXPECT_MSG(xpvd_lat_bucket(b) == i + 1,
+			   "bound %u: %" PRIu64 " is in bucket %u", i, b,
+			   xpvd_lat_bucket(b));
 	}
-	CHECK(xpvd_lat_bound(N - 1) == XPVD_LAT_UNBOUNDED, "last bound");
-	CHECK(xpvd_lat_bound(N + 5) == XPVD_LAT_UNBOUNDED, "past the last");
+	EXPECT_MSG(xpvd_lat_bound(N - 1) == XPVD_LAT_UNBOUNDED, "last bound");
+	EXPECT_MSG(xpvd_lat_bound(N + 5) == XPVD_LAT_UNBOUNDED,
+		   "past the last");
 }
 
 static void test_percentile_edges(void)
@@ -79,42 +71,46 @@ static void test_percentile_edges(void)
 	unsigned int p;
 
 	for (p = 0; p <= 101; p++)
-		CHECK(xpvd_lat_percentile(h, p) == 0, "empty, p%u", p);
+		EXPECT_MSG(xpvd_lat_percentile(h, p) == 0, "empty, p%u", p);
 
 	/* One request: every percentile is its bucket. */
 	h[xpvd_lat_bucket(100)] = 1;
 	for (p = 0; p <= 100; p++)
-		CHECK(xpvd_lat_percentile(h, p) == 128, "one at 100us, p%u: %"
-		      PRIu64, p, xpvd_lat_percentile(h, p));
+		EXPECT_MSG(xpvd_lat_percentile(h, p) == 128,
+			   "one at 100us, p%u: %" PRIu64, p,
+			   xpvd_lat_percentile(h, p));
 
 	/* 90 fast, 10 slow: p0..p90 fast, p91..p100 (and more) slow. */
 	memset(h, 0, sizeof(h));
 	h[3] = 90;
 	h[10] = 10;
-	CHECK(xpvd_lat_percentile(h, 0) == xpvd_lat_bound(3), "p0");
-	CHECK(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(3), "p50");
-	CHECK(xpvd_lat_percentile(h, 90) == xpvd_lat_bound(3), "p90");
-	CHECK(xpvd_lat_percentile(h, 91) == xpvd_lat_bound(10), "p91");
-	CHECK(xpvd_lat_percentile(h, 100) == xpvd_lat_bound(10), "p100");
-	CHECK(xpvd_lat_percentile(h, 1000) == xpvd_lat_bound(10), "p1000");
+	EXPECT_MSG(xpvd_lat_percentile(h, 0) == xpvd_lat_bound(3), "p0");
+	EXPECT_MSG(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(3), "p50");
+	EXPECT_MSG(xpvd_lat_percentile(h, 90) == xpvd_lat_bound(3), "p90");
+	EXPECT_MSG(xpvd_lat_percentile(h, 91) == xpvd_lat_bound(10), "p91");
+	EXPECT_MSG(xpvd_lat_percentile(h, 100) == xpvd_lat_bound(10), "p100");
+	EXPECT_MSG(xpvd_lat_percentile(h, 1000) == xpvd_lat_bound(10), "p1000");
 
 	/* p0 is the smallest latency's bucket, not bucket 0. */
 	memset(h, 0, sizeof(h));
 	h[7] = 3;
-	CHECK(xpvd_lat_percentile(h, 0) == xpvd_lat_bound(7), "p0 of h[7]");
+	EXPECT_MSG(xpvd_lat_percentile(h, 0) == xpvd_lat_bound(7),
+		   "p0 of h[7]");
 
 	/* In the open-ended bucket: no bound. */
 	h[N - 1] = 1;
-	CHECK(xpvd_lat_percentile(h, 100) == XPVD_LAT_UNBOUNDED, "p100 open");
-	CHECK(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(7), "p50 h[7]");
+	EXPECT_MSG(xpvd_lat_percentile(h, 100) == XPVD_LAT_UNBOUNDED,
+		   "p100 open");
+	EXPECT_MSG(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(7), "p50 h[7]");
 
 	/* Counts near 2^64 do not overflow the rank. */
 	memset(h, 0, sizeof(h));
 	h[0] = UINT64_MAX / 2;
 	h[5] = UINT64_MAX / 2;
-	CHECK(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(0), "huge p50");
-	CHECK(xpvd_lat_percentile(h, 51) == xpvd_lat_bound(5), "huge p51");
-	CHECK(xpvd_lat_percentile(h, 100) == xpvd_lat_bound(5), "huge p100");
+	EXPECT_MSG(xpvd_lat_percentile(h, 50) == xpvd_lat_bound(0), "huge p50");
+	EXPECT_MSG(xpvd_lat_percentile(h, 51) == xpvd_lat_bound(5), "huge p51");
+	EXPECT_MSG(xpvd_lat_percentile(h, 100) == xpvd_lat_bound(5),
+		   "huge p100");
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -150,14 +146,18 @@ static void test_percentile_samples(void)
 		uint64_t est = xpvd_lat_percentile(h, p);
 
 		if (est == XPVD_LAT_UNBOUNDED) {
-			CHECK(exact >= xpvd_lat_bound(N - 2), "p%u: %" PRIu64
-			      " is not in the last bucket", p, exact);
+			EXPECT_MSG(exact >= xpvd_lat_bound(N - 2),
+				   "p%u: %" PRIu64 " is not in the last bucket",
+				   p, exact);
 			continue;
 		}
-		CHECK(exact < est, "p%u: exact %" PRIu64 " >= estimate %"
-		      PRIu64, p, exact, est);
-		CHECK(est == 2 || exact >= est / 2, "p%u: exact %" PRIu64
-		      " below half of estimate %" PRIu64, p, exact, est);
+		EXPECT_MSG(exact < est,
+			   "p%u: exact %" PRIu64 " >= estimate %" PRIu64, p,
+			   exact, est);
+		EXPECT_MSG(est == 2 || exact >= est / 2,
+			   "p%u: exact %" PRIu64
+			   " below half of estimate %" PRIu64,
+			   p, exact, est);
 	}
 }
 
@@ -178,18 +178,19 @@ static void test_count_sum(void)
 	xpvd_stats_count_lat(&b, XPVD_LAT_KINDS + 7, 3); /* taken as other */
 	xpvd_stats_sum(&sum, &a);
 	xpvd_stats_sum(&sum, &b);
-	CHECK(sum.lat_hist[XPVD_LAT_READ][0] == 1, "read 0us");
-	CHECK(sum.lat_hist[XPVD_LAT_READ][xpvd_lat_bucket(100)] == 2,
-	      "reads at 100us");
-	CHECK(sum.lat_sum_us[XPVD_LAT_READ] == 200, "read sum %" PRIu64,
-	      sum.lat_sum_us[XPVD_LAT_READ]);
-	CHECK(sum.lat_hist[XPVD_LAT_WRITE][xpvd_lat_bucket(5000)] == 1,
-	      "write");
-	CHECK(sum.lat_sum_us[XPVD_LAT_WRITE] == 5000, "write sum");
-	CHECK(sum.lat_hist[XPVD_LAT_OTHER][1] == 2, "other");
-	CHECK(sum.lat_sum_us[XPVD_LAT_OTHER] == 6, "other sum");
+	EXPECT_MSG(sum.lat_hist[XPVD_LAT_READ][0] == 1, "read 0us");
+	EXPECT_MSG(sum.lat_hist[XPVD_LAT_READ][xpvd_lat_bucket(100)] == 2,
+		   "reads at 100us");
+	EXPECT_MSG(sum.lat_sum_us[XPVD_LAT_READ] == 200, "read sum %" PRIu64,
+		   sum.lat_sum_us[XPVD_LAT_READ]);
+	EXPECT_MSG(sum.lat_hist[XPVD_LAT_WRITE][xpvd_lat_bucket(5000)] == 1,
+		   "write");
+	EXPECT_MSG(sum.lat_sum_us[XPVD_LAT_WRITE] == 5000, "write sum");
+	EXPECT_MSG(sum.lat_hist[XPVD_LAT_OTHER][1] == 2, "other");
+	EXPECT_MSG(sum.lat_sum_us[XPVD_LAT_OTHER] == 6, "other sum");
 	for (i = 0; i < N; i++)
-		CHECK(a.lat_hist[XPVD_LAT_OTHER][i] == 0, "a has no other");
+		EXPECT_MSG(a.lat_hist[XPVD_LAT_OTHER][i] == 0,
+			   "a has no other");
 }
 
 /* The JSON members: an array of N counts and a sum per kind. */
@@ -215,32 +216,38 @@ static void test_json(void)
 	}
 	xpvd_stats_json(f, &s);
 	fclose(f);
-	CHECK(strstr(buf, "\"reads\":2,") != NULL, "older members: %s", buf);
+	EXPECT_MSG(strstr(buf, "\"reads\":2,") != NULL, "older members: %s",
+		   buf);
 	for (k = 0; k < 3; k++) {
 		uint64_t got[N], n = 0;
 		char *end;
 
 		snprintf(key, sizeof(key), "\"lat_%s_us\":[", kinds[k]);
 		p = strstr(buf, key);
-		CHECK(p != NULL, "no %s in %s", key, buf);
+		EXPECT_MSG(p != NULL, "no %s in %s", key, buf);
 		if (!p)
 			continue;
 		p += strlen(key);
 		for (i = 0; i < N; i++) {
 			got[i] = strtoull(p, &end, 10);
-			CHECK(end != p, "%s: short at %u", key, i);
-			CHECK(*end == (i == N - 1 ? ']' : ','), "%s: at %u: %s",
-			      key, i, end);
+			EXPECT_MSG(end != p, "%s: short at %u", key, i);
+			EXPECT_MSG(*end == (i == N - 1 ? ']' : ','),
+				   "%s: at %u: %s", key, i, end);
 			p = end + 1;
-			CHECK(got[i] == s.lat_hist[k][i], "%s[%u]", key, i);
+			EXPECT_MSG(got[i] == s.lat_hist[k][i], "%s[%u]", key,
+				   i);
 			n += got[i];
 		}
 		snprintf(key, sizeof(key), "\"lat_%s_sum_us\":%" PRIu64,
 			 kinds[k], s.lat_sum_us[k]);
-		CHECK(strstr(buf, key) != NULL, "no %s in %s", key, buf);
-		CHECK(n == (k == 0 ? 2 : k == 2 ? 1 : 0), "%s count", kinds[k]);
+		EXPECT_MSG(strstr(buf, key) != NULL, "no %s in %s", key, buf);
+		EXPECT_MSG(n == (k == 0	  ? 2
+				 : k == 2 ? 1
+					  : 0),
+			   "%s count", kinds[k]);
 	}
-	CHECK(s.lat_hist[XPVD_LAT_READ][N - 1] == 1, "2^30 us is open-ended");
+	EXPECT_MSG(s.lat_hist[XPVD_LAT_READ][N - 1] == 1,
+		   "2^30 us is open-ended");
 	free(buf);
 }
 
@@ -252,7 +259,7 @@ int main(void)
 	test_percentile_samples();
 	test_count_sum();
 	test_json();
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	if (test_failures)
+		fprintf(stderr, "%d failures\n", test_failures);
+	return test_status();
 }

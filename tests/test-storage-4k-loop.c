@@ -28,20 +28,20 @@ int main(void)
 	int lfd;
 
 	lfd = ts_loop_attach(backing, 4096, true, dev, sizeof(dev));
-	TS_EQ(xpv_disk_open(dev, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(dev, &p, &d), -EINVAL);
 	d = ts_open(dev, 0, XPV_CACHE_DIRECT, 0);
 	in = xpv_disk_info(d);
-	TS_CHECK(in->is_blockdev, "not a block device");
-	TS_EQ(in->sector_size, 4096);
-	TS_CHECK(in->physical_sector_size >= 4096, "pbs %u",
-		 in->physical_sector_size);
-	TS_EQ(in->size, DISK_SIZE);
-	TS_CHECK(in->direct, "no O_DIRECT on a loop device");
-	TS_EQ(in->dio_len_align, 4096);
+	CHECK_MSG(in->is_blockdev, "not a block device");
+	CHECK_EQ(in->sector_size, 4096);
+	CHECK_MSG(in->physical_sector_size >= 4096, "pbs %u",
+		  in->physical_sector_size);
+	CHECK_EQ(in->size, DISK_SIZE);
+	CHECK_MSG(in->direct, "no O_DIRECT on a loop device");
+	CHECK_EQ(in->dio_len_align, 4096);
 
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 1, 4096), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, 8, 512), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 8, 4096), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 1, 4096), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, 8, 512), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 8, 4096), 0);
 
 	for (e = 0; e < 2; e++) {
 		struct xpv_ioq *q = ts_ioq(d, ts_engines[e], 8);
@@ -49,15 +49,15 @@ int main(void)
 		if (!q)
 			continue;
 		/* Past the check, the kernel still refuses it. */
-		TS_EQ(ts_read(q, 512, buf, 4096), -EINVAL);
-		TS_EQ(ts_read(q, 4096, buf, 8192), 8192);
-		TS_EQ(ts_pattern_check(1, 4096, buf, 8192), -1);
+		CHECK_EQ(ts_read(q, 512, buf, 4096), -EINVAL);
+		CHECK_EQ(ts_read(q, 4096, buf, 8192), 8192);
+		CHECK_EQ(ts_pattern_check(1, 4096, buf, 8192), -1);
 		ts_pattern_fill(50 + e, 1 << 20, buf, 16384);
-		TS_EQ(ts_write(q, 1 << 20, buf, 16384), 16384);
-		TS_EQ(ts_flush(q), 0);
+		CHECK_EQ(ts_write(q, 1 << 20, buf, 16384), 16384);
+		CHECK_EQ(ts_flush(q), 0);
 		memset(buf, 0, 16384);
-		TS_EQ(ts_read(q, 1 << 20, buf, 16384), 16384);
-		TS_EQ(ts_pattern_check(50 + e, 1 << 20, buf, 16384), -1);
+		CHECK_EQ(ts_read(q, 1 << 20, buf, 16384), 16384);
+		CHECK_EQ(ts_pattern_check(50 + e, 1 << 20, buf, 16384), -1);
 		xpv_ioq_destroy(q);
 	}
 	xpv_disk_close(d);

@@ -39,37 +39,37 @@ static void full_queue(struct xpv_ioq *q)
 
 		iov[i].iov_base = buf + i * 4096;
 		iov[i].iov_len = 4096;
-		TS_EQ(xpv_ioq_read(q, off, &iov[i], 1, 1000 + i), 0);
+		CHECK_EQ(xpv_ioq_read(q, off, &iov[i], 1, 1000 + i), 0);
 	}
-	TS_EQ(xpv_ioq_read(q, 0, &extra, 1, 1), -EAGAIN);
-	TS_EQ(xpv_ioq_busy(q), DEPTH);
+	CHECK_EQ(xpv_ioq_read(q, 0, &extra, 1, 1), -EAGAIN);
+	CHECK_EQ(xpv_ioq_busy(q), DEPTH);
 	r = xpv_ioq_submit(q);
-	TS_EQ(r, DEPTH);
+	CHECK_EQ(r, DEPTH);
 
 	/* A small reap leaves the rest signalled on the fd. */
-	TS_EQ(xpv_ioq_wait(q, 10000), 0);
+	CHECK_EQ(xpv_ioq_wait(q, 10000), 0);
 	got = 0;
 	while (!got) {
 		r = xpv_ioq_reap(q, done, 1);
-		TS_CHECK(r >= 0, "reap %d", r);
+		CHECK_MSG(r >= 0, "reap %d", r);
 		got = (unsigned int)r;
 	}
-	TS_EQ(xpv_ioq_busy(q), DEPTH - 1);
-	TS_EQ(xpv_ioq_drain(q), 0);
-	TS_EQ(poll(&pfd, 1, 0), 1);
+	CHECK_EQ(xpv_ioq_busy(q), DEPTH - 1);
+	CHECK_EQ(xpv_ioq_drain(q), 0);
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
 	ts_complete(q, DEPTH - 1, done + 1);
 
 	for (i = 0; i < DEPTH; i++) {
 		unsigned int k = (unsigned int)(done[i].cookie - 1000);
 		uint64_t off = (uint64_t)(DEPTH - 1 - k) * 12288 % DISK_SIZE;
 
-		TS_CHECK(k < DEPTH && !seen[k], "cookie %llu",
-			 (unsigned long long)done[i].cookie);
+		CHECK_MSG(k < DEPTH && !seen[k], "cookie %llu",
+			  (unsigned long long)done[i].cookie);
 		seen[k] = true;
-		TS_EQ(done[i].res, 4096);
-		TS_EQ(ts_pattern_check(1, off, buf + k * 4096, 4096), -1);
+		CHECK_EQ(done[i].res, 4096);
+		CHECK_EQ(ts_pattern_check(1, off, buf + k * 4096, 4096), -1);
 	}
-	TS_EQ(xpv_ioq_busy(q), 0);
+	CHECK_EQ(xpv_ioq_busy(q), 0);
 	free(buf);
 }
 
@@ -86,36 +86,36 @@ static void many_segments(struct xpv_ioq *q, uint32_t seed)
 		iov[i].iov_len = 512;
 		ts_pattern_fill(seed, off + i * 512ull, iov[i].iov_base, 512);
 	}
-	TS_EQ(xpv_ioq_write(q, off, iov, BIG_NIOV, 9), 0);
+	CHECK_EQ(xpv_ioq_write(q, off, iov, BIG_NIOV, 9), 0);
 	ts_complete(q, 1, NULL);
 
 	/* Back in one plain read. */
 	{
 		uint8_t *flat = ts_alloc(BIG_NIOV * 512);
 
-		TS_EQ(ts_read(q, off, flat, BIG_NIOV * 512), BIG_NIOV * 512);
-		TS_EQ(ts_pattern_check(seed, off, flat, BIG_NIOV * 512), -1);
+		CHECK_EQ(ts_read(q, off, flat, BIG_NIOV * 512), BIG_NIOV * 512);
+		CHECK_EQ(ts_pattern_check(seed, off, flat, BIG_NIOV * 512), -1);
 		free(flat);
 	}
 
 	/* And read back through more elements than IOV_MAX again. */
 	memset(buf, 0, BIG_NIOV * 512);
-	TS_EQ(xpv_ioq_read(q, off, iov, BIG_NIOV, 10), 0);
+	CHECK_EQ(xpv_ioq_read(q, off, iov, BIG_NIOV, 10), 0);
 	{
 		struct xpv_io_done d;
 
 		ts_complete(q, 1, &d);
-		TS_EQ(d.res, BIG_NIOV * 512);
+		CHECK_EQ(d.res, BIG_NIOV * 512);
 	}
 	for (i = 0; i < BIG_NIOV; i++)
-		TS_EQ(ts_pattern_check(seed, off + i * 512ull, iov[i].iov_base,
-				       512),
-		      -1);
-	TS_CHECK(BIG_NIOV > IOV_MAX, "IOV_MAX %d", IOV_MAX);
+		CHECK_EQ(ts_pattern_check(seed, off + i * 512ull,
+					  iov[i].iov_base, 512),
+			 -1);
+	CHECK_MSG(BIG_NIOV > IOV_MAX, "IOV_MAX %d", IOV_MAX);
 
 	/* Leave the image as the next round expects it. */
 	ts_pattern_fill(1, off, buf, BIG_NIOV * 512);
-	TS_EQ(ts_write(q, off, buf, BIG_NIOV * 512), BIG_NIOV * 512);
+	CHECK_EQ(ts_write(q, off, buf, BIG_NIOV * 512), BIG_NIOV * 512);
 	free(buf);
 }
 

@@ -31,28 +31,28 @@ static void discard_once(struct xpv_disk *d, enum xpv_ioq_engine engine,
 		return;
 	}
 	ts_pattern_fill(1, 0, buf, DISK_SIZE);
-	TS_EQ(ts_write(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	TS_EQ(ts_flush(q), 0);
-	TS_EQ(stat(backing, &before), 0);
+	CHECK_EQ(ts_write(q, 0, buf, DISK_SIZE), DISK_SIZE);
+	CHECK_EQ(ts_flush(q), 0);
+	CHECK_EQ(stat(backing, &before), 0);
 
-	TS_EQ(ts_discard(q, HOLE_OFF, HOLE_LEN), HOLE_LEN);
-	TS_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	TS_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
-	TS_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
-	TS_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
-			       buf + HOLE_OFF + HOLE_LEN,
-			       DISK_SIZE - HOLE_OFF - HOLE_LEN),
-	      -1);
-	TS_EQ(stat(backing, &after), 0);
-	TS_CHECK(after.st_blocks <= before.st_blocks - HOLE_LEN / 512,
-		 "backing st_blocks %lld -> %lld", (long long)before.st_blocks,
-		 (long long)after.st_blocks);
+	CHECK_EQ(ts_discard(q, HOLE_OFF, HOLE_LEN), HOLE_LEN);
+	CHECK_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
+	CHECK_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
+	CHECK_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
+	CHECK_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
+				  buf + HOLE_OFF + HOLE_LEN,
+				  DISK_SIZE - HOLE_OFF - HOLE_LEN),
+		 -1);
+	CHECK_EQ(stat(backing, &after), 0);
+	CHECK_MSG(after.st_blocks <= before.st_blocks - HOLE_LEN / 512,
+		  "backing st_blocks %lld -> %lld", (long long)before.st_blocks,
+		  (long long)after.st_blocks);
 
 	/* Asked for by the operator, refused by the device. */
-	TS_EQ(xpv_ioq_discard(q, 0, 4096, true, 77), 0);
+	CHECK_EQ(xpv_ioq_discard(q, 0, 4096, true, 77), 0);
 	ts_complete(q, 1, &done);
-	TS_EQ(done.cookie, 77);
-	TS_EQ(done.res, -EOPNOTSUPP);
+	CHECK_EQ(done.cookie, 77);
+	CHECK_EQ(done.res, -EOPNOTSUPP);
 	xpv_ioq_destroy(q);
 	free(buf);
 }
@@ -69,19 +69,20 @@ int main(void)
 	lfd = ts_loop_attach(backing, 512, false, dev, sizeof(dev));
 	d = ts_open(dev, 0, XPV_CACHE_DIRECT, 0);
 	in = xpv_disk_info(d);
-	TS_CHECK(!in->discard_secure, "secure discard not asked for");
+	CHECK_MSG(!in->discard_secure, "secure discard not asked for");
 	xpv_disk_close(d);
 
 	d = ts_open(dev, XPV_DISK_SECURE_DISCARD, XPV_CACHE_DIRECT, 0);
 	in = xpv_disk_info(d);
 	if (!in->discard)
 		ts_exit(TS_SKIP, "%s cannot discard", dev);
-	TS_CHECK(in->discard_secure, "secure discard asked for");
-	TS_CHECK(in->discard_granularity >= 512 &&
-		     !(in->discard_granularity & (in->discard_granularity - 1)),
-		 "granularity %u", in->discard_granularity);
-	TS_CHECK(in->discard_max_bytes >= in->discard_granularity, "max %llu",
-		 (unsigned long long)in->discard_max_bytes);
+	CHECK_MSG(in->discard_secure, "secure discard asked for");
+	CHECK_MSG(
+	    in->discard_granularity >= 512 &&
+		!(in->discard_granularity & (in->discard_granularity - 1)),
+	    "granularity %u", in->discard_granularity);
+	CHECK_MSG(in->discard_max_bytes >= in->discard_granularity, "max %llu",
+		  (unsigned long long)in->discard_max_bytes);
 	for (e = 0; e < 2; e++)
 		discard_once(d, ts_engines[e], backing);
 	xpv_disk_close(d);

@@ -19,31 +19,31 @@ static void check_512(const char *path)
 {
 	struct xpv_disk *d = ts_open(path, 0, XPV_CACHE_WRITEBACK, 0);
 
-	TS_EQ(xpv_disk_info(d)->size, NSECT * 512ull);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 512), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, NSECT - 1, 512), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 0, NSECT * 512ull), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 8, 4096), 0);
+	CHECK_EQ(xpv_disk_info(d)->size, NSECT * 512ull);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 512), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, NSECT - 1, 512), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 0, NSECT * 512ull), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 8, 4096), 0);
 	/* Empty ranges inside or at the end are fine. */
-	TS_EQ(xpv_disk_check(d, XPV_IO_DISCARD, NSECT, 0), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_DISCARD, NSECT, 0), 0);
 	/* Past the end. */
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT, 512), -ENOSPC);
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, NSECT - 1, 1024), -ENOSPC);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT + 1, 0), -ENOSPC);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, UINT64_MAX >> 9, 0), -ENOSPC);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT, 512), -ENOSPC);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, NSECT - 1, 1024), -ENOSPC);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT + 1, 0), -ENOSPC);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, UINT64_MAX >> 9, 0), -ENOSPC);
 	/* Overflow of sector * 512, and of offset + length. */
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, (UINT64_MAX >> 9) + 1, 512),
-	      -EOVERFLOW);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, UINT64_MAX, 512), -EOVERFLOW);
-	TS_EQ(xpv_disk_check(d, XPV_IO_DISCARD, UINT64_MAX >> 9,
-			     UINT64_MAX - 510),
-	      -EOVERFLOW);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, (UINT64_MAX >> 9) + 1, 512),
+		 -EOVERFLOW);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, UINT64_MAX, 512), -EOVERFLOW);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_DISCARD, UINT64_MAX >> 9,
+				UINT64_MAX - 510),
+		 -EOVERFLOW);
 	/* Lengths that are not whole sectors. */
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 511), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, 0, 4097), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 511), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, 0, 4097), -EINVAL);
 	/* Flush takes no range; unknown ops are refused. */
-	TS_EQ(xpv_disk_check(d, XPV_IO_FLUSH, UINT64_MAX, 1), 0);
-	TS_EQ(xpv_disk_check(d, (enum xpv_io_op)7, 0, 512), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_FLUSH, UINT64_MAX, 1), 0);
+	CHECK_EQ(xpv_disk_check(d, (enum xpv_io_op)7, 0, 512), -EINVAL);
 	xpv_disk_close(d);
 }
 
@@ -51,14 +51,14 @@ static void check_4096(const char *path)
 {
 	struct xpv_disk *d = ts_open(path, 0, XPV_CACHE_WRITEBACK, 4096);
 
-	TS_EQ(xpv_disk_info(d)->sector_size, 4096);
-	TS_CHECK(xpv_disk_info(d)->physical_sector_size >= 4096, "pbs");
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 8, 4096), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 1, 4096), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, 8, 512), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 4, 4096), -EINVAL);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT - 8, 4096), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT, 4096), -ENOSPC);
+	CHECK_EQ(xpv_disk_info(d)->sector_size, 4096);
+	CHECK_MSG(xpv_disk_info(d)->physical_sector_size >= 4096, "pbs");
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 8, 4096), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 1, 4096), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, 8, 512), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 4, 4096), -EINVAL);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT - 8, 4096), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, NSECT, 4096), -ENOSPC);
 	xpv_disk_close(d);
 }
 
@@ -68,24 +68,24 @@ static void open_errors(const char *path, const char *dir)
 	struct xpv_disk *d = (struct xpv_disk *)1;
 
 	p.sector_size = 768;
-	TS_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
-	TS_CHECK(d == NULL, "*out set on error");
+	CHECK_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
+	CHECK_MSG(d == NULL, "*out set on error");
 	p.sector_size = 8192;
-	TS_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
 	p.sector_size = 256;
-	TS_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
 	p.sector_size = 0;
 	p.flags = 1u << 7;
-	TS_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
 	p.flags = 0;
 	p.cache = (enum xpv_cache_mode)5;
-	TS_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
-	TS_EQ(xpv_disk_open(dir, NULL, &d), -EISDIR);
+	CHECK_EQ(xpv_disk_open(path, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(dir, NULL, &d), -EISDIR);
 	p.cache = XPV_CACHE_DIRECT;
 	p.flags = XPV_DISK_READONLY;
-	TS_EQ(xpv_disk_open(dir, &p, &d), -EINVAL);
-	TS_EQ(xpv_disk_open("/nonexistent/xpv", NULL, &d), -ENOENT);
-	TS_EQ(xpv_disk_open("/dev/null", NULL, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open(dir, &p, &d), -EINVAL);
+	CHECK_EQ(xpv_disk_open("/nonexistent/xpv", NULL, &d), -ENOENT);
+	CHECK_EQ(xpv_disk_open("/dev/null", NULL, &d), -EINVAL);
 	xpv_disk_close(NULL);
 }
 
@@ -95,10 +95,10 @@ static void odd_size(const char *dir)
 	const char *path = ts_make_image(dir, 10 * 4096 + 512, 1);
 	struct xpv_disk *d = ts_open(path, 0, XPV_CACHE_WRITEBACK, 4096);
 
-	TS_EQ(xpv_disk_info(d)->size, 10 * 4096);
+	CHECK_EQ(xpv_disk_info(d)->size, 10 * 4096);
 	xpv_disk_close(d);
 	d = ts_open(path, 0, XPV_CACHE_WRITEBACK, 0);
-	TS_EQ(xpv_disk_info(d)->size, 10 * 4096 + 512);
+	CHECK_EQ(xpv_disk_info(d)->size, 10 * 4096 + 512);
 	xpv_disk_close(d);
 
 	/* Smaller than one sector: no disk at all. */
@@ -106,7 +106,7 @@ static void odd_size(const char *dir)
 	{
 		struct xpv_disk *e;
 
-		TS_EQ(xpv_disk_open(path, NULL, &e), -EINVAL);
+		CHECK_EQ(xpv_disk_open(path, NULL, &e), -EINVAL);
 	}
 }
 
@@ -118,27 +118,27 @@ static void queue_guards(const char *path)
 	uint8_t *buf = ts_alloc(4096);
 	struct iovec iov[2] = {{buf, 4096}, {buf, 0}};
 
-	TS_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
 	p.depth = XPV_IOQ_MAX_DEPTH + 1;
-	TS_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
 	p.depth = 4;
 	p.engine = (enum xpv_ioq_engine)9;
-	TS_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), -EINVAL);
 	p.engine = XPV_IOQ_PSYNC;
-	TS_EQ(xpv_ioq_create(d, &p, &q), 0);
-	TS_EQ(xpv_ioq_read(q, 0, iov, 0, 1), -EINVAL);
-	TS_EQ(xpv_ioq_read(q, 0, &iov[1], 1, 1), -EINVAL);
-	TS_EQ(xpv_ioq_read(q, NSECT * 512ull - 2048, iov, 1, 1), -EINVAL);
-	TS_EQ(xpv_ioq_write(q, UINT64_MAX - 100, iov, 1, 1), -EINVAL);
-	TS_EQ(xpv_ioq_discard(q, NSECT * 512ull, 512, false, 1), -EINVAL);
-	TS_EQ(xpv_ioq_busy(q), 0);
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), 0);
+	CHECK_EQ(xpv_ioq_read(q, 0, iov, 0, 1), -EINVAL);
+	CHECK_EQ(xpv_ioq_read(q, 0, &iov[1], 1, 1), -EINVAL);
+	CHECK_EQ(xpv_ioq_read(q, NSECT * 512ull - 2048, iov, 1, 1), -EINVAL);
+	CHECK_EQ(xpv_ioq_write(q, UINT64_MAX - 100, iov, 1, 1), -EINVAL);
+	CHECK_EQ(xpv_ioq_discard(q, NSECT * 512ull, 512, false, 1), -EINVAL);
+	CHECK_EQ(xpv_ioq_busy(q), 0);
 	/* A trailing empty element is allowed and transfers nothing. */
-	TS_EQ(xpv_ioq_read(q, 0, iov, 2, 1), 0);
+	CHECK_EQ(xpv_ioq_read(q, 0, iov, 2, 1), 0);
 	{
 		struct xpv_io_done done;
 
 		ts_complete(q, 1, &done);
-		TS_EQ(done.res, 4096);
+		CHECK_EQ(done.res, 4096);
 	}
 	xpv_ioq_destroy(q);
 	xpv_ioq_destroy(NULL);

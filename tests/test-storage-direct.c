@@ -32,10 +32,10 @@ static void io_works(struct xpv_disk *d, size_t buf_offset)
 			continue;
 		}
 		ts_pattern_fill(7 + e, 65536, buf, 8192);
-		TS_EQ(ts_write(q, 65536, buf, 8192), 8192);
+		CHECK_EQ(ts_write(q, 65536, buf, 8192), 8192);
 		memset(buf, 0, 8192);
-		TS_EQ(ts_read(q, 65536, buf, 8192), 8192);
-		TS_EQ(ts_pattern_check(7 + e, 65536, buf, 8192), -1);
+		CHECK_EQ(ts_read(q, 65536, buf, 8192), 8192);
+		CHECK_EQ(ts_pattern_check(7 + e, 65536, buf, 8192), -1);
 		xpv_ioq_destroy(q);
 		free(mem);
 	}
@@ -56,14 +56,14 @@ int main(void)
 	if (!in->direct)
 		ts_exit(TS_SKIP, "%s does not do O_DIRECT (set XPV_DIRECT_DIR)",
 			ts_direct_dir());
-	TS_CHECK(!in->direct_fallback, "fallback flag with direct");
+	CHECK_MSG(!in->direct_fallback, "fallback flag with direct");
 	fl = fcntl(xpv_disk_fd(d), F_GETFL);
-	TS_CHECK(fl >= 0 && (fl & O_DIRECT), "O_DIRECT not set: %x", fl);
-	TS_CHECK(in->dio_mem_align >= 1 && in->dio_mem_align <= 4096 &&
-		     !(in->dio_mem_align & (in->dio_mem_align - 1)),
-		 "dio_mem_align %u", in->dio_mem_align);
-	TS_CHECK(in->dio_len_align >= 1 && in->dio_len_align <= 512,
-		 "dio_len_align %u", in->dio_len_align);
+	CHECK_MSG(fl >= 0 && (fl & O_DIRECT), "O_DIRECT not set: %x", fl);
+	CHECK_MSG(in->dio_mem_align >= 1 && in->dio_mem_align <= 4096 &&
+		      !(in->dio_mem_align & (in->dio_mem_align - 1)),
+		  "dio_mem_align %u", in->dio_mem_align);
+	CHECK_MSG(in->dio_len_align >= 1 && in->dio_len_align <= 512,
+		  "dio_len_align %u", in->dio_len_align);
 	io_works(d, 0);
 	if (in->dio_mem_align <= 512)
 		io_works(d, 512);
@@ -72,10 +72,10 @@ int main(void)
 	/* Writeback: never O_DIRECT, and no fallback to report. */
 	d = ts_open(path, 0, XPV_CACHE_WRITEBACK, 0);
 	in = xpv_disk_info(d);
-	TS_CHECK(!in->direct && !in->direct_fallback, "writeback direct");
-	TS_EQ(in->dio_mem_align, 1);
+	CHECK_MSG(!in->direct && !in->direct_fallback, "writeback direct");
+	CHECK_EQ(in->dio_mem_align, 1);
 	fl = fcntl(xpv_disk_fd(d), F_GETFL);
-	TS_CHECK(!(fl & O_DIRECT), "O_DIRECT set in writeback");
+	CHECK_MSG(!(fl & O_DIRECT), "O_DIRECT set in writeback");
 	xpv_disk_close(d);
 
 	/* tmpfs: buffered, flagged as a fallback; any alignment works. */
@@ -90,10 +90,10 @@ int main(void)
 		/* A kernel whose tmpfs reports its O_DIRECT alignment. */
 		fprintf(stderr, "note: tmpfs does O_DIRECT here\n");
 	} else {
-		TS_CHECK(in->direct_fallback, "no fallback flag on tmpfs");
-		TS_EQ(in->dio_mem_align, 1);
+		CHECK_MSG(in->direct_fallback, "no fallback flag on tmpfs");
+		CHECK_EQ(in->dio_mem_align, 1);
 		fl = fcntl(xpv_disk_fd(d), F_GETFL);
-		TS_CHECK(!(fl & O_DIRECT), "O_DIRECT set on fallback");
+		CHECK_MSG(!(fl & O_DIRECT), "O_DIRECT set on fallback");
 		/* A misaligned buffer is fine buffered. */
 		io_works(d, 3);
 	}

@@ -30,28 +30,28 @@ static void punch(struct xpv_disk *d, enum xpv_ioq_engine engine,
 	}
 	/* Every block allocated again (a previous engine punched). */
 	ts_pattern_fill(1, 0, buf, DISK_SIZE);
-	TS_EQ(ts_write(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	TS_EQ(ts_flush(q), 0);
-	TS_EQ(stat(path, &before), 0);
+	CHECK_EQ(ts_write(q, 0, buf, DISK_SIZE), DISK_SIZE);
+	CHECK_EQ(ts_flush(q), 0);
+	CHECK_EQ(stat(path, &before), 0);
 
-	TS_EQ(ts_discard(q, HOLE_OFF, HOLE_LEN), HOLE_LEN);
-	TS_EQ(stat(path, &after), 0);
-	TS_EQ(after.st_size, DISK_SIZE);
-	TS_CHECK(after.st_blocks <= before.st_blocks - HOLE_LEN / 512,
-		 "st_blocks %lld -> %lld", (long long)before.st_blocks,
-		 (long long)after.st_blocks);
+	CHECK_EQ(ts_discard(q, HOLE_OFF, HOLE_LEN), HOLE_LEN);
+	CHECK_EQ(stat(path, &after), 0);
+	CHECK_EQ(after.st_size, DISK_SIZE);
+	CHECK_MSG(after.st_blocks <= before.st_blocks - HOLE_LEN / 512,
+		  "st_blocks %lld -> %lld", (long long)before.st_blocks,
+		  (long long)after.st_blocks);
 
-	TS_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	TS_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
-	TS_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
-	TS_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
-			       buf + HOLE_OFF + HOLE_LEN,
-			       DISK_SIZE - HOLE_OFF - HOLE_LEN),
-	      -1);
+	CHECK_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
+	CHECK_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
+	CHECK_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
+	CHECK_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
+				  buf + HOLE_OFF + HOLE_LEN,
+				  DISK_SIZE - HOLE_OFF - HOLE_LEN),
+		 -1);
 
-	TS_EQ(xpv_ioq_discard(q, 0, 4096, true, 1), -EOPNOTSUPP);
-	TS_EQ(xpv_ioq_discard(q, DISK_SIZE - 4096, 8192, false, 1), -EINVAL);
-	TS_EQ(ts_discard(q, 4096, 0), 0);
+	CHECK_EQ(xpv_ioq_discard(q, 0, 4096, true, 1), -EOPNOTSUPP);
+	CHECK_EQ(xpv_ioq_discard(q, DISK_SIZE - 4096, 8192, false, 1), -EINVAL);
+	CHECK_EQ(ts_discard(q, 4096, 0), 0);
 	xpv_ioq_destroy(q);
 	free(buf);
 }
@@ -65,9 +65,9 @@ int main(void)
 
 	if (!in->discard)
 		ts_exit(TS_SKIP, "%s cannot punch holes", ts_direct_dir());
-	TS_CHECK(!in->discard_secure, "secure discard on a file");
-	TS_CHECK(in->discard_granularity >= in->sector_size, "granularity %u",
-		 in->discard_granularity);
+	CHECK_MSG(!in->discard_secure, "secure discard on a file");
+	CHECK_MSG(in->discard_granularity >= in->sector_size, "granularity %u",
+		  in->discard_granularity);
 	for (e = 0; e < 2; e++)
 		punch(d, ts_engines[e], path);
 	xpv_disk_close(d);

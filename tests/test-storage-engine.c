@@ -22,38 +22,38 @@ int main(void)
 	bool have_uring;
 	int r;
 
-	TS_EQ(xpv_ioq_engine_parse("auto", &e), 0);
-	TS_EQ(e, XPV_IOQ_AUTO);
-	TS_EQ(xpv_ioq_engine_parse("uring", &e), 0);
-	TS_EQ(e, XPV_IOQ_URING);
-	TS_EQ(xpv_ioq_engine_parse("psync", &e), 0);
-	TS_EQ(e, XPV_IOQ_PSYNC);
-	TS_EQ(xpv_ioq_engine_parse("aio", &e), -EINVAL);
-	TS_EQ(xpv_ioq_engine_parse(NULL, &e), -EINVAL);
+	CHECK_EQ(xpv_ioq_engine_parse("auto", &e), 0);
+	CHECK_EQ(e, XPV_IOQ_AUTO);
+	CHECK_EQ(xpv_ioq_engine_parse("uring", &e), 0);
+	CHECK_EQ(e, XPV_IOQ_URING);
+	CHECK_EQ(xpv_ioq_engine_parse("psync", &e), 0);
+	CHECK_EQ(e, XPV_IOQ_PSYNC);
+	CHECK_EQ(xpv_ioq_engine_parse("aio", &e), -EINVAL);
+	CHECK_EQ(xpv_ioq_engine_parse(NULL, &e), -EINVAL);
 
 	p.engine = XPV_IOQ_URING;
 	r = xpv_ioq_create(d, &p, &u);
 	have_uring = r == 0;
 	if (have_uring) {
-		TS_CHECK(!strcmp(xpv_ioq_engine_name(u), "uring"), "name");
+		CHECK_MSG(!strcmp(xpv_ioq_engine_name(u), "uring"), "name");
 		xpv_ioq_destroy(u);
 	}
 	p.engine = XPV_IOQ_AUTO;
-	TS_EQ(xpv_ioq_create(d, &p, &q), 0);
-	TS_CHECK(
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), 0);
+	CHECK_MSG(
 	    !strcmp(xpv_ioq_engine_name(q), have_uring ? "uring" : "psync"),
 	    "auto picked %s", xpv_ioq_engine_name(q));
 	pfd.fd = xpv_ioq_fd(q);
 	pfd.events = POLLIN;
-	TS_EQ(poll(&pfd, 1, 0), 0);
-	TS_EQ(ts_flush(q), 0);
+	CHECK_EQ(poll(&pfd, 1, 0), 0);
+	CHECK_EQ(ts_flush(q), 0);
 	xpv_ioq_destroy(q);
 
 	p.engine = XPV_IOQ_PSYNC;
 	p.psync_threads = 2;
-	TS_EQ(xpv_ioq_create(d, &p, &q), 0);
-	TS_CHECK(!strcmp(xpv_ioq_engine_name(q), "psync"), "name");
-	TS_EQ(ts_flush(q), 0);
+	CHECK_EQ(xpv_ioq_create(d, &p, &q), 0);
+	CHECK_MSG(!strcmp(xpv_ioq_engine_name(q), "psync"), "name");
+	CHECK_EQ(ts_flush(q), 0);
 	xpv_ioq_destroy(q);
 	xpv_disk_close(d);
 	return 0;

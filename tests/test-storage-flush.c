@@ -33,33 +33,33 @@ static void barrier_sequence(struct xpv_ioq *q, const char *path, uint32_t seed)
 		iov[i].iov_base = buf + i * 4096;
 		iov[i].iov_len = 4096;
 		ts_pattern_fill(seed, i * 4096ull, iov[i].iov_base, 4096);
-		TS_EQ(xpv_ioq_write(q, i * 4096ull, &iov[i], 1, i), 0);
+		CHECK_EQ(xpv_ioq_write(q, i * 4096ull, &iov[i], 1, i), 0);
 	}
 	/* Drain: all of them finished, none reaped yet. */
-	TS_EQ(xpv_ioq_drain(q), 0);
-	TS_EQ(xpv_ioq_busy(q), NW);
-	TS_EQ(poll(&pfd, 1, 0), 1);
+	CHECK_EQ(xpv_ioq_drain(q), 0);
+	CHECK_EQ(xpv_ioq_busy(q), NW);
+	CHECK_EQ(poll(&pfd, 1, 0), 1);
 
 	/* The barrier write itself, drained, then the flush. */
 	iov[NW].iov_base = buf + NW * 4096;
 	iov[NW].iov_len = 4096;
 	ts_pattern_fill(seed, NW * 4096ull, iov[NW].iov_base, 4096);
-	TS_EQ(xpv_ioq_write(q, NW * 4096ull, &iov[NW], 1, NW), 0);
-	TS_EQ(xpv_ioq_drain(q), 0);
-	TS_EQ(xpv_ioq_flush(q, NW + 1), 0);
+	CHECK_EQ(xpv_ioq_write(q, NW * 4096ull, &iov[NW], 1, NW), 0);
+	CHECK_EQ(xpv_ioq_drain(q), 0);
+	CHECK_EQ(xpv_ioq_flush(q, NW + 1), 0);
 	ts_complete(q, NW + 2, done);
 	for (i = 0; i < NW + 2; i++) {
-		TS_CHECK(done[i].cookie <= NW + 1, "cookie");
-		TS_EQ(done[i].res, done[i].cookie == NW + 1 ? 0 : 4096);
+		CHECK_MSG(done[i].cookie <= NW + 1, "cookie");
+		CHECK_EQ(done[i].res, done[i].cookie == NW + 1 ? 0 : 4096);
 	}
 	/* The flush was queued last and completes last here. */
-	TS_EQ(done[NW + 1].cookie, NW + 1);
+	CHECK_EQ(done[NW + 1].cookie, NW + 1);
 
 	fd = open(path, O_RDONLY);
-	TS_CHECK(fd >= 0, "open");
+	CHECK_MSG(fd >= 0, "open");
 	memset(buf, 0, (NW + 1) * 4096);
-	TS_EQ(pread(fd, buf, (NW + 1) * 4096, 0), (NW + 1) * 4096);
-	TS_EQ(ts_pattern_check(seed, 0, buf, (NW + 1) * 4096), -1);
+	CHECK_EQ(pread(fd, buf, (NW + 1) * 4096, 0), (NW + 1) * 4096);
+	CHECK_EQ(ts_pattern_check(seed, 0, buf, (NW + 1) * 4096), -1);
 	close(fd);
 	free(buf);
 }
@@ -78,10 +78,10 @@ int main(void)
 
 		if (!q)
 			continue;
-		TS_EQ(ts_flush(q), 0);
-		TS_EQ(ts_flush(qr), 0);
+		CHECK_EQ(ts_flush(q), 0);
+		CHECK_EQ(ts_flush(qr), 0);
 		/* Drain with nothing queued returns at once. */
-		TS_EQ(xpv_ioq_drain(q), 0);
+		CHECK_EQ(xpv_ioq_drain(q), 0);
 		barrier_sequence(q, path, 30 + e);
 		xpv_ioq_destroy(qr);
 		xpv_ioq_destroy(q);

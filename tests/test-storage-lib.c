@@ -28,18 +28,6 @@ static unsigned int ts_nimages;
 
 const enum xpv_ioq_engine ts_engines[2] = {XPV_IOQ_URING, XPV_IOQ_PSYNC};
 
-void ts_fail(const char *file, int line, const char *cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "FAIL %s:%d: %s: ", file, line, cond);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 void ts_exit(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -179,7 +167,7 @@ struct xpv_disk *ts_open(const char *path, unsigned int flags,
 	struct xpv_disk *d;
 	int r = xpv_disk_open(path, &p, &d);
 
-	TS_CHECK(r == 0, "xpv_disk_open(%s): %s", path, strerror(-r));
+	CHECK_MSG(r == 0, "xpv_disk_open(%s): %s", path, strerror(-r));
 	return d;
 }
 
@@ -195,7 +183,7 @@ struct xpv_ioq *ts_ioq(struct xpv_disk *disk, enum xpv_ioq_engine engine,
 			strerror(-r));
 		return NULL;
 	}
-	TS_CHECK(r == 0, "xpv_ioq_create: %s", strerror(-r));
+	CHECK_MSG(r == 0, "xpv_ioq_create: %s", strerror(-r));
 	return q;
 }
 
@@ -216,33 +204,33 @@ void ts_complete(struct xpv_ioq *q, unsigned int n, struct xpv_io_done *out)
 	int r;
 
 	if (!out) {
-		TS_CHECK(n <= 64, "n = %u", n);
+		CHECK_MSG(n <= 64, "n = %u", n);
 		out = local;
 	}
 	r = xpv_ioq_submit(q);
-	TS_CHECK(r >= 0, "xpv_ioq_submit: %s", strerror(-r));
+	CHECK_MSG(r >= 0, "xpv_ioq_submit: %s", strerror(-r));
 	while (got < n) {
 		r = xpv_ioq_reap(q, out + got, n - got);
-		TS_CHECK(r >= 0, "xpv_ioq_reap: %s", strerror(-r));
+		CHECK_MSG(r >= 0, "xpv_ioq_reap: %s", strerror(-r));
 		got += (unsigned int)r;
 		if (got == n)
 			break;
-		TS_CHECK(now_ms() < deadline, "only %u of %u completions", got,
-			 n);
+		CHECK_MSG(now_ms() < deadline, "only %u of %u completions", got,
+			  n);
 		/* The worker's way: sleep on the completion fd. */
 		poll(&pfd, 1, 100);
 	}
 	/* Nothing more may come. */
-	TS_EQ(xpv_ioq_reap(q, local, 64), 0);
+	CHECK_EQ(xpv_ioq_reap(q, local, 64), 0);
 }
 
 static int64_t one(struct xpv_ioq *q, int r)
 {
 	struct xpv_io_done d;
 
-	TS_CHECK(r == 0, "queueing: %s", strerror(-r));
+	CHECK_MSG(r == 0, "queueing: %s", strerror(-r));
 	ts_complete(q, 1, &d);
-	TS_EQ(d.cookie, 4242);
+	CHECK_EQ(d.cookie, 4242);
 	return d.res;
 }
 

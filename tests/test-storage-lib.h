@@ -3,7 +3,8 @@
  * test-storage-lib.h - helpers for the storage engine tests: image files
  * filled with a known pattern, running a queue to completion with a time
  * limit, loop devices.  Every helper either works or ends the test (exit 1
- * on a failed check, 99 on a broken environment, 77 to skip).
+ * on a failed check, 99 on a broken environment, 77 to skip).  The checks
+ * are those of test-util.h (CHECK_MSG, CHECK_EQ).
  */
 #ifndef XENPVD_TESTS_STORAGE_LIB_H
 #define XENPVD_TESTS_STORAGE_LIB_H
@@ -14,28 +15,11 @@
 #include <stdint.h>
 
 #include "storage.h"
+#include "test-util.h"
 
 #define TS_SKIP 77
 #define TS_HARD 99
 
-/* Fails the test (exit 1) with a message when cond is false. */
-#define TS_CHECK(cond, ...)                                                    \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			ts_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);       \
-	} while (0)
-
-/* Checks that an int expression equals an expected value. */
-#define TS_EQ(expr, want)                                                      \
-	do {                                                                   \
-		long long ts_got_ = (long long)(expr);                         \
-		long long ts_want_ = (long long)(want);                        \
-		TS_CHECK(ts_got_ == ts_want_, "%s = %lld, want %lld", #expr,   \
-			 ts_got_, ts_want_);                                   \
-	} while (0)
-
-__attribute__((noreturn, format(printf, 4, 5))) void
-ts_fail(const char *file, int line, const char *cond, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 2, 3))) void
 ts_exit(int code, const char *fmt, ...);
 

@@ -22,23 +22,23 @@ int main(void)
 	struct iovec iov = {buf, 4096};
 	unsigned int e;
 
-	TS_CHECK(in->readonly, "not read-only");
-	TS_CHECK(!in->discard, "discard offered read-only");
-	TS_EQ(xpv_disk_check(d, XPV_IO_WRITE, 0, 4096), -EROFS);
-	TS_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 0, 4096), -EROFS);
-	TS_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 4096), 0);
-	TS_EQ(xpv_disk_check(d, XPV_IO_FLUSH, 0, 0), 0);
+	CHECK_MSG(in->readonly, "not read-only");
+	CHECK_MSG(!in->discard, "discard offered read-only");
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_WRITE, 0, 4096), -EROFS);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_DISCARD, 0, 4096), -EROFS);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_READ, 0, 4096), 0);
+	CHECK_EQ(xpv_disk_check(d, XPV_IO_FLUSH, 0, 0), 0);
 
 	for (e = 0; e < 2; e++) {
 		struct xpv_ioq *q = ts_ioq(d, ts_engines[e], 4);
 
 		if (!q)
 			continue;
-		TS_EQ(xpv_ioq_write(q, 0, &iov, 1, 1), -EROFS);
-		TS_EQ(xpv_ioq_discard(q, 0, 4096, false, 2), -EROFS);
-		TS_EQ(xpv_ioq_busy(q), 0);
-		TS_EQ(ts_read(q, 8192, buf, 4096), 4096);
-		TS_EQ(ts_pattern_check(1, 8192, buf, 4096), -1);
+		CHECK_EQ(xpv_ioq_write(q, 0, &iov, 1, 1), -EROFS);
+		CHECK_EQ(xpv_ioq_discard(q, 0, 4096, false, 2), -EROFS);
+		CHECK_EQ(xpv_ioq_busy(q), 0);
+		CHECK_EQ(ts_read(q, 8192, buf, 4096), 4096);
+		CHECK_EQ(ts_pattern_check(1, 8192, buf, 4096), -1);
 		xpv_ioq_destroy(q);
 	}
 	xpv_disk_close(d);

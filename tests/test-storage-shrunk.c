@@ -28,7 +28,7 @@ int main(void)
 
 		if (!q)
 			continue;
-		TS_EQ(truncate(path, CUT), 0);
+		CHECK_EQ(truncate(path, CUT), 0);
 		/* Three elements; the end of the file falls in the second. */
 		iov[0].iov_base = buf;
 		iov[0].iov_len = 65536;
@@ -37,12 +37,13 @@ int main(void)
 		iov[2].iov_base = buf + 196608;
 		iov[2].iov_len = CUT - 196608;
 		ts_pattern_fill(9, 0, buf, CUT);
-		TS_EQ(xpv_ioq_read(q, CUT - 131072, iov, 3, 5), 0);
+		CHECK_EQ(xpv_ioq_read(q, CUT - 131072, iov, 3, 5), 0);
 		ts_complete(q, 1, &done);
-		TS_EQ(done.res, CUT);
-		TS_EQ(ts_pattern_check(1, CUT - 131072, buf, 131072), -1);
-		TS_EQ(ts_pattern_check(0, 0, buf + 131072, CUT - 131072), -1);
-		TS_EQ(truncate(path, DISK_SIZE), 0);
+		CHECK_EQ(done.res, CUT);
+		CHECK_EQ(ts_pattern_check(1, CUT - 131072, buf, 131072), -1);
+		CHECK_EQ(ts_pattern_check(0, 0, buf + 131072, CUT - 131072),
+			 -1);
+		CHECK_EQ(truncate(path, DISK_SIZE), 0);
 		xpv_ioq_destroy(q);
 	}
 	xpv_disk_close(d);

@@ -35,9 +35,9 @@ static void round_trip(struct xpv_disk *d, enum xpv_ioq_engine engine,
 
 	if (!q)
 		return;
-	TS_CHECK(!strcmp(xpv_ioq_engine_name(q),
-			 engine == XPV_IOQ_URING ? "uring" : "psync"),
-		 "engine %s", xpv_ioq_engine_name(q));
+	CHECK_MSG(!strcmp(xpv_ioq_engine_name(q),
+			  engine == XPV_IOQ_URING ? "uring" : "psync"),
+		  "engine %s", xpv_ioq_engine_name(q));
 	for (i = 0; i < NSEG; i++) {
 		bufs[i] = ts_alloc(4096);
 		iov[i].iov_base = bufs[i];
@@ -46,7 +46,7 @@ static void round_trip(struct xpv_disk *d, enum xpv_ioq_engine engine,
 	}
 	check = ts_alloc(total);
 	fd = open(path, O_RDONLY);
-	TS_CHECK(fd >= 0, "open %s", path);
+	CHECK_MSG(fd >= 0, "open %s", path);
 
 	for (round = 0; round < 16; round++) {
 		/* Sector-aligned offsets all over the disk, ends included. */
@@ -56,37 +56,37 @@ static void round_trip(struct xpv_disk *d, enum xpv_ioq_engine engine,
 			off = DISK_SIZE - total;
 
 		/* The image's original contents read back. */
-		TS_EQ(xpv_ioq_read(q, off, iov, NSEG, round), 0);
+		CHECK_EQ(xpv_ioq_read(q, off, iov, NSEG, round), 0);
 		ts_complete(q, 1, NULL);
 		for (i = 0, total = 0; i < NSEG; total += seg_len[i++])
-			TS_EQ(ts_pattern_check(1, off + total, bufs[i],
-					       seg_len[i]),
-			      -1);
+			CHECK_EQ(ts_pattern_check(1, off + total, bufs[i],
+						  seg_len[i]),
+				 -1);
 
 		/* New contents written from the same scattered buffers. */
 		for (i = 0, total = 0; i < NSEG; total += seg_len[i++])
 			ts_pattern_fill(seed, off + total, bufs[i], seg_len[i]);
-		TS_EQ(xpv_ioq_write(q, off, iov, NSEG, round), 0);
+		CHECK_EQ(xpv_ioq_write(q, off, iov, NSEG, round), 0);
 		ts_complete(q, 1, NULL);
-		TS_EQ(ts_flush(q), 0);
+		CHECK_EQ(ts_flush(q), 0);
 
 		/* On the disk, seen by someone else ... */
-		TS_EQ(pread(fd, check, total, (off_t)off), (ssize_t)total);
-		TS_EQ(ts_pattern_check(seed, off, check, total), -1);
+		CHECK_EQ(pread(fd, check, total, (off_t)off), (ssize_t)total);
+		CHECK_EQ(ts_pattern_check(seed, off, check, total), -1);
 
 		/* ... and through the queue again. */
 		for (i = 0; i < NSEG; i++)
 			memset(bufs[i], 0, 4096);
-		TS_EQ(xpv_ioq_read(q, off, iov, NSEG, round), 0);
+		CHECK_EQ(xpv_ioq_read(q, off, iov, NSEG, round), 0);
 		ts_complete(q, 1, NULL);
 		for (i = 0, total = 0; i < NSEG; total += seg_len[i++])
-			TS_EQ(ts_pattern_check(seed, off + total, bufs[i],
-					       seg_len[i]),
-			      -1);
+			CHECK_EQ(ts_pattern_check(seed, off + total, bufs[i],
+						  seg_len[i]),
+				 -1);
 
 		/* Put the original back for the next engine. */
 		ts_pattern_fill(1, off, check, total);
-		TS_EQ(ts_write(q, off, check, total), (int64_t)total);
+		CHECK_EQ(ts_write(q, off, check, total), (int64_t)total);
 	}
 	close(fd);
 	free(check);
@@ -107,8 +107,8 @@ int main(void)
 	for (m = 0; m < 2; m++) {
 		struct xpv_disk *d = ts_open(path, 0, modes[m], 0);
 
-		TS_EQ(xpv_disk_info(d)->size, DISK_SIZE);
-		TS_EQ(xpv_disk_info(d)->sector_size, 512);
+		CHECK_EQ(xpv_disk_info(d)->size, DISK_SIZE);
+		CHECK_EQ(xpv_disk_info(d)->sector_size, 512);
 		for (e = 0; e < 2; e++)
 			round_trip(d, ts_engines[e], path, 2 + m * 2 + e);
 		xpv_disk_close(d);

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,26 +25,10 @@
 
 #include "xs-util.h"
 #include "xs-watch.h"
+#include "test-util.h"
 
 static struct xs_handle *xsh;
 static char base[64];
-static int failures, checks;
-
-static void __attribute__((format(printf, 2, 3)))
-check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	checks++;
-	if (ok)
-		return;
-	failures++;
-	printf("FAIL ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /* base/rel, in a static buffer (one at a time). */
 static const char *at(const char *rel)
@@ -73,29 +56,31 @@ static void test_read(void)
 
 	raw_write("s", "hello", 5);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "s", buf, sizeof(buf));
-	check(r == 5 && strcmp(buf, "hello") == 0, "read: %d '%s'", r, buf);
+	EXPECT_MSG(r == 5 && strcmp(buf, "hello") == 0, "read: %d '%s'", r,
+		   buf);
 
 	r = xpv_xs_read(xsh, XBT_NULL, at("s"), NULL, buf, sizeof(buf));
-	check(r == 5 && strcmp(buf, "hello") == 0, "read node NULL: %d", r);
+	EXPECT_MSG(r == 5 && strcmp(buf, "hello") == 0, "read node NULL: %d",
+		   r);
 
 	raw_write("empty", "", 0);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "empty", buf, sizeof(buf));
-	check(r == 0 && buf[0] == '\0', "read empty: %d", r);
+	EXPECT_MSG(r == 0 && buf[0] == '\0', "read empty: %d", r);
 
 	r = xpv_xs_read(xsh, XBT_NULL, base, "absent", buf, sizeof(buf));
-	check(r == -ENOENT, "read absent: %d", r);
+	EXPECT_MSG(r == -ENOENT, "read absent: %d", r);
 
 	/* exactly fits (5 + NUL), one byte short */
 	r = xpv_xs_read(xsh, XBT_NULL, base, "s", buf, 6);
-	check(r == 5, "read exact fit: %d", r);
+	EXPECT_MSG(r == 5, "read exact fit: %d", r);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "s", buf, 5);
-	check(r == -E2BIG && buf[0] == '\0', "read too small: %d", r);
+	EXPECT_MSG(r == -E2BIG && buf[0] == '\0', "read too small: %d", r);
 
 	raw_write("nul", "ab\0cd", 5);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "nul", buf, sizeof(buf));
-	check(r == -EINVAL && buf[0] == '\0', "read embedded NUL: %d", r);
+	EXPECT_MSG(r == -EINVAL && buf[0] == '\0', "read embedded NUL: %d", r);
 	r = xpv_xs_read_alloc(xsh, XBT_NULL, base, "nul", 100, &p);
-	check(r == -EINVAL && !p, "read_alloc embedded NUL: %d", r);
+	EXPECT_MSG(r == -EINVAL && !p, "read_alloc embedded NUL: %d", r);
 }
 
 static void test_read_bounded(void)
@@ -109,19 +94,19 @@ static void test_read_bounded(void)
 	raw_write("big", big, sizeof(big));
 
 	r = xpv_xs_read_alloc(xsh, XBT_NULL, base, "big", 100, &p);
-	check(r == -E2BIG && !p, "read_alloc over max: %d", r);
+	EXPECT_MSG(r == -E2BIG && !p, "read_alloc over max: %d", r);
 	r = xpv_xs_read_alloc(xsh, XBT_NULL, base, "big", sizeof(big), &p);
-	check(r == (int)sizeof(big) && p && strlen(p) == sizeof(big),
-	      "read_alloc at max: %d", r);
+	EXPECT_MSG(r == (int)sizeof(big) && p && strlen(p) == sizeof(big),
+		   "read_alloc at max: %d", r);
 	free(p);
 
 	/* an over-long number is malformed, not a buffer error */
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "big", UINT32_MAX, &u32);
-	check(r == -EINVAL && u32 == 7, "read_u32 over-long: %d", r);
+	EXPECT_MSG(r == -EINVAL && u32 == 7, "read_u32 over-long: %d", r);
 	memset(big, '1', sizeof(big));
 	raw_write("bigdigits", big, sizeof(big));
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "bigdigits", UINT32_MAX, &u32);
-	check(r == -EINVAL && u32 == 7, "read_u32 4000 digits: %d", r);
+	EXPECT_MSG(r == -EINVAL && u32 == 7, "read_u32 4000 digits: %d", r);
 }
 
 static void test_read_numbers(void)
@@ -132,28 +117,29 @@ static void test_read_numbers(void)
 
 	raw_write("n", "4096", 4);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "n", 4096, &u32);
-	check(r == 0 && u32 == 4096, "read_u32: %d %u", r, u32);
+	EXPECT_MSG(r == 0 && u32 == 4096, "read_u32: %d %u", r, u32);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "n", 4095, &u32);
-	check(r == -ERANGE, "read_u32 above max: %d", r);
+	EXPECT_MSG(r == -ERANGE, "read_u32 above max: %d", r);
 	r = xpv_xs_read_u64(xsh, XBT_NULL, base, "n", UINT64_MAX, &u64);
-	check(r == 0 && u64 == 4096, "read_u64: %d", r);
+	EXPECT_MSG(r == 0 && u64 == 4096, "read_u64: %d", r);
 
 	raw_write("hex", "0x10", 4);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "hex", UINT32_MAX, &u32);
-	check(r == -EINVAL, "read_u32 hex: %d", r);
+	EXPECT_MSG(r == -EINVAL, "read_u32 hex: %d", r);
 	raw_write("neg", "-1", 2);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "neg", UINT32_MAX, &u32);
-	check(r == -EINVAL, "read_u32 negative: %d", r);
+	EXPECT_MSG(r == -EINVAL, "read_u32 negative: %d", r);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "absent", 1, &u32);
-	check(r == -ENOENT, "read_u32 absent: %d", r);
+	EXPECT_MSG(r == -ENOENT, "read_u32 absent: %d", r);
 
 	r = xpv_xs_printf(xsh, XBT_NULL, base, "p", "%u-%s", 42u, "x");
-	check(r == 0, "printf: %d", r);
+	EXPECT_MSG(r == 0, "printf: %d", r);
 	{
 		char buf[8];
 
 		r = xpv_xs_read(xsh, XBT_NULL, base, "p", buf, sizeof(buf));
-		check(r == 4 && strcmp(buf, "42-x") == 0, "printf read back");
+		EXPECT_MSG(r == 4 && strcmp(buf, "42-x") == 0,
+			   "printf read back");
 	}
 }
 
@@ -164,19 +150,19 @@ static void test_feature(void)
 
 	on = true;
 	r = xpv_xs_read_feature(xsh, XBT_NULL, base, "feature-absent", &on);
-	check(r == 0 && !on, "feature absent: %d %d", r, on);
+	EXPECT_MSG(r == 0 && !on, "feature absent: %d %d", r, on);
 	raw_write("feature-on", "1", 1);
 	on = false;
 	r = xpv_xs_read_feature(xsh, XBT_NULL, base, "feature-on", &on);
-	check(r == 0 && on, "feature 1: %d %d", r, on);
+	EXPECT_MSG(r == 0 && on, "feature 1: %d %d", r, on);
 	raw_write("feature-off", "0", 1);
 	on = true;
 	r = xpv_xs_read_feature(xsh, XBT_NULL, base, "feature-off", &on);
-	check(r == 0 && !on, "feature 0: %d %d", r, on);
+	EXPECT_MSG(r == 0 && !on, "feature 0: %d %d", r, on);
 	raw_write("feature-bad", "yes", 3);
 	on = true;
 	r = xpv_xs_read_feature(xsh, XBT_NULL, base, "feature-bad", &on);
-	check(r == -EINVAL && on, "feature malformed: %d", r);
+	EXPECT_MSG(r == -EINVAL && on, "feature malformed: %d", r);
 }
 
 static void test_rm_and_directory(void)
@@ -189,25 +175,25 @@ static void test_rm_and_directory(void)
 	raw_write("dir/2", "b", 1);
 	raw_write("dir/3/x", "c", 1);
 	r = xpv_xs_directory(xsh, XBT_NULL, base, "dir", &names);
-	check(r == 3 && names, "directory: %d", r);
+	EXPECT_MSG(r == 3 && names, "directory: %d", r);
 	for (i = 0; names && i < r; i++)
 		seen |= (names[i][0] == '1' || names[i][0] == '2' ||
 			 names[i][0] == '3') &&
 				!names[i][1]
 			    ? 1 << (names[i][0] - '0')
 			    : 0;
-	check(seen == 0xe, "directory names: %#x", seen);
+	EXPECT_MSG(seen == 0xe, "directory names: %#x", seen);
 	free(names);
 
 	r = xpv_xs_directory(xsh, XBT_NULL, base, "nodir", &names);
-	check(r == -ENOENT && !names, "directory absent: %d", r);
+	EXPECT_MSG(r == -ENOENT && !names, "directory absent: %d", r);
 
 	r = xpv_xs_rm(xsh, XBT_NULL, base, "dir");
-	check(r == 0, "rm: %d", r);
+	EXPECT_MSG(r == 0, "rm: %d", r);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "dir/3/x", buf, sizeof(buf));
-	check(r == -ENOENT, "rm removes children: %d", r);
+	EXPECT_MSG(r == -ENOENT, "rm removes children: %d", r);
 	r = xpv_xs_rm(xsh, XBT_NULL, base, "dir");
-	check(r == 0, "rm absent: %d", r);
+	EXPECT_MSG(r == 0, "rm absent: %d", r);
 }
 
 static bool perms_are(const char *path, unsigned int n,
@@ -250,26 +236,27 @@ static void test_mkdir_perms(void)
 		guest = 0;
 
 	r = xpv_xs_mkdir(xsh, XBT_NULL, base, "d0", 0, 0);
-	check(r == 0 && perms_are(at("d0"), 1, dom0_only),
-	      "mkdir reader == owner: %d", r);
+	EXPECT_MSG(r == 0 && perms_are(at("d0"), 1, dom0_only),
+		   "mkdir reader == owner: %d", r);
 
 	/* a backend directory: owned by dom0, read for the guest */
 	be[0] = (struct xs_permissions){.id = 0, .perms = XS_PERM_NONE};
 	be[1] = (struct xs_permissions){.id = guest ? guest : 1,
 					.perms = XS_PERM_READ};
 	r = xpv_xs_mkdir(xsh, XBT_NULL, base, "be", 0, be[1].id);
-	check(r == 0 && perms_are(at("be"), 2, be), "mkdir backend: %d", r);
+	EXPECT_MSG(r == 0 && perms_are(at("be"), 2, be), "mkdir backend: %d",
+		   r);
 	/* new nodes below inherit the directory's permissions */
 	raw_write("be/state", "1", 1);
-	check(perms_are(at("be/state"), 2, be), "child inherits perms");
+	EXPECT_MSG(perms_are(at("be/state"), 2, be), "child inherits perms");
 	/* an existing directory gets its permissions set again */
 	r = xpv_xs_mkdir(xsh, XBT_NULL, base, "be", 0, 0);
-	check(r == 0 && perms_are(at("be"), 1, dom0_only), "mkdir existing: %d",
-	      r);
+	EXPECT_MSG(r == 0 && perms_are(at("be"), 1, dom0_only),
+		   "mkdir existing: %d", r);
 
 	/* an owner the store does not know: refused, mapped to -errno */
 	r = xpv_xs_mkdir(xsh, XBT_NULL, base, "dx", XPV_DOMID_MAX, 0);
-	check(r < 0, "mkdir owned by an unknown domain fails: %d", r);
+	EXPECT_MSG(r < 0, "mkdir owned by an unknown domain fails: %d", r);
 
 	if (!guest) {
 		printf("note: XPV_TEST_DOMID not set: a directory owned by a "
@@ -280,7 +267,8 @@ static void test_mkdir_perms(void)
 	fe[0] = (struct xs_permissions){.id = guest, .perms = XS_PERM_NONE};
 	fe[1] = (struct xs_permissions){.id = 0, .perms = XS_PERM_READ};
 	r = xpv_xs_mkdir(xsh, XBT_NULL, base, "fe", guest, 0);
-	check(r == 0 && perms_are(at("fe"), 2, fe), "mkdir frontend: %d", r);
+	EXPECT_MSG(r == 0 && perms_are(at("fe"), 2, fe), "mkdir frontend: %d",
+		   r);
 }
 
 static void test_write_batch(void)
@@ -296,16 +284,16 @@ static void test_write_batch(void)
 
 	raw_write("b/stale", "1", 1);
 	r = xpv_xs_write_batch(xsh, at("b"), kv, 4);
-	check(r == 0, "write_batch: %d", r);
+	EXPECT_MSG(r == 0, "write_batch: %d", r);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "b/ring-ref", buf, sizeof(buf));
-	check(r == 1 && strcmp(buf, "8") == 0, "batch ring-ref");
+	EXPECT_MSG(r == 1 && strcmp(buf, "8") == 0, "batch ring-ref");
 	r = xpv_xs_read(xsh, XBT_NULL, base, "b/event-channel", buf,
 			sizeof(buf));
-	check(r == 2 && strcmp(buf, "12") == 0, "batch event-channel");
+	EXPECT_MSG(r == 2 && strcmp(buf, "12") == 0, "batch event-channel");
 	r = xpv_xs_read(xsh, XBT_NULL, base, "b/protocol", buf, sizeof(buf));
-	check(r == 10 && strcmp(buf, "x86_64-abi") == 0, "batch protocol");
+	EXPECT_MSG(r == 10 && strcmp(buf, "x86_64-abi") == 0, "batch protocol");
 	r = xpv_xs_read(xsh, XBT_NULL, base, "b/stale", buf, sizeof(buf));
-	check(r == -ENOENT, "batch removes a NULL value: %d", r);
+	EXPECT_MSG(r == -ENOENT, "batch removes a NULL value: %d", r);
 }
 
 struct txn_ctx {
@@ -350,20 +338,21 @@ static void test_transact(void)
 
 	r = xpv_xs_open(&c.other);
 	if (r < 0) {
-		check(0, "second connection: %d", r);
+		EXPECT_MSG(0, "second connection: %d", r);
 		return;
 	}
 	raw_write("t/counter", "1", 1);
 	r = xpv_xs_transact(xsh, conflicting_txn, &c);
-	check(r == 0, "transact with conflict: %d", r);
-	check(c.calls == 2, "transaction retried once: %d calls", c.calls);
+	EXPECT_MSG(r == 0, "transact with conflict: %d", r);
+	EXPECT_MSG(c.calls == 2, "transaction retried once: %d calls", c.calls);
 	r = xpv_xs_read_u32(xsh, XBT_NULL, base, "t/counter", 1000, &v);
-	check(r == 0 && v == 101, "retry saw the other write: %d %u", r, v);
+	EXPECT_MSG(r == 0 && v == 101, "retry saw the other write: %d %u", r,
+		   v);
 
 	r = xpv_xs_transact(xsh, failing_txn, NULL);
-	check(r == -ENOSPC, "transact returns fn's error: %d", r);
+	EXPECT_MSG(r == -ENOSPC, "transact returns fn's error: %d", r);
 	r = xpv_xs_read(xsh, XBT_NULL, base, "t/aborted", buf, sizeof(buf));
-	check(r == -ENOENT, "failed transaction aborted: %d", r);
+	EXPECT_MSG(r == -ENOENT, "failed transaction aborted: %d", r);
 	xpv_xs_close(c.other);
 }
 
@@ -409,7 +398,7 @@ static int pump(struct xpv_xs_watcher *w, int ms, const int *flag, int want)
 		if (poll(&pfd, 1, 10) > 0) {
 			r = xpv_xs_watcher_dispatch(w);
 			if (r < 0) {
-				check(0, "dispatch: %d", r);
+				EXPECT_MSG(0, "dispatch: %d", r);
 				break;
 			}
 			total += r;
@@ -429,62 +418,64 @@ static void test_watches(void)
 	snprintf(pb, sizeof(pb), "%s", at("w/b"));
 	snprintf(pc, sizeof(pc), "%s", at("w/c"));
 	r = xpv_xs_watcher_open(xsh, &w);
-	check(r == 0 && w && xpv_xs_watcher_fd(w) >= 0, "watcher_open: %d", r);
+	EXPECT_MSG(r == 0 && w && xpv_xs_watcher_fd(w) >= 0, "watcher_open: %d",
+		   r);
 	if (r < 0)
 		return;
 	r = xpv_xs_watcher_dispatch(w);
-	check(r == 0, "dispatch with nothing pending: %d", r);
+	EXPECT_MSG(r == 0, "dispatch with nothing pending: %d", r);
 
-	check(xpv_xs_watch_add(w, pa, "tokA", count_cb, &a) == 0, "add a");
-	check(xpv_xs_watch_add(w, pb, "tokB", count_cb, &b) == 0, "add b");
+	EXPECT_MSG(xpv_xs_watch_add(w, pa, "tokA", count_cb, &a) == 0, "add a");
+	EXPECT_MSG(xpv_xs_watch_add(w, pb, "tokB", count_cb, &b) == 0, "add b");
 	/* same token as a, other path: must not see a's events */
-	check(xpv_xs_watch_add(w, pc, "tokA", count_cb, &c) == 0, "add c");
+	EXPECT_MSG(xpv_xs_watch_add(w, pc, "tokA", count_cb, &c) == 0, "add c");
 	r = xpv_xs_watch_add(w, pa, "tokA", count_cb, &a);
-	check(r == -EEXIST, "add twice: %d", r);
+	EXPECT_MSG(r == -EEXIST, "add twice: %d", r);
 
 	/* each fires once when set, though none of the paths exist */
 	pump(w, 2000, &c.calls, 1);
 	pump(w, 200, NULL, 0);
-	check(a.calls == 1 && b.calls == 1 && c.calls == 1,
-	      "initial events: a %d b %d c %d", a.calls, b.calls, c.calls);
-	check(strcmp(a.last_path, pa) == 0 && strcmp(a.last_token, "tokA") == 0,
-	      "initial event names the path and token: %s %s", a.last_path,
-	      a.last_token);
+	EXPECT_MSG(a.calls == 1 && b.calls == 1 && c.calls == 1,
+		   "initial events: a %d b %d c %d", a.calls, b.calls, c.calls);
+	EXPECT_MSG(strcmp(a.last_path, pa) == 0 &&
+		       strcmp(a.last_token, "tokA") == 0,
+		   "initial event names the path and token: %s %s", a.last_path,
+		   a.last_token);
 
 	/* a change below a fires a only, naming the child */
 	raw_write("w/a/state", "4", 1);
 	pump(w, 2000, &a.calls, 2);
 	pump(w, 200, NULL, 0);
-	check(a.calls == 2 && b.calls == 1 && c.calls == 1,
-	      "change under a: a %d b %d c %d", a.calls, b.calls, c.calls);
-	check(strcmp(a.last_path, at("w/a/state")) == 0,
-	      "event names the child: %s", a.last_path);
+	EXPECT_MSG(a.calls == 2 && b.calls == 1 && c.calls == 1,
+		   "change under a: a %d b %d c %d", a.calls, b.calls, c.calls);
+	EXPECT_MSG(strcmp(a.last_path, at("w/a/state")) == 0,
+		   "event names the child: %s", a.last_path);
 
 	raw_write("w/b", "x", 1);
 	pump(w, 2000, &b.calls, 2);
 	pump(w, 200, NULL, 0);
-	check(a.calls == 2 && b.calls == 2 && c.calls == 1,
-	      "change of b: a %d b %d c %d", a.calls, b.calls, c.calls);
+	EXPECT_MSG(a.calls == 2 && b.calls == 2 && c.calls == 1,
+		   "change of b: a %d b %d c %d", a.calls, b.calls, c.calls);
 
 	/* removed: no callback, not even for an event already queued */
 	raw_write("w/a/state", "5", 1);
 	usleep(100 * 1000);
 	r = xpv_xs_watch_remove(w, pa, "tokA");
-	check(r == 0, "remove: %d", r);
+	EXPECT_MSG(r == 0, "remove: %d", r);
 	raw_write("w/a/state", "6", 1);
 	pump(w, 300, NULL, 0);
-	check(a.calls == 2, "no callback after remove: %d", a.calls);
+	EXPECT_MSG(a.calls == 2, "no callback after remove: %d", a.calls);
 	r = xpv_xs_watch_remove(w, pa, "tokA");
-	check(r == -ENOENT, "remove twice: %d", r);
+	EXPECT_MSG(r == -ENOENT, "remove twice: %d", r);
 
 	/* a callback may remove its own watch */
 	s.w = w;
 	r = xpv_xs_watch_add(w, at("w/self"), "tokS", self_removing, &s);
-	check(r == 0, "add self-removing: %d", r);
+	EXPECT_MSG(r == 0, "add self-removing: %d", r);
 	pump(w, 2000, &s.calls, 1);
 	raw_write("w/self", "1", 1);
 	pump(w, 300, NULL, 0);
-	check(s.calls == 1, "self-removing callback: %d", s.calls);
+	EXPECT_MSG(s.calls == 1, "self-removing callback: %d", s.calls);
 
 	xpv_xs_watcher_close(w);
 	xpv_xs_watcher_close(NULL);
@@ -498,16 +489,16 @@ static void test_switch_state_no_spurious_write(void)
 	int r;
 
 	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), XenbusStateInitWait);
-	check(r == 0, "switch_state: %d", r);
+	EXPECT_MSG(r == 0, "switch_state: %d", r);
 	r = xpv_xs_read_state(xsh, XBT_NULL, at("sw"), &st);
-	check(r == 0 && st == XenbusStateInitWait, "read_state: %d %d", r,
-	      (int)st);
+	EXPECT_MSG(r == 0 && st == XenbusStateInitWait, "read_state: %d %d", r,
+		   (int)st);
 	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), 0);
-	check(r == -EINVAL, "switch to Unknown: %d", r);
+	EXPECT_MSG(r == -EINVAL, "switch to Unknown: %d", r);
 
 	if (xpv_xs_watcher_open(xsh, &w) < 0 ||
 	    xpv_xs_watch_add(w, at("sw/state"), "sw", count_cb, &a) < 0) {
-		check(0, "watch sw/state");
+		EXPECT_MSG(0, "watch sw/state");
 		xpv_xs_watcher_close(w);
 		return;
 	}
@@ -515,12 +506,12 @@ static void test_switch_state_no_spurious_write(void)
 	pump(w, 100, NULL, 0);
 	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), XenbusStateInitWait);
 	pump(w, 300, NULL, 0);
-	check(r == 0 && a.calls == 1, "same state writes nothing: %d calls",
-	      a.calls);
+	EXPECT_MSG(r == 0 && a.calls == 1,
+		   "same state writes nothing: %d calls", a.calls);
 	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), XenbusStateConnected);
 	pump(w, 2000, &a.calls, 2);
-	check(r == 0 && a.calls == 2, "new state fires the watch: %d calls",
-	      a.calls);
+	EXPECT_MSG(r == 0 && a.calls == 2,
+		   "new state fires the watch: %d calls", a.calls);
 	xpv_xs_watcher_close(w);
 }
 
@@ -550,23 +541,24 @@ static void test_wait_state(void)
 	snprintf(peer, sizeof(peer), "%s", at("peer"));
 
 	if (xpv_xs_watcher_open(xsh, &w) < 0) {
-		check(0, "watcher_open");
+		EXPECT_MSG(0, "watcher_open");
 		return;
 	}
 	/* absent key counts as Unknown */
 	r = xpv_xs_wait_state(w, at("peer"), XPV_XS_STATE_BIT(0), 1000, &st);
-	check(r == 0 && st == XenbusStateUnknown, "wait absent: %d", r);
+	EXPECT_MSG(r == 0 && st == XenbusStateUnknown, "wait absent: %d", r);
 
 	raw_write("peer/state", "1", 1);
 	r = xpv_xs_wait_state(w, at("peer"),
 			      XPV_XS_STATE_BIT(XenbusStateConnected), 300, &st);
-	check(r == -ETIMEDOUT, "wait times out: %d", r);
+	EXPECT_MSG(r == -ETIMEDOUT, "wait times out: %d", r);
 
 	/* other watches are dispatched while waiting */
-	check(xpv_xs_watch_add(w, at("other"), "other", count_cb, &other) == 0,
-	      "add other");
+	EXPECT_MSG(
+	    xpv_xs_watch_add(w, at("other"), "other", count_cb, &other) == 0,
+	    "add other");
 	if (pthread_create(&th, NULL, peer_thread, peer) != 0) {
-		check(0, "pthread_create");
+		EXPECT_MSG(0, "pthread_create");
 		xpv_xs_watcher_close(w);
 		return;
 	}
@@ -576,14 +568,14 @@ static void test_wait_state(void)
 				  XPV_XS_STATE_BIT(XenbusStateClosed),
 			      5000, &st);
 	pthread_join(th, NULL);
-	check(r == 0 && st == XenbusStateConnected, "wait for peer: %d %d", r,
-	      (int)st);
-	check(other.calls >= 1, "other watch dispatched during wait: %d",
-	      other.calls);
+	EXPECT_MSG(r == 0 && st == XenbusStateConnected, "wait for peer: %d %d",
+		   r, (int)st);
+	EXPECT_MSG(other.calls >= 1, "other watch dispatched during wait: %d",
+		   other.calls);
 
 	raw_write("peer/state", "junk", 4);
 	r = xpv_xs_wait_state(w, at("peer"), 0x1ff, 200, &st);
-	check(r == -ETIMEDOUT, "malformed state matches nothing: %d", r);
+	EXPECT_MSG(r == -ETIMEDOUT, "malformed state matches nothing: %d", r);
 	xpv_xs_watcher_close(w);
 }
 
@@ -619,6 +611,7 @@ int main(void)
 	xpv_xs_rm(xsh, XBT_NULL, base, NULL);
 	xpv_xs_close(xsh);
 	xpv_xs_close(NULL);
-	printf("%d passed, %d failed\n", checks - failures, failures);
-	return failures ? 1 : 0;
+	printf("%lu passed, %d failed\n", test_nchecks - test_failures,
+	       test_failures);
+	return test_status();
 }

@@ -374,7 +374,8 @@ xen_boot() {
 	: >"$log"
 	# /dev/kvm here cannot run Xen (nested shadow paging): TCG only.
 	# SMAP hidden: with it dom0 crashes at its first exception (QEMU 7.2).
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu "${XEN_QEMU_CPU:-max,-smap}" \
+	qemu-system-x86_64 -accel "${XEN_QEMU_ACCEL:-tcg,thread=multi}" \
+		-cpu "${XEN_QEMU_CPU:-max,-smap}" \
 		-m "${XEN_BOOT_MEM:-2048}" -smp 2 -display none -no-reboot \
 		-nic none -serial "file:$log" -monitor none -parallel none \
 		${XEN_BOOT_EXTRA[@]+"${XEN_BOOT_EXTRA[@]}"} \
