@@ -1,21 +1,60 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * control.c - the control socket (see control.h).  Not on the data path:
- * it allocates freely (the JSON is built in a memory stream).
+ * it allocates freely (each answer is built in a memory stream).
+ *
+ * Every client is a small state machine driven by the main loop's poll():
+ * reading its command line (POLLIN), then sending its answer (POLLOUT),
+ * then closed.  Nothing here waits: recv() and send() are non-blocking,
+ * and a client that does not keep up is simply left for the next poll()
+ * until its deadline.  The answer is built in one go when the command is
+ * complete, on the main thread, so it sees the device list at one moment
+ * and needs no lock (device.c is main-thread only).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
+
+/* After accept() fails for want of resources (EMFILE, ENOBUFS...): the
+ * listener would stay readable, so stop polling it for a while rather
+ * than spin. */
+#define ACCEPT_PAUSE_MS 100
+
+struct client {
+	int fd;		  /* -1: a free slot */
+	int64_t deadline; /* CLOCK_MONOTONIC ms: dropped after */
+	size_t inlen;
+	char in[XPVD_CTL_LINE_MAX + 1]; /* + the NUL */
+	char *out;			/* the answer; NULL while reading */
+	size_t outlen, outoff;
+};
+
+struct xpvd_control {
+	int lfd;
+	int64_t accept_at; /* no accept() before (ms), 0: now */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct xpvd_ratelimit rl; /* drop warnings, all clients */
+	struct client cl[XPVD_CTL_MAX_CLIENTS];
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 void xpvd_control_default_path(const char *platform, char *buf, size_t size)
 {
@@ -27,15 +66,21 @@ void xpvd_control_default_path(const char *platform, char *buf, size_t size)
 		snprintf(buf, size, "/run/xenpvd/xenpvd.sock");
 }
 
-int xpvd_control_open(const char *path)
+int xpvd_control_open(const char *path, struct xpvd_control **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)], *slash;
+	struct xpvd_control *c;
+	unsigned int i;
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	strcpy(sa.sun_path, path);
+	strcpy(c->path, path);
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -43,81 +88,244 @@ int xpvd_control_open(const char *path)
 		mkdir(dir, 0755);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		free(c);
+		return err;
+	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 8) < 0) {
 		err = -errno;
 		close(fd);
+		free(c);
 		return err;
 	}
-	return fd;
+	c->lfd = fd;
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++)
+		c->cl[i].fd = -1;
+	*out = c;
+	return 0;
 }
 
-static void reply(int cfd, const char *buf, size_t len)
+static void client_close(struct client *cl)
+{
+	close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+/* A client that broke the rules: one rate-limited line for all of them. */
+static void client_drop(struct xpvd_control *c, struct client *cl,
+			const char *why)
+{
+	xpvd_log_guest(&c->rl, XPVD_C_CTL, "control client dropped: %s", why);
+	client_close(cl);
+}
+
+/* Sends what the socket takes; closes the client once all is sent. */
+static void client_write(struct client *cl)
 {
 	ssize_t n;
 
-	while (len) {
-		struct pollfd p = { .fd = cfd, .events = POLLOUT };
-
-		n = write(cfd, buf, len);
-		if (n < 0 && errno == EAGAIN && poll(&p, 1, 1000) > 0)
+	while (cl->outoff < cl->outlen) {
+		n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* the rest on POLLOUT */
+		if (n <= 0) {
+			/* The client went away: its loss. */
+			xpvd_dbg(XPVD_C_CTL, "control: client gone: %s",
+				 n < 0 ? strerror(errno) : "EOF");
+			client_close(cl);
 			return;
-		buf += n;
-		len -= (size_t)n;
+		}
+		cl->outoff += (size_t)n;
 	}
+	client_close(cl);
 }
 
-void xpvd_control_serve(int lfd, struct xpvd_devices *m)
+/* Builds the answer to cmd (a printable line) and starts sending it. */
+static void client_answer(struct client *cl, const char *cmd,
+			  struct xpvd_devices *m)
 {
-	char cmd[64], *out = NULL;
-	size_t len = 0, outlen = 0;
-	struct pollfd p;
-	FILE *f;
-	int cfd;
+	FILE *f = open_memstream(&cl->out, &cl->outlen);
 
-	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (cfd < 0)
-		return;
-	p.fd = cfd;
-	p.events = POLLIN;
-	while (len < sizeof(cmd) - 1 && !memchr(cmd, '\n', len)) {
-		ssize_t n;
-
-		if (poll(&p, 1, 1000) <= 0)
-			break;
-		n = read(cfd, cmd + len, sizeof(cmd) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	cmd[len] = '\0';
-	cmd[strcspn(cmd, "\r\n")] = '\0';
-	f = open_memstream(&out, &outlen);
 	if (!f) {
-		close(cfd);
+		client_close(cl);
 		return;
 	}
 	if (!strcmp(cmd, "stats"))
 		xpvd_devices_stats_json(m, f);
 	else
 		fprintf(f, "{\"error\":\"unknown command\"}\n");
-	fclose(f);
-	xpvd_dbg(XPVD_C_CTL, "control: '%s', %zu bytes", cmd, outlen);
-	reply(cfd, out, outlen);
-	free(out);
-	close(cfd);
+	if (fclose(f)) {
+		client_close(cl);
+		return;
+	}
+	xpvd_dbg(XPVD_C_CTL, "control: '%s', %zu bytes", cmd, cl->outlen);
+	client_write(cl);
 }
 
-void xpvd_control_close(int lfd, const char *path)
+/* Reads what came of the command line; answers once it is complete. */
+static void client_read(struct xpvd_control *c, struct client *cl,
+			struct xpvd_devices *m)
 {
-	if (lfd < 0)
+	size_t room = sizeof(cl->in) - 1 - cl->inlen, len;
+	ssize_t n;
+	char *nl;
+
+	do
+		n = recv(cl->fd, cl->in + cl->inlen, room, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		xpvd_dbg(XPVD_C_CTL, "control: client gone: %s",
+			 strerror(errno));
+		client_close(cl);
 		return;
-	close(lfd);
-	if (path)
-		unlink(path);
+	}
+	cl->inlen += (size_t)n;
+	cl->in[cl->inlen] = '\0';
+	nl = memchr(cl->in, '\n', cl->inlen);
+	if (!nl && n > 0) {
+		if (cl->inlen == sizeof(cl->in) - 1)
+			client_drop(c, cl, "command line too long");
+		return; /* more to come */
+	}
+	/* A '\n', or EOF: the line is what came (as it always was), up to
+	 * its first '\r' or '\n'; any other byte must be printable ASCII
+	 * (a NUL would hide the rest of the line from strcmp()). */
+	for (len = 0;
+	     len < cl->inlen && cl->in[len] != '\r' && cl->in[len] != '\n';
+	     len++) {
+		if (cl->in[len] < 0x20 || cl->in[len] > 0x7e) {
+			client_drop(c, cl, "not a text command");
+			return;
+		}
+	}
+	cl->in[len] = '\0';
+	client_answer(cl, cl->in, m);
+}
+
+static void accept_clients(struct xpvd_control *c, int64_t now)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++) {
+		if (c->cl[i].fd >= 0)
+			continue;
+		fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return;
+			xpvd_log_guest(&c->rl, XPVD_C_CTL,
+				       "control: accept: %s", strerror(errno));
+			c->accept_at = now + ACCEPT_PAUSE_MS;
+			return;
+		}
+		c->cl[i].fd = fd;
+		c->cl[i].deadline = now + XPVD_CTL_CLIENT_MS;
+	}
+}
+
+void xpvd_control_pollfds(const struct xpvd_control *c, struct pollfd *pfd)
+{
+	const struct client *cl;
+	bool room = false;
+	unsigned int i;
+
+	for (i = 0; i < XPVD_CTL_NR_POLLFDS; i++) {
+		pfd[i].fd = -1;
+		pfd[i].events = 0;
+		pfd[i].revents = 0;
+	}
+	if (!c)
+		return;
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++) {
+		cl = &c->cl[i];
+		if (cl->fd < 0) {
+			room = true;
+			continue;
+		}
+		pfd[1 + i].fd = cl->fd;
+		pfd[1 + i].events = cl->out ? POLLOUT : POLLIN;
+	}
+	/* When full, newcomers wait in the backlog (not polled: no spin). */
+	pfd[0].fd = c->lfd;
+	pfd[0].events = room && mono_ms() >= c->accept_at ? POLLIN : 0;
+}
+
+int xpvd_control_timeout(const struct xpvd_control *c)
+{
+	int64_t next = INT64_MAX, now;
+	unsigned int i;
+
+	if (!c)
+		return -1;
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++)
+		if (c->cl[i].fd >= 0 && c->cl[i].deadline < next)
+			next = c->cl[i].deadline;
+	if (c->accept_at && c->accept_at < next)
+		next = c->accept_at;
+	if (next == INT64_MAX)
+		return -1;
+	now = mono_ms();
+	/* +1: wake up past the deadline, not just before it. */
+	return next < now		 ? 0
+	       : next - now >= INT32_MAX ? INT32_MAX
+					 : (int)(next - now) + 1;
+}
+
+void xpvd_control_serve(struct xpvd_control *c, const struct pollfd *pfd,
+			struct xpvd_devices *m)
+{
+	int64_t now = mono_ms();
+	struct client *cl;
+	unsigned int i;
+	short ev;
+
+	if (!c)
+		return;
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++) {
+		cl = &c->cl[i];
+		if (cl->fd < 0 || pfd[1 + i].fd != cl->fd)
+			continue;
+		ev = pfd[1 + i].revents;
+		if (!cl->out && (ev & (POLLIN | POLLHUP | POLLERR)))
+			client_read(c, cl, m);
+		else if (cl->out && (ev & (POLLOUT | POLLHUP | POLLERR)))
+			client_write(cl);
+	}
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++) {
+		cl = &c->cl[i];
+		if (cl->fd >= 0 && now >= cl->deadline)
+			client_drop(c, cl,
+				    cl->out ? "did not read its answer in time"
+					    : "no command in time");
+	}
+	if (c->accept_at && now >= c->accept_at)
+		c->accept_at = 0;
+	if (pfd[0].fd == c->lfd && (pfd[0].revents & POLLIN))
+		accept_clients(c, now);
+}
+
+void xpvd_control_close(struct xpvd_control *c)
+{
+	unsigned int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++)
+		if (c->cl[i].fd >= 0)
+			client_close(&c->cl[i]);
+	close(c->lfd);
+	unlink(c->path);
+	free(c);
 }

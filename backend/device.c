@@ -78,6 +78,11 @@ struct dev {
 	/* Counters of the connections that ended: the statistics of a VBD
 	 * cover its whole life in this daemon, across reconnects. */
 	struct xpvd_qstats past;
+	/* Refusals and retries a frontend can repeat at will (it starts
+	 * over as often as it likes): rate-limited per device, so that a
+	 * noisy guest neither floods the log nor silences other devices.
+	 * Lives as long as the backend directory, across reconnects. */
+	struct xpvd_ratelimit rl;
 };
 
 /* A worker asked to stop whose thread may still run. */
@@ -189,7 +194,12 @@ static void disconnect(struct dev *d)
 	d->connected = false;
 }
 
-/* As Linux's xenbus_dev_fatal(): error node, then Closing.  Returns err. */
+/*
+ * As Linux's xenbus_dev_fatal(): error node, then Closing.  Returns err.
+ * The log line is rate-limited per device (d->rl): the frontend can start
+ * over and be refused again as often as it likes.  The error node always
+ * says why.
+ */
 static int __attribute__((format(printf, 3, 4)))
 fatal(struct dev *d, int err, const char *fmt, ...)
 {
@@ -202,12 +212,14 @@ fatal(struct dev *d, int err, const char *fmt, ...)
 	if (d->takeover) {
 		/* A takeover that fails leaves the store as it is (the
 		 * frontend is still connected to the ring): retry later. */
-		xpvd_warn(XPVD_C_DEV, "%s: takeover: %s: %s (retrying)",
-			  d->be, msg, strerror(-err));
+		xpvd_log_guest(&d->rl, XPVD_C_DEV,
+			       "%s: takeover: %s: %s (retrying)", d->be, msg,
+			       strerror(-err));
 		disconnect(d);
 		return err;
 	}
-	xpvd_warn(XPVD_C_DEV, "%s: %s: %s", d->be, msg, strerror(-err));
+	xpvd_log_guest(&d->rl, XPVD_C_DEV, "%s: %s: %s", d->be, msg,
+		       strerror(-err));
 	xpv_xs_printf(d->m->xsh, XBT_NULL, d->be, "error", "%d %s", -err,
 		      msg);
 	disconnect(d);
@@ -769,8 +781,9 @@ static void update(struct dev *d)
 		    d->be_state == XenbusStateClosed && online) {
 			/* The frontend starts over (Closed, then
 			 * Initialising): so do we, as Linux blkback. */
-			xpvd_info(XPVD_C_DEV, "%s: frontend starts over: "
-				  "retrying", d->be);
+			xpvd_log_guest_at(LOG_INFO, &d->rl, XPVD_C_DEV,
+					  "%s: frontend starts over: retrying",
+					  d->be);
 			d->failed = false;
 			xpv_xs_rm(xsh, XBT_NULL, d->be, "error");
 			if (!d->ready && init_device(d))

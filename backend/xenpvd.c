@@ -443,11 +443,13 @@ int main(int argc, char **argv)
 	char *slash;
 	struct xpvd_devices *devs = NULL;
 	struct xpvd_vbd3 *vbd3 = NULL;
+	struct xpvd_control *ctl = NULL;
 	struct signalfd_siginfo si;
-	struct pollfd pfd[4];
+	/* Signals, XenStore, reaper, then the control socket's own. */
+	struct pollfd pfd[3 + XPVD_CTL_NR_POLLFDS];
 	int64_t vbd3_next = 0, now;
 	sigset_t mask;
-	int sfd = -1, cfd = -1, err, rc = 1, timeout;
+	int sfd = -1, err, rc = 1, timeout, t;
 	bool check = false;
 
 	if (configure(argc, argv, &cfg, &check))
@@ -510,10 +512,10 @@ int main(int argc, char **argv)
 			 strerror(-err));
 		goto out;
 	}
-	cfd = xpvd_control_open(cfg.control_path);
-	if (cfd < 0)
+	err = xpvd_control_open(cfg.control_path, &ctl);
+	if (err)
 		xpvd_warn(XPVD_C_MAIN, "control socket %s: %s (no stats)",
-			  cfg.control_path, strerror(-cfd));
+			  cfg.control_path, strerror(-err));
 	if (cfg.vbd3_stats) {
 		err = xpvd_vbd3_open(cfg.vbd3_dir, &vbd3);
 		if (err)
@@ -537,12 +539,16 @@ int main(int argc, char **argv)
 
 	pfd[0].fd = sfd;
 	pfd[1].fd = xpvd_devices_fd(devs);
-	pfd[2].fd = cfd;
-	pfd[3].fd = xpvd_devices_reap_fd(devs);
+	pfd[2].fd = xpvd_devices_reap_fd(devs);
 	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-	pfd[3].events = POLLIN;
 	for (;;) {
+		/* The control socket never blocks this loop (control.h): a
+		 * client costs a few non-blocking calls per wakeup at most. */
+		xpvd_control_pollfds(ctl, &pfd[3]);
 		timeout = xpvd_devices_timeout(devs);
+		t = xpvd_control_timeout(ctl);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
 		if (vbd3) {
 			now = mono_ms();
 			if (now >= vbd3_next) {
@@ -552,7 +558,7 @@ int main(int argc, char **argv)
 			if (timeout < 0 || timeout > vbd3_next - now)
 				timeout = (int)(vbd3_next - now);
 		}
-		if (poll(pfd, 4, timeout) < 0) {
+		if (poll(pfd, 3 + XPVD_CTL_NR_POLLFDS, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			xpvd_err(XPVD_C_MAIN, "poll: %s", strerror(errno));
@@ -576,16 +582,15 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
-		if (cfd >= 0 && (pfd[2].revents & POLLIN))
-			xpvd_control_serve(cfd, devs);
-		if (pfd[3].revents & POLLIN)
+		if (pfd[2].revents & POLLIN)
 			xpvd_devices_reap(devs);
 		xpvd_devices_tick(devs);
+		xpvd_control_serve(ctl, &pfd[3], devs);
 	}
 	rc = 0;
 out:
 	xpvd_vbd3_close(vbd3);
-	xpvd_control_close(cfd, cfd >= 0 ? cfg.control_path : NULL);
+	xpvd_control_close(ctl);
 	xpvd_devices_close(devs);
 	if (sfd >= 0)
 		close(sfd);

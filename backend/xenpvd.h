@@ -132,15 +132,23 @@ struct xpvd_ratelimit {
 /* Returns true if a message may be printed now (and counts it). */
 bool xpvd_ratelimit_ok(struct xpvd_ratelimit *rl, unsigned int *missed);
 
-/* A guest-triggerable warning: rate-limited, always debug-visible. */
-#define xpvd_log_guest(rl, c, fmt, ...)                                     \
+/*
+ * A guest-triggerable message at a level: rate-limited, always
+ * debug-visible.  The first message let through after messages were
+ * suppressed says how many were.
+ */
+#define xpvd_log_guest_at(level, rl, c, fmt, ...)                           \
 	do {                                                                \
 		unsigned int missed_;                                       \
 		if (xpvd_ratelimit_ok(rl, &missed_))                        \
-			xpvd_log(LOG_WARNING, c, fmt " (%u suppressed)",    \
+			xpvd_log(level, c, fmt " (%u suppressed)",          \
 				 __VA_ARGS__, missed_);                     \
 		else                                                        \
 			xpvd_dbg(c, fmt, __VA_ARGS__);                      \
 	} while (0)
+
+/* A guest-triggerable warning (see xpvd_log_guest_at()). */
+#define xpvd_log_guest(rl, c, fmt, ...) \
+	xpvd_log_guest_at(LOG_WARNING, rl, c, fmt, __VA_ARGS__)
 
 #endif /* XENPVD_BACKEND_XENPVD_H */

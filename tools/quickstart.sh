@@ -24,11 +24,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # the xenstore tools the tests use as independent peers, fio for baselines.
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	    libxen-dev liburing-dev xen-utils-4.17 xenstore-utils)
-check_pkgs=(strace fio)
+check_pkgs=(strace fio python3)
 tsan_tests="test-backend-queues.sh test-restart.sh test-restart-term.sh"
 tsan_tests+=" test-blk-two-guests.sh test-blk-detach-during-io.sh"
 tsan_tests+=" test-frontend-default.sh test-frontend-reconnect.sh"
-demo_pkgs=(fio)
+demo_pkgs=(fio python3)
 
 say() { printf 'quickstart: %s\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 1; }
