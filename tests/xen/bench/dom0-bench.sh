@@ -114,6 +114,8 @@ run_xenpvd() {
 			"state: be $(xs /local/domain/0/backend/qdisk/$GUEST_DOMID/51712/state)" \
 			"fe $(xs /local/domain/$GUEST_DOMID/device/vbd/51712/state)"
 	guest_wait "$g" "$GUEST_SECS" || rc=1
+	kill -0 "$XENPVD_PID" 2>/dev/null ||
+		info "target=xenpvd xenpvd (pid $XENPVD_PID) is gone: $(wait "$XENPVD_PID"; echo "status $?")"
 	st=$(vbd_stats "$GUEST_DOMID" 51712)
 	info "target=xenpvd stats=$st"
 	detach_xenpvd "$GUEST_DOMID" xvda >/dev/null 2>&1
@@ -148,15 +150,30 @@ for t in $ORDER; do
 	for try in 1 2; do
 		g=bench-$t-$try
 		drop_caches
-		if "run_$t" "$g"; then
-			collect "$t" "$g" && ok=1
-		else
-			note "$t: ${GUEST_WHY:-guest failed}"
+		# Each try in a subshell: emulation kills dom0 processes now
+		# and then (XEN-UNDER-QEMU.md), and the shell that dies must
+		# not be the one that runs the other targets.
+		(
+			if "run_$t" "$g"; then
+				collect "$t" "$g" && exit 0
+			else
+				note "$t: ${GUEST_WHY:-guest failed}"
+			fi
+			guest_dump "$g" | tail -n 40
+			echo "${GUEST_WHY:-incomplete results}" >/tmp/bench-why
+			exit 1
+		)
+		rc=$?
+		why=$(cat /tmp/bench-why 2>/dev/null)
+		rm -f /tmp/bench-why
+		if [ $rc -gt 128 ]; then
+			why="the target's shell died of signal $((rc - 128))"
+			# What it started is still running: stop it.
+			killall xenpvd xenpvctl fio >/dev/null 2>&1
 		fi
-		[ $ok = 1 ] || guest_dump "$g" | tail -n 40
 		timeout 60 xl destroy "$g" >/dev/null 2>&1
-		[ $ok = 1 ] && break
-		info "target=$t try=$try failed: ${GUEST_WHY:-incomplete results}; retrying once"
+		[ $rc = 0 ] && { ok=1; break; }
+		info "target=$t try=$try failed: ${why:-incomplete results}; retrying once"
 	done
 	[ $ok = 1 ] || missing+=("$t")
 	note "target $t took $(( $(_now) - t0 ))s"
