@@ -293,11 +293,15 @@ static int run_script(const char *script, const char *action, const char *be)
 	int status;
 	pid_t pid, w;
 
-	/* XENBUS_TYPE: the <type> of backend/<type>/... */
-	slash = strchr(xp + sizeof("backend/") - 1, '/');
-	snprintf(type, sizeof(type), "%.*s",
-		 slash ? (int)(slash - xp - (sizeof("backend/") - 1)) : 0,
-		 xp + sizeof("backend/") - 1);
+	/* XENBUS_TYPE: the <type> of backend/<type>/... (be is checked). */
+	type[0] = '\0';
+	if (!strncmp(xp, "backend/", sizeof("backend/") - 1)) {
+		xp += sizeof("backend/") - 1;
+		slash = strchr(xp, '/');
+		snprintf(type, sizeof(type), "%.*s",
+			 slash ? (int)(slash - xp) : 0, xp);
+		xp = xenbus_path(be);
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -562,13 +566,42 @@ usage:
 	return 2;
 }
 
-/* Reads the backend path from the frontend directory, as libxl does. */
-static int find_backend(struct xs_handle *xsh, struct vbd_paths *p)
+/*
+ * Whether be is /local/domain/<bdom>/backend/<type>/<fdom>/<devid> for
+ * this frontend domain and device: the frontend directory is the guest's,
+ * so its `backend` node is guest input, and detach writes into that
+ * directory and runs the hotplug script it names.
+ */
+static bool backend_path_ok(const char *be, unsigned int fdom,
+			    unsigned int devid)
+{
+	char canon[XENSTORE_ABS_PATH_MAX + 1];
+	unsigned int bdom, f, d;
+	int ts = 0, te = 0, n;
+
+	if (sscanf(be, "/local/domain/%u/backend/%n%*[^/]%n/%u/%u", &bdom,
+		   &ts, &te, &f, &d) != 3 || te <= ts || f != fdom ||
+	    d != devid)
+		return false;
+	/* Nothing sscanf tolerates (spaces, signs, zeros, a tail). */
+	n = snprintf(canon, sizeof(canon), "/local/domain/%u/backend/%.*s/%u/%u",
+		     bdom, te - ts, be + ts, f, d);
+	return n > 0 && (size_t)n < sizeof(canon) && !strcmp(canon, be);
+}
+
+/*
+ * Reads the backend path from the frontend directory, as libxl does, and
+ * refuses one that is not a backend directory of this very device (-EPERM).
+ */
+static int find_backend(struct xs_handle *xsh, struct vbd_paths *p,
+			unsigned int fdom, unsigned int devid)
 {
 	int rc = xpv_xs_read(xsh, XBT_NULL, p->fe, "backend", p->be,
 			     sizeof(p->be));
 
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	return backend_path_ok(p->be, fdom, devid) ? 0 : -EPERM;
 }
 
 int ctl_detach(int argc, char **argv)
@@ -623,7 +656,13 @@ int ctl_detach(int argc, char **argv)
 	rc = xpv_xs_open(&xsh);
 	if (rc < 0)
 		goto fail;
-	rc = find_backend(xsh, &p);
+	rc = find_backend(xsh, &p, fdom, devid);
+	if (rc == -EPERM) {
+		fprintf(stderr, "xenpvctl detach: %s/backend is '%s', not a backend directory of this device: refused\n",
+			p.fe, p.be);
+		xpv_xs_close(xsh);
+		return 1;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "xenpvctl detach: no device %s of domain %u\n",
 			vdev, fdom);
