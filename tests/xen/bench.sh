@@ -328,8 +328,8 @@ END {
 }' "$results"
 echo "serial logs: ${logs[*]}"
 
-# Complete: every target, every job, every boot.
-want=$((boots * 4 * njobs))
+# Complete: every target asked for, every job, every boot.
+want=$((boots * $(echo "${targets//,/ }" | wc -w) * njobs))
 got=$(wc -l <"$results")
 if [ "$got" -lt "$want" ]; then
 	xen_say "incomplete: $got of $want results (see the serial logs)"
