@@ -74,10 +74,13 @@ xenpvctl bench --domid 0 --devid "$devid" --platform xen --rw write \
 bench=$!
 track_pid $bench
 bw_req=0 bw_sect=0
+# Two files read one after the other: when the bench ends, blkback tears
+# its rings down and the sums drop to 0 between the two reads, so only a
+# sample with both counters non-zero counts.
 while kill -0 $bench 2>/dev/null; do
-	v=$(cat $sys/wr_req 2>/dev/null) && [ "${v:-0}" -gt 0 ] && {
-		bw_req=$v bw_sect=$(cat $sys/wr_sect 2>/dev/null)
-	}
+	v=$(cat $sys/wr_req 2>/dev/null) && s=$(cat $sys/wr_sect 2>/dev/null) &&
+		[ "${v:-0}" -gt 0 ] && [ "${s:-0}" -gt 0 ] &&
+		bw_req=$v bw_sect=$s
 	sleep 0.1
 done
 brc=0
