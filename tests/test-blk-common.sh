@@ -18,6 +18,9 @@
 #   blk_be_state DOMID             the backend state of DOMID's xvda
 #   blk_alive                      fails when xenpvd has died
 #   blk_resources DOMID            "maps=N ports=N" of a domain
+#   blk_vbd_setup                  blk_setup --type=vbd (as with xl's
+#                                  phy disks), guest 1, a 4 MiB image
+#                                  $WORLD/d.img; HOTPLUG: block-xenpvd
 DEVID=51712
 
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
@@ -73,4 +76,12 @@ blk_resources() {
 # blk_field LINE KEY: the value of KEY=value in a summary line.
 blk_field() {
 	sed -n "s|.* $2=\([^ ]*\).*|\1|p" <<<" $1"
+}
+
+blk_vbd_setup() {
+	HOTPLUG=$(cd "$top_srcdir" && pwd)/tools/hotplug/block-xenpvd
+	[ -x "$HOTPLUG" ] || hard_error "no $HOTPLUG"
+	blk_setup --type=vbd
+	blk_guest 1
+	blk_image "$WORLD/d.img" 4
 }

@@ -25,13 +25,7 @@ FE=/local/domain/$GUEST/device/vbd/51728
 BE=/local/domain/0/backend/qdisk/$GUEST/51728
 GOOD_BE=/local/domain/0/backend/qdisk/$GUEST/51712
 wait_be() {
-	local st
-	for _ in $(seq 1000); do
-		st=$(xenstore-read "$BE/state" 2>/dev/null)
-		[ "$st" = "$1" ] && return 0
-		sleep 0.01
-	done
-	fail "$BE: state $st, expected $1 (cycle $i)"
+	wait_xs "$BE/state" "$1" || fail "$BE: state $XS_LAST, expected $1 (cycle $i)"
 }
 # One refusal: what the guest writes, then the backend's answer.
 refused() {

@@ -5,16 +5,12 @@
 # xenpvd survives and serves the next, good disk of the same guest.
 . ./functions.sh
 . "$top_srcdir/tests/test-blk-common.sh"
-SCRIPT=$(cd "$top_srcdir" && pwd)/tools/hotplug/block-xenpvd
-[ -x "$SCRIPT" ] || hard_error "no $SCRIPT"
-blk_setup --type=vbd
-blk_guest 1
-blk_image "$WORLD/d.img" 4
+blk_vbd_setup
 be=/local/domain/0/backend/vbd/1/$DEVID
 fe=/local/domain/1/device/vbd/$DEVID
 
 if out=$("$CTL" attach --domid 1 --target "$WORLD/missing.img" --type vbd \
-	--script "$SCRIPT" --wait 20 2>&1); then
+	--script "$HOTPLUG" --wait 20 2>&1); then
 	fail "attach of a missing target succeeded: $out"
 fi
 echo "attach: $out"
@@ -24,7 +20,7 @@ xenstore-read "$be/state" 2>/dev/null && fail "backend directory left"
 xenstore-read "$fe/state" 2>/dev/null && fail "frontend directory left"
 blk_alive
 
-blk_attach 1 "$WORLD/d.img" --type vbd --script "$SCRIPT" ||
+blk_attach 1 "$WORLD/d.img" --type vbd --script "$HOTPLUG" ||
 	fail "attach of a good disk after the failure"
 out=$(blk_ctl_guest 1 io --devid $DEVID --size 1M --verify 2>&1) ||
 	fail "guest I/O: $out"

@@ -7,9 +7,7 @@
 # alone.
 . ./functions.sh
 . "$top_srcdir/tests/test-blk-common.sh"
-blk_setup --type=vbd
-blk_guest 1
-blk_image "$WORLD/d.img" 4
+blk_vbd_setup
 cat >"$WORLD/evil" <<WRAP
 #!/bin/bash
 touch "$WORLD/evil-ran"

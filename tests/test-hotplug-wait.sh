@@ -8,15 +8,11 @@
 # then completes.
 . ./functions.sh
 . "$top_srcdir/tests/test-blk-common.sh"
-SCRIPT=$(cd "$top_srcdir" && pwd)/tools/hotplug/block-xenpvd
-[ -x "$SCRIPT" ] || hard_error "no $SCRIPT"
-blk_setup --type=vbd
-blk_guest 1
-blk_image "$WORLD/d.img" 4
+blk_vbd_setup
 sim_guest_env 1 >"$WORLD/guest.env" || hard_error "guest env"
 cat >"$WORLD/hp" <<WRAP
 #!/bin/bash
-[ "\$1" = add ] || exec "$SCRIPT" "\$@"
+[ "\$1" = add ] || exec "$HOTPLUG" "\$@"
 (. "$WORLD/guest.env"; exec "$CTL" io --devid $DEVID --size 1M --verify) \
 	>"$WORLD/io.out" 2>&1 &
 echo \$! >"$WORLD/io.pid"
@@ -24,7 +20,7 @@ for i in \$(seq 20); do
 	echo "\$(xenstore-read "\$XENBUS_PATH/state") \$(xenstore-read /local/domain/1/device/vbd/$DEVID/state)" >>"$WORLD/states"
 	sleep 0.1
 done
-exec "$SCRIPT" "\$@"
+exec "$HOTPLUG" "\$@"
 WRAP
 chmod +x "$WORLD/hp"
 be=/local/domain/0/backend/vbd/1/$DEVID

@@ -9,16 +9,12 @@
 # directories.
 . ./functions.sh
 . "$top_srcdir/tests/test-blk-common.sh"
-SCRIPT=$(cd "$top_srcdir" && pwd)/tools/hotplug/block-xenpvd
-[ -x "$SCRIPT" ] || hard_error "no $SCRIPT"
-blk_setup --type=vbd
-blk_guest 1
-blk_image "$WORLD/d.img" 4
+blk_vbd_setup
 # The real script behind a wrapper that records how it was called.
 cat >"$WORLD/hp" <<WRAP
 #!/bin/bash
 echo "\$1 \$XENBUS_PATH \$XENBUS_TYPE \$XENBUS_BASE_PATH \$(xenstore-read "\$XENBUS_PATH/state")" >>"$WORLD/hp.calls"
-exec "$SCRIPT" "\$@"
+exec "$HOTPLUG" "\$@"
 WRAP
 chmod +x "$WORLD/hp"
 be=/local/domain/0/backend/vbd/1/$DEVID
