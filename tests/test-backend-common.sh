@@ -11,6 +11,11 @@
 #   raw DEVID IMAGE ARGS...            run test-frontend-raw in guest 5
 #   xpvd_stats                         print the daemon's stats JSON
 #   stat_of JSON KEY                   a counter of the first VBD
+#   as_guest CMD...                    CMD as guest 5
+#   refuse_once DEVID ABI              guest 5 asks DEVID for protocol ABI
+#                                      (a bad one), xenpvd refuses
+#                                      (Closing), the guest closes and
+#                                      starts over: back to InitWait
 GUEST=5
 
 RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
@@ -20,7 +25,25 @@ backend_setup() {
 	requires which xenstore-write
 	start_sim_world WORLD
 	sim_domain_create $GUEST --mem-mb 1024
+	GUEST_ENV=$(sim_guest_env $GUEST) || hard_error "guest env"
 	start_sim_xenpvd --debug=dev "$@"
+}
+
+as_guest() { (eval "$GUEST_ENV" && exec "$@"); }
+
+refuse_once() {
+	local fe=/local/domain/$GUEST/device/vbd/$1
+	local be=/local/domain/0/backend/qdisk/$GUEST/$1 st
+
+	as_guest xenstore-write "$fe/protocol" "$2" "$fe/state" 3 ||
+		hard_error "guest write"
+	for st in 5:6 6:1 2:; do
+		wait_xs "$be/state" "${st%:*}" ||
+			fail "$be: state $XS_LAST, expected ${st%:*}"
+		[ -z "${st#*:}" ] ||
+			as_guest xenstore-write "$fe/state" "${st#*:}" ||
+			hard_error "guest write"
+	done
 }
 
 make_image() {

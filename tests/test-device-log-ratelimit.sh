@@ -18,8 +18,6 @@ CYCLES=${CYCLES:-200}
 backend_setup
 make_image "$WORLD/good.img" 16
 make_image "$WORLD/bad.img" 1
-GUEST_ENV=$(sim_guest_env $GUEST) || hard_error "guest env"
-as_guest() { (eval "$GUEST_ENV" && "$@"); }
 
 FE=/local/domain/$GUEST/device/vbd/51728
 BE=/local/domain/0/backend/qdisk/$GUEST/51728
@@ -28,15 +26,7 @@ wait_be() {
 	wait_xs "$BE/state" "$1" || fail "$BE: state $XS_LAST, expected $1 (cycle $i)"
 }
 # One refusal: what the guest writes, then the backend's answer.
-refused() {
-	as_guest xenstore-write "$FE/protocol" x86_128-abi "$FE/state" 3 ||
-		hard_error "guest write"
-	wait_be 5
-	as_guest xenstore-write "$FE/state" 6 || hard_error "guest write"
-	wait_be 6
-	as_guest xenstore-write "$FE/state" 1 || hard_error "guest write"
-	wait_be 2
-}
+refused() { refuse_once 51728 x86_128-abi; }
 refusals() {
 	grep -c " warning dev: $BE: unknown protocol 'x86_128-abi'" \
 		"$XPVD_LOG"

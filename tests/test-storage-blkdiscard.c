@@ -37,12 +37,7 @@ static void discard_once(struct xpv_disk *d, enum xpv_ioq_engine engine,
 
 	CHECK_EQ(ts_discard(q, HOLE_OFF, HOLE_LEN), HOLE_LEN);
 	CHECK_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	CHECK_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
-	CHECK_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
-	CHECK_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
-				  buf + HOLE_OFF + HOLE_LEN,
-				  DISK_SIZE - HOLE_OFF - HOLE_LEN),
-		 -1);
+	CHECK_EQ(ts_hole_check(buf, DISK_SIZE, HOLE_OFF, HOLE_LEN), -1);
 	CHECK_EQ(stat(backing, &after), 0);
 	CHECK_MSG(after.st_blocks <= before.st_blocks - HOLE_LEN / 512,
 		  "backing st_blocks %lld -> %lld", (long long)before.st_blocks,

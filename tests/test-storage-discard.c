@@ -42,12 +42,7 @@ static void punch(struct xpv_disk *d, enum xpv_ioq_engine engine,
 		  (long long)after.st_blocks);
 
 	CHECK_EQ(ts_read(q, 0, buf, DISK_SIZE), DISK_SIZE);
-	CHECK_EQ(ts_pattern_check(1, 0, buf, HOLE_OFF), -1);
-	CHECK_EQ(ts_pattern_check(0, HOLE_OFF, buf + HOLE_OFF, HOLE_LEN), -1);
-	CHECK_EQ(ts_pattern_check(1, HOLE_OFF + HOLE_LEN,
-				  buf + HOLE_OFF + HOLE_LEN,
-				  DISK_SIZE - HOLE_OFF - HOLE_LEN),
-		 -1);
+	CHECK_EQ(ts_hole_check(buf, DISK_SIZE, HOLE_OFF, HOLE_LEN), -1);
 
 	CHECK_EQ(xpv_ioq_discard(q, 0, 4096, true, 1), -EOPNOTSUPP);
 	CHECK_EQ(xpv_ioq_discard(q, DISK_SIZE - 4096, 8192, false, 1), -EINVAL);

@@ -87,6 +87,31 @@ long long ts_pattern_check(uint32_t seed, uint64_t off, const void *buf,
 	return -1;
 }
 
+long long ts_hole_check(const void *buf, size_t size, size_t off,
+			size_t len)
+{
+	const uint8_t *p = buf;
+	const struct {
+		uint32_t seed;
+		size_t from, to;
+	} part[] = {
+		{ 1, 0, off },
+		{ 0, off, off + len },
+		{ 1, off + len, size },
+	};
+	long long bad;
+	size_t i;
+
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		bad = ts_pattern_check(part[i].seed, part[i].from,
+				       p + part[i].from,
+				       part[i].to - part[i].from);
+		if (bad >= 0)
+			return (long long)part[i].from + bad;
+	}
+	return -1;
+}
+
 const char *ts_direct_dir(void)
 {
 	const char *d = getenv("XPV_DIRECT_DIR");

@@ -29,6 +29,13 @@ void ts_pattern_fill(uint32_t seed, uint64_t off, void *buf, size_t len);
 /* Offset of the first mismatch with the pattern, or -1. */
 long long ts_pattern_check(uint32_t seed, uint64_t off, const void *buf,
 			   size_t len);
+/*
+ * buf holds the first size bytes of a disk written with pattern seed 1
+ * and then discarded over [off, off + len): seed 0 (zeros) there, seed 1
+ * around.  Offset of the first wrong byte, or -1.
+ */
+long long ts_hole_check(const void *buf, size_t size, size_t off,
+			size_t len);
 
 /*
  * A directory on a file system that honours O_DIRECT: $XPV_DIRECT_DIR,
