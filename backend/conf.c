@@ -50,6 +50,9 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->cache = XPV_CACHE_DIRECT;
 	cfg->log = XPVD_LOG_AUTO;
 	cfg->vbd3_stats = true;	/* vbd3_dir "": chosen by main */
+	cfg->domid = XPVD_ALL_DOMAINS;
+	cfg->handoff = true;
+	cfg->qmp_stats = true;	/* qmp_dir "": chosen by main */
 }
 
 /* ---- value parsers: 0 or -errno with a message ---- */
@@ -218,6 +221,19 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 				      "req, gnt, ctl or all", v);
 		return 0;
 	}
+	if (!strcmp(key, "domid")) {
+		if (!strcmp(v, "all")) {
+			cfg->domid = XPVD_ALL_DOMAINS;
+	cfg->handoff = true;
+			return 0;
+		}
+		return get_num(v, 0, XPV_DOMID_MAX, &cfg->domid, err, errlen);
+	}
+	if (!strcmp(key, "qmp-stats"))
+		return get_bool(v, &cfg->qmp_stats, err, errlen);
+	if (!strcmp(key, "qmp-stats-dir"))
+		return get_str(v, cfg->qmp_dir, sizeof(cfg->qmp_dir), true,
+			       err, errlen);
 	if (!strcmp(key, "vbd3-stats"))
 		return get_bool(v, &cfg->vbd3_stats, err, errlen);
 	if (!strcmp(key, "vbd3-stats-dir"))
@@ -306,6 +322,10 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 
 	fprintf(f, "platform = %s\n", *cfg->platform ? cfg->platform : "auto");
 	fprintf(f, "type = %s\n", cfg->type);
+	if (cfg->domid == XPVD_ALL_DOMAINS)
+		fprintf(f, "domid = all\n");
+	else
+		fprintf(f, "domid = %u\n", cfg->domid);
 	fprintf(f, "max-indirect-segments = %u\n", cfg->max_indirect_segs);
 	fprintf(f, "max-ring-page-order = %u\n", cfg->max_ring_order);
 	fprintf(f, "max-queues = %u\n", cfg->max_queues);
@@ -321,6 +341,9 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 		fprintf(f, "state-dir = %s\n", cfg->state_dir);
 	fprintf(f, "log = %s\n", cfg->log == XPVD_LOG_FILE ? cfg->log_file :
 		logs[cfg->log]);
+	fprintf(f, "qmp-stats = %s\n", cfg->qmp_stats ? "yes" : "no");
+	if (*cfg->qmp_dir)
+		fprintf(f, "qmp-stats-dir = %s\n", cfg->qmp_dir);
 	fprintf(f, "vbd3-stats = %s\n", cfg->vbd3_stats ? "yes" : "no");
 	if (*cfg->vbd3_dir)
 		fprintf(f, "vbd3-stats-dir = %s\n", cfg->vbd3_dir);

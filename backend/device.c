@@ -70,6 +70,7 @@ struct dev {
 	 * (read before the features are published); workers point at it. */
 	struct xpvd_config cfg;
 	struct xpv_disk *disk;
+	char path[PATH_LEN * 2];	/* the image (params), while open */
 	bool readonly;
 	bool discard;
 	struct xpvd_blk_limits lim;
@@ -97,6 +98,7 @@ struct xpvd_devices {
 	struct xs_handle *xsh;
 	struct xpv_xs_watcher *wt;
 	char root[PATH_LEN / 2];
+	char watch[PATH_LEN / 2 + 16];	/* root, or root/<domid> */
 	struct dev *devs;
 	struct dev *dead;	/* removed, waiting for their zombies */
 	struct zombie *zombies;
@@ -367,6 +369,7 @@ static int open_disk(struct dev *d)
 	err = xpv_disk_open(path, &dp, &d->disk);
 	if (err)
 		return fatal(d, err, "cannot open %s", path);
+	snprintf(d->path, sizeof(d->path), "%s", path);
 	d->discard = discard_enable && !d->readonly &&
 		     xpv_disk_info(d->disk)->discard;
 	d->lim.max_indirect_segs = cfg->max_indirect_segs;
@@ -639,6 +642,8 @@ static void handoff_write(const struct dev *d, const struct handoff *ho)
 	unsigned int q;
 	FILE *f;
 
+	if (!d->m->cfg->handoff)
+		return; /* nobody will take over (a device model) */
 	handoff_path(d, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
@@ -968,6 +973,8 @@ static void scan(struct xpvd_devices *m)
 		if (xpv_parse_path_id(doms[i], strlen(doms[i]), XPV_DOMID_MAX,
 				      &fdom))
 			continue;
+		if (m->cfg->domid != XPVD_ALL_DOMAINS && fdom != m->cfg->domid)
+			continue;
 		snprintf(dir, sizeof(dir), "%s/%u", m->root, fdom);
 		nv = xpv_xs_directory(m->xsh, XBT_NULL, dir, NULL, &devs);
 		for (j = 0; j < nv; j++) {
@@ -1028,7 +1035,14 @@ int xpvd_devices_open(const struct xpvd_config *cfg,
 	err = xpv_xs_watcher_open(m->xsh, &m->wt);
 	if (err)
 		goto fail;
-	err = xpv_xs_watch_add(m->wt, m->root, "be", root_changed, m);
+	/* One domain: its directory only (other domains' events would
+	 * wake this daemon for nothing). */
+	if (cfg->domid == XPVD_ALL_DOMAINS)
+		snprintf(m->watch, sizeof(m->watch), "%s", m->root);
+	else
+		snprintf(m->watch, sizeof(m->watch), "%s/%u", m->root,
+			 cfg->domid);
+	err = xpv_xs_watch_add(m->wt, m->watch, "be", root_changed, m);
 	if (err)
 		goto fail;
 	*out = m;
@@ -1150,18 +1164,27 @@ void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f)
 	fprintf(f, "\n]}\n");
 }
 
-void xpvd_devices_foreach(struct xpvd_devices *m, xpvd_devices_stats_fn *fn,
-			  void *opaque)
+void xpvd_devices_foreach(struct xpvd_devices *m, uint32_t domid,
+			  xpvd_devices_fn *fn, void *opaque)
 {
+	struct xpvd_vbd_view v;
 	struct xpvd_qstats sum;
 	struct dev *d;
 	unsigned int q;
 
 	for (d = m->devs; d; d = d->next) {
+		if (domid != XPVD_ALL_DOMAINS && d->fdom != domid)
+			continue;
 		sum = d->past;
 		for (q = 0; q < d->nr_queues; q++)
 			if (d->w[q])
 				xpvd_stats_sum(&sum, xpvd_worker_stats(d->w[q]));
-		fn(opaque, d->fdom, d->devid, &sum);
+		v.domid = d->fdom;
+		v.devid = d->devid;
+		v.path = d->disk ? d->path : "";
+		v.size = d->disk ? xpv_disk_info(d->disk)->size : 0;
+		v.readonly = d->readonly;
+		v.stats = &sum;
+		fn(opaque, &v);
 	}
 }

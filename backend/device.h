@@ -80,15 +80,24 @@ void xpvd_devices_close(struct xpvd_devices *m);
 /* Writes {"vbds":[...]} with the statistics of every device. */
 void xpvd_devices_stats_json(struct xpvd_devices *m, FILE *f);
 
-/*
- * Calls fn with the statistics of every device (the connections that
- * ended plus the live queues).  Main thread only.
- */
+/* What xpvd_devices_foreach() shows of one VBD. */
 struct xpvd_qstats;
-typedef void xpvd_devices_stats_fn(void *opaque, uint32_t domid,
-				   uint32_t devid,
-				   const struct xpvd_qstats *s);
-void xpvd_devices_foreach(struct xpvd_devices *m, xpvd_devices_stats_fn *fn,
-			  void *opaque);
+struct xpvd_vbd_view {
+	uint32_t domid, devid;
+	const char *path;	/* the image as params names it; "" until
+				 * it is opened */
+	uint64_t size;		/* bytes, 0 until opened */
+	bool readonly;
+	/* The connections that ended plus the live queues. */
+	const struct xpvd_qstats *stats;
+};
+
+/*
+ * Calls fn for every device, domid < XPVD_ALL_DOMAINS only those of that
+ * domain.  Main thread only; v is valid during the call.
+ */
+typedef void xpvd_devices_fn(void *opaque, const struct xpvd_vbd_view *v);
+void xpvd_devices_foreach(struct xpvd_devices *m, uint32_t domid,
+			  xpvd_devices_fn *fn, void *opaque);
 
 #endif /* XENPVD_BACKEND_DEVICE_H */

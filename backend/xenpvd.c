@@ -37,10 +37,13 @@
 #include "conf.h"
 #include "control.h"
 #include "device.h"
+#include "dm.h"
+#include "qmp.h"
 #include "sim.h"
 #include "vbd3.h"
 #include "xenpvd.h"
 #include "xs-parse.h"
+#include "xs-util.h"
 
 /* ---- logging ---- */
 
@@ -407,14 +410,13 @@ out:
 
 /* ---- xentop statistics ---- */
 
-static void vbd3_put(void *opaque, uint32_t domid, uint32_t devid,
-		     const struct xpvd_qstats *s)
+static void vbd3_put(void *opaque, const struct xpvd_vbd_view *v)
 {
-	int err = xpvd_vbd3_put(opaque, domid, devid, s);
+	int err = xpvd_vbd3_put(opaque, v->domid, v->devid, v->stats);
 
 	if (err)
-		xpvd_dbg(XPVD_C_MAIN, "vbd3 statistics of %u/%u: %s", domid,
-			 devid, strerror(-err));
+		xpvd_dbg(XPVD_C_MAIN, "vbd3 statistics of %u/%u: %s",
+			 v->domid, v->devid, strerror(-err));
 }
 
 static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
@@ -422,7 +424,7 @@ static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
 	if (!v)
 		return;
 	xpvd_vbd3_begin(v);
-	xpvd_devices_foreach(devs, vbd3_put, v);
+	xpvd_devices_foreach(devs, XPVD_ALL_DOMAINS, vbd3_put, v);
 	xpvd_vbd3_end(v);
 }
 
@@ -432,6 +434,69 @@ static int64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- device model (dm.h) ---- */
+
+#ifndef XPVD_XEN_RUN_DIR
+#define XPVD_XEN_RUN_DIR "/var/run/xen"	/* libxl's and libxenstat's */
+#endif
+
+/* The settings of a device model, whatever the file and options say:
+ * libxl starts one for a domain's backend/qdisk disks. */
+static void dm_config(struct xpvd_config *cfg, const struct xpvd_dm *dm)
+{
+	snprintf(cfg->type, sizeof(cfg->type), "qdisk");
+	cfg->domid = dm->domid;
+	cfg->handoff = false;
+	cfg->qmp_stats = false;	/* libxl names the monitors */
+	if (cfg->log == XPVD_LOG_AUTO)
+		cfg->log = XPVD_LOG_STDERR; /* libxl's qemu-dm-<name>.log */
+}
+
+/*
+ * Opens the monitors libxl named and tells libxl the device model runs
+ * (device-model/<domid>/state, which it waits for).  0, or -1 after
+ * logging why (libxl then sees the process exit and fails the start).
+ */
+static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
+		    struct xpvd_qmp **qmp)
+{
+	struct xs_handle *xsh;
+	char dir[64];
+	unsigned int i;
+	int err;
+
+	err = xpvd_qmp_open(qmp);
+	for (i = 0; !err && i < dm->nr_monitors; i++) {
+		if (dm->mon[i].fd >= 0)
+			err = xpvd_qmp_listen_fd(*qmp, dm->mon[i].fd,
+						 dm->domid);
+		else
+			err = xpvd_qmp_listen_path(*qmp, dm->mon[i].path,
+						   dm->domid);
+		if (err)
+			xpvd_err(XPVD_C_MAIN, "QMP monitor %s (%s): %s",
+				 dm->mon[i].id, dm->mon[i].fd >= 0 ? "fd" :
+				 dm->mon[i].path, strerror(-err));
+	}
+	if (err)
+		return -1;
+	snprintf(dir, sizeof(dir), "/local/domain/%u/device-model/%u",
+		 cfg->self_domid, dm->domid);
+	err = xpv_xs_open(&xsh);
+	if (!err) {
+		err = xpv_xs_write(xsh, XBT_NULL, dir, "state", "running");
+		xpv_xs_close(xsh);
+	}
+	if (err) {
+		xpvd_err(XPVD_C_MAIN, "writing %s/state: %s", dir,
+			 strerror(-err));
+		return -1;
+	}
+	xpvd_info(XPVD_C_MAIN, "device model of domain %u%s%s: running",
+		  dm->domid, *dm->name ? " " : "", dm->name);
+	return 0;
 }
 
 /* ---- main ---- */
@@ -444,25 +509,55 @@ int main(int argc, char **argv)
 	struct xpvd_devices *devs = NULL;
 	struct xpvd_vbd3 *vbd3 = NULL;
 	struct xpvd_control *ctl = NULL;
+	struct xpvd_qmp *qmp = NULL;
 	struct signalfd_siginfo si;
-	/* Signals, XenStore, reaper, then the control socket's own. */
-	struct pollfd pfd[3 + XPVD_CTL_NR_POLLFDS];
+	/* Signals, XenStore, reaper, the control socket's, QMP's. */
+	struct pollfd pfd[3 + XPVD_CTL_NR_POLLFDS + XPVD_QMP_NR_POLLFDS];
+	struct pollfd *qpfd = &pfd[3 + XPVD_CTL_NR_POLLFDS];
 	int64_t vbd3_next = 0, now;
+	struct xpvd_dm dm = { 0 };
+	bool dm_mode = xpvd_dm_argv(argc, argv);
+	char err_text[256];
 	sigset_t mask;
 	int sfd = -1, err, rc = 1, timeout, t;
 	bool check = false;
 
-	if (configure(argc, argv, &cfg, &check))
+	if (dm_mode) {
+		/* A device model: QEMU's command line (dm.h), with our own
+		 * options among it ("--..."). */
+		if (xpvd_dm_parse(argc, argv, &dm, err_text,
+				  sizeof(err_text))) {
+			fprintf(stderr, "xenpvd (device model): %s\n",
+				err_text);
+			free(dm.opts);
+			return 2;
+		}
+		memmove(dm.opts + 1, dm.opts, dm.nr_opts * sizeof(*dm.opts));
+		dm.opts[0] = argv[0];
+		err = configure((int)dm.nr_opts + 1, dm.opts, &cfg, &check);
+		free(dm.opts);
+		if (err)
+			return 2;
+		dm_config(&cfg, &dm);
+	} else if (configure(argc, argv, &cfg, &check)) {
 		return 2;
+	}
 	cfg.plat = xpv_platform_get(*cfg.platform ? cfg.platform : NULL);
 	if (!cfg.plat) {
 		fprintf(stderr, "xenpvd: platform '%s' not available\n",
 			*cfg.platform ? cfg.platform : "auto");
 		return 2;
 	}
-	if (!*cfg.control_path)
+	if (!*cfg.control_path) {
 		xpvd_control_default_path(cfg.plat->name, cfg.control_path,
 					  sizeof(cfg.control_path));
+		/* One per device model, beside the daemon's. */
+		slash = strrchr(cfg.control_path, '/');
+		if (dm_mode && slash)
+			snprintf(slash + 1, sizeof(cfg.control_path) -
+				 (size_t)(slash + 1 - cfg.control_path),
+				 "xenpvd-dm-%u.sock", cfg.domid);
+	}
 	if (!*cfg.state_dir) {
 		snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s",
 			 cfg.control_path);
@@ -479,6 +574,12 @@ int main(int argc, char **argv)
 		snprintf(cfg.vbd3_dir, sizeof(cfg.vbd3_dir), "%s",
 			 !strcmp(cfg.plat->name, "sim") && world && *world ?
 				 world : "/dev/shm");
+	}
+	if (!*cfg.qmp_dir) {
+		world = getenv("XENPV_SIM_WORLD");
+		snprintf(cfg.qmp_dir, sizeof(cfg.qmp_dir), "%s",
+			 !strcmp(cfg.plat->name, "sim") && world && *world ?
+				 world : XPVD_XEN_RUN_DIR);
 	}
 	if (check) {
 		xpvd_config_print(stdout, &cfg);
@@ -497,7 +598,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGHUP);	/* ignored, but by a device model */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -516,6 +617,16 @@ int main(int argc, char **argv)
 	if (err)
 		xpvd_warn(XPVD_C_MAIN, "control socket %s: %s (no stats)",
 			  cfg.control_path, strerror(-err));
+	if (dm_mode) {
+		if (dm_start(&cfg, &dm, &qmp))
+			goto out;
+	} else if (cfg.qmp_stats && !strcmp(cfg.type, "qdisk")) {
+		/* xentop asks only about backend/qdisk (qmp.h). */
+		err = xpvd_qmp_open(&qmp);
+		if (err)
+			xpvd_warn(XPVD_C_MAIN, "xentop QMP sockets: %s",
+				  strerror(-err));
+	}
 	if (cfg.vbd3_stats) {
 		err = xpvd_vbd3_open(cfg.vbd3_dir, &vbd3);
 		if (err)
@@ -545,20 +656,26 @@ int main(int argc, char **argv)
 		/* The control socket never blocks this loop (control.h): a
 		 * client costs a few non-blocking calls per wakeup at most. */
 		xpvd_control_pollfds(ctl, &pfd[3]);
+		xpvd_qmp_pollfds(qmp, qpfd);
 		timeout = xpvd_devices_timeout(devs);
 		t = xpvd_control_timeout(ctl);
 		if (t >= 0 && (timeout < 0 || t < timeout))
 			timeout = t;
-		if (vbd3) {
+		t = xpvd_qmp_timeout(qmp);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+		if (vbd3 || (qmp && !dm_mode)) {
 			now = mono_ms();
 			if (now >= vbd3_next) {
 				vbd3_update(vbd3, devs);
+				if (!dm_mode)
+					xpvd_qmp_sync(qmp, cfg.qmp_dir, devs);
 				vbd3_next = now + XPVD_VBD3_UPDATE_MS;
 			}
 			if (timeout < 0 || timeout > vbd3_next - now)
 				timeout = (int)(vbd3_next - now);
 		}
-		if (poll(pfd, 3 + XPVD_CTL_NR_POLLFDS, timeout) < 0) {
+		if (poll(pfd, sizeof(pfd) / sizeof(pfd[0]), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			xpvd_err(XPVD_C_MAIN, "poll: %s", strerror(errno));
@@ -566,7 +683,7 @@ int main(int argc, char **argv)
 		}
 		if (pfd[0].revents & POLLIN) {
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
+			    (si.ssi_signo != SIGHUP || dm_mode)) {
 				xpvd_info(XPVD_C_MAIN,
 					  "signal %u: stopping (devices stay "
 					  "connected)", si.ssi_signo);
@@ -586,9 +703,15 @@ int main(int argc, char **argv)
 			xpvd_devices_reap(devs);
 		xpvd_devices_tick(devs);
 		xpvd_control_serve(ctl, &pfd[3], devs);
+		if (xpvd_qmp_serve(qmp, qpfd, devs)) {
+			xpvd_info(XPVD_C_MAIN, "QMP quit: stopping");
+			notify_systemd("STOPPING=1");
+			break;
+		}
 	}
 	rc = 0;
 out:
+	xpvd_qmp_close(qmp);
 	xpvd_vbd3_close(vbd3);
 	xpvd_control_close(ctl);
 	xpvd_devices_close(devs);

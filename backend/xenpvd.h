@@ -44,6 +44,9 @@ enum xpvd_log_target {
 	XPVD_LOG_FILE,		/* appended to log_file */
 };
 
+/* The `domid` setting's "all": serve every domain's devices. */
+#define XPVD_ALL_DOMAINS UINT32_MAX
+
 /* Lengths of the string settings, terminating NUL included. */
 #define XPVD_CFG_TYPE_LEN 65
 #define XPVD_CFG_PATH_LEN 256
@@ -58,6 +61,8 @@ struct xpvd_config {
 	const struct xpv_platform *plat;
 	char platform[16];		/* "xen", "sim" or "" (automatic) */
 	char type[XPVD_CFG_TYPE_LEN];	/* backend/<type>, "qdisk" */
+	uint32_t domid;			/* the only frontend domain served,
+					 * or XPVD_ALL_DOMAINS */
 	unsigned int self_domid;
 	uint32_t max_indirect_segs;	/* 0: no indirect (key not written) */
 	uint32_t max_ring_order;	/* 0..4 */
@@ -74,6 +79,12 @@ struct xpvd_config {
 	char log_file[XPVD_CFG_PATH_LEN];	/* XPVD_LOG_FILE */
 	unsigned int debug_mask;	/* components with debug messages */
 	bool foreground;		/* --foreground: log to stderr */
+	bool handoff;			/* leave handoff files at exit (not
+					 * a device model: nobody would
+					 * take over) */
+	bool qmp_stats;			/* xentop's QMP sockets (qmp.h) */
+	char qmp_dir[XPVD_CFG_PATH_LEN];	/* where: /var/run/xen, the
+						 * world's dir on sim */
 	bool vbd3_stats;		/* publish xentop's vbd3 statistics */
 	char vbd3_dir[XPVD_CFG_PATH_LEN];	/* their base: /dev/shm, the
 						 * world's dir on sim */
