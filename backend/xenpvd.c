@@ -240,6 +240,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xenpvd [OPTIONS]\n"
+		"       xenpvd -xen-domid N [QEMU DEVICE MODEL ARGS] [OPTIONS]\n"
+		"              (as a PV guest's device model: see xenpvd(8))\n"
 		"  --config=PATH               configuration file (default "
 		XPVD_CONFIG_FILE ";\n"
 		"                              options override it)\n"
@@ -258,6 +260,10 @@ static void usage(FILE *f)
 		"  --control=PATH              control socket path\n"
 		"  --state-dir=DIR             handoff files for restarts\n"
 		"                              (default: the control socket's)\n"
+		"  --domid=all|N               serve domain N's devices only\n"
+		"  --qmp-stats=yes|no          xentop's QMP sockets, type qdisk\n"
+		"                              (default yes)\n"
+		"  --qmp-stats-dir=DIR         where (default /var/run/xen)\n"
 		"  --vbd3-stats=yes|no         xentop statistics files (default yes)\n"
 		"  --vbd3-stats-dir=DIR        where (default /dev/shm)\n"
 		"  --foreground                debugging: log to stderr (the process\n"
@@ -293,6 +299,9 @@ static const struct option long_opts[] = {
 	{ "sector-size", required_argument, NULL, OPT_KEY },
 	{ "control", required_argument, NULL, OPT_KEY },
 	{ "state-dir", required_argument, NULL, OPT_KEY },
+	{ "domid", required_argument, NULL, OPT_KEY },
+	{ "qmp-stats", required_argument, NULL, OPT_KEY },
+	{ "qmp-stats-dir", required_argument, NULL, OPT_KEY },
 	{ "vbd3-stats", required_argument, NULL, OPT_KEY },
 	{ "vbd3-stats-dir", required_argument, NULL, OPT_KEY },
 	{ "log", required_argument, NULL, OPT_KEY },

@@ -21,18 +21,22 @@ type = vbd3
 control = /run/x/ctl.sock
 log = syslog
 vbd3-stats = off
+domid = 7
+qmp-stats = no
+qmp-stats-dir = /run/q
 CONF
 out=$("$XENPVD" --config="$T/ok.conf" --check-config) || fail "good file refused"
 for kv in "max-indirect-segments = 64" "max-ring-page-order = 2" \
 	"max-queues = 3" "persistent = no" "persistent-grants = 1024" \
 	"engine = psync" "cache = writeback" "type = vbd3" \
-	"control = /run/x/ctl.sock" "log = syslog" "vbd3-stats = no"; do
+	"control = /run/x/ctl.sock" "log = syslog" "vbd3-stats = no" \
+	"domid = 7" "qmp-stats = no" "qmp-stats-dir = /run/q"; do
 	grep -qx "$kv" <<<"$out" || fail "'$kv' not applied: $out"
 done
 out=$("$XENPVD" --config="$T/ok.conf" --max-queues=1 --persistent \
-	--cache=direct --check-config) || fail "options refused"
+	--cache=direct --domid=all --check-config) || fail "options refused"
 for kv in "max-queues = 1" "persistent = yes" "cache = direct" \
-	"max-ring-page-order = 2"; do
+	"max-ring-page-order = 2" "domid = all"; do
 	grep -qx "$kv" <<<"$out" || fail "'$kv': options do not override: $out"
 done
 
@@ -55,6 +59,9 @@ bad "no-such-key = 1" "no-such-key: unknown key"
 bad "max-queues 2" "expected 'key = value'"
 bad "type = a/b" "type:"
 bad "log = relative.log" "log:"
+bad "domid = 32752" "domid: '32752' is not a number"
+bad "domid = -1" "domid:"
+bad "qmp-stats-dir = run/xen" "qmp-stats-dir:"
 # The daemon itself (not only --check-config) refuses to start.
 printf 'max-queues = x\n' >"$T/bad.conf"
 "$XENPVD" --platform=sim --config="$T/bad.conf" 2>/dev/null
