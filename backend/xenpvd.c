@@ -664,15 +664,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		/* The control socket never blocks this loop (control.h): a
 		 * client costs a few non-blocking calls per wakeup at most. */
-		xpvd_control_pollfds(ctl, &pfd[3]);
-		xpvd_qmp_pollfds(qmp, qpfd);
-		timeout = xpvd_devices_timeout(devs);
-		t = xpvd_control_timeout(ctl);
-		if (t >= 0 && (timeout < 0 || t < timeout))
-			timeout = t;
-		t = xpvd_qmp_timeout(qmp);
-		if (t >= 0 && (timeout < 0 || t < timeout))
-			timeout = t;
+		/* The periodic work first: a QMP socket it makes is polled
+		 * in this very poll(). */
+		timeout = -1;
 		if (vbd3 || (qmp && !dm_mode)) {
 			now = mono_ms();
 			if (now >= vbd3_next) {
@@ -681,9 +675,19 @@ int main(int argc, char **argv)
 					xpvd_qmp_sync(qmp, cfg.qmp_dir, devs);
 				vbd3_next = now + XPVD_VBD3_UPDATE_MS;
 			}
-			if (timeout < 0 || timeout > vbd3_next - now)
-				timeout = (int)(vbd3_next - now);
+			timeout = (int)(vbd3_next - now);
 		}
+		xpvd_control_pollfds(ctl, &pfd[3]);
+		xpvd_qmp_pollfds(qmp, qpfd);
+		t = xpvd_devices_timeout(devs);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+		t = xpvd_control_timeout(ctl);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+		t = xpvd_qmp_timeout(qmp);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
 		if (poll(pfd, sizeof(pfd) / sizeof(pfd[0]), timeout) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -44,9 +44,10 @@ def die(why):
 
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-# libxenstat connects and writes at once: the greeting comes back with
-# the first answer.  Give the server the 10 ms a loaded machine needs
-# before the first poll, as a real reader on a busy host would get.
+# libxenstat connects and writes at once, and takes the greeting with
+# the first answer.  The 50 ms here keep a loaded test machine from
+# failing a test of what is answered on how soon: each answer must still
+# come whole, with no gap of 10 ms.
 time.sleep(0.05)
 first = query(s, '{ "execute": "qmp_capabilities" }')
 if '"QMP"' not in first or '"return"' not in first:
