@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "sock.h"
 
 /* After accept() fails for want of resources (EMFILE, ENOBUFS...): the
  * listener would stay readable, so stop polling it for a while rather
@@ -48,14 +49,6 @@ struct xpvd_control {
 	struct client cl[XPVD_CTL_MAX_CLIENTS];
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void xpvd_control_default_path(const char *platform, char *buf, size_t size)
 {
 	const char *world = getenv("XENPV_SIM_WORLD");
@@ -68,18 +61,16 @@ void xpvd_control_default_path(const char *platform, char *buf, size_t size)
 
 int xpvd_control_open(const char *path, struct xpvd_control **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[sizeof(sa.sun_path)], *slash;
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *slash;
 	struct xpvd_control *c;
 	unsigned int i;
-	int fd, err;
+	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(dir))
 		return -ENAMETOOLONG;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	strcpy(sa.sun_path, path);
 	strcpy(c->path, path);
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
@@ -87,19 +78,10 @@ int xpvd_control_open(const char *path, struct xpvd_control **out)
 		*slash = '\0';
 		mkdir(dir, 0755);
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = xpvd_unix_listen(path, 0);
 	if (fd < 0) {
-		err = -errno;
 		free(c);
-		return err;
-	}
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
-		err = -errno;
-		close(fd);
-		free(c);
-		return err;
+		return fd;
 	}
 	c->lfd = fd;
 	for (i = 0; i < XPVD_CTL_MAX_CLIENTS; i++)
@@ -127,24 +109,9 @@ static void client_drop(struct xpvd_control *c, struct client *cl,
 /* Sends what the socket takes; closes the client once all is sent. */
 static void client_write(struct client *cl)
 {
-	ssize_t n;
-
-	while (cl->outoff < cl->outlen) {
-		n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the rest on POLLOUT */
-		if (n <= 0) {
-			/* The client went away: its loss. */
-			xpvd_dbg(XPVD_C_CTL, "control: client gone: %s",
-				 n < 0 ? strerror(errno) : "EOF");
-			client_close(cl);
-			return;
-		}
-		cl->outoff += (size_t)n;
-	}
+	if (xpvd_send_pending(cl->fd, cl->out, cl->outlen, &cl->outoff) == 0)
+		return; /* the rest on POLLOUT */
+	/* All sent, or the client went away (its loss). */
 	client_close(cl);
 }
 
@@ -259,12 +226,12 @@ void xpvd_control_pollfds(const struct xpvd_control *c, struct pollfd *pfd)
 	}
 	/* When full, newcomers wait in the backlog (not polled: no spin). */
 	pfd[0].fd = c->lfd;
-	pfd[0].events = room && mono_ms() >= c->accept_at ? POLLIN : 0;
+	pfd[0].events = room && xpvd_now_ms() >= c->accept_at ? POLLIN : 0;
 }
 
 int xpvd_control_timeout(const struct xpvd_control *c)
 {
-	int64_t next = INT64_MAX, now;
+	int64_t next = INT64_MAX;
 	unsigned int i;
 
 	if (!c)
@@ -274,19 +241,13 @@ int xpvd_control_timeout(const struct xpvd_control *c)
 			next = c->cl[i].deadline;
 	if (c->accept_at && c->accept_at < next)
 		next = c->accept_at;
-	if (next == INT64_MAX)
-		return -1;
-	now = mono_ms();
-	/* +1: wake up past the deadline, not just before it. */
-	return next < now		 ? 0
-	       : next - now >= INT32_MAX ? INT32_MAX
-					 : (int)(next - now) + 1;
+	return xpvd_poll_timeout(next);
 }
 
 void xpvd_control_serve(struct xpvd_control *c, const struct pollfd *pfd,
 			struct xpvd_devices *m)
 {
-	int64_t now = mono_ms();
+	int64_t now = xpvd_now_ms();
 	struct client *cl;
 	unsigned int i;
 	short ev;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "sock.h"
 #include "device.h"
 #include "stats.h"
 #include "worker.h"
@@ -108,14 +109,6 @@ struct xpvd_devices {
 	bool closing;		/* shutting down: write nothing more */
 	bool xs_lost;		/* the store connection failed */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- helpers ---- */
 
@@ -718,7 +711,7 @@ static int takeover(struct dev *d)
 			return 0;
 		}
 		if (err != -ESTALE) {
-			d->m->retry_at = now_ms() + TAKEOVER_RETRY_MS;
+			d->m->retry_at = xpvd_now_ms() + TAKEOVER_RETRY_MS;
 			return err;
 		}
 	}
@@ -921,7 +914,7 @@ int xpvd_devices_timeout(const struct xpvd_devices *m)
 
 	if (m->retry_at < 0)
 		return -1;
-	left = m->retry_at - now_ms();
+	left = m->retry_at - xpvd_now_ms();
 	return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
@@ -929,7 +922,7 @@ void xpvd_devices_tick(struct xpvd_devices *m)
 {
 	struct dev *d;
 
-	if (m->retry_at < 0 || now_ms() < m->retry_at)
+	if (m->retry_at < 0 || xpvd_now_ms() < m->retry_at)
 		return;
 	m->retry_at = -1;
 	for (d = m->devs; d; d = d->next)

@@ -24,6 +24,7 @@
 
 #include "qmp.h"
 #include "qmpmsg.h"
+#include "sock.h"
 #include "stats.h"
 
 #define SUN_LEN_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -52,14 +53,6 @@ struct xpvd_qmp {
 	struct client cl[XPVD_QMP_MAX_CLIENTS];
 	struct xpvd_ratelimit rl;	/* drop warnings, all clients */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int xpvd_qmp_open(struct xpvd_qmp **out)
 {
@@ -104,7 +97,7 @@ int xpvd_qmp_listen_path(struct xpvd_qmp *q, const char *path,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct listener *l = free_listener(q);
-	int fd, err;
+	int fd;
 
 	if (!l)
 		return -ENOSPC;
@@ -113,16 +106,9 @@ int xpvd_qmp_listen_path(struct xpvd_qmp *q, const char *path,
 	strcpy(sa.sun_path, path);
 	if (someone_listens(&sa))
 		return -EADDRINUSE;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = xpvd_unix_listen(path, 0600);
 	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+		return fd;
 	memset(l, 0, sizeof(*l));
 	l->fd = fd;
 	l->domid = domid;
@@ -255,21 +241,11 @@ static bool client_queue(struct client *cl, const char *text, size_t len)
 /* Sends what the socket takes.  -1 when the client is gone. */
 static int client_flush(struct client *cl)
 {
-	ssize_t n;
+	int r = xpvd_send_pending(cl->fd, cl->out, cl->outlen, &cl->outoff);
 
-	while (cl->outoff < cl->outlen) {
-		n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0)
-			return -1;
-		cl->outoff += (size_t)n;
-	}
-	cl->outoff = cl->outlen = 0;
-	return 0;
+	if (r > 0)
+		cl->outoff = cl->outlen = 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* text inside a JSON string (escaped, without the quotes). */
@@ -536,7 +512,7 @@ void xpvd_qmp_pollfds(const struct xpvd_qmp *q, struct pollfd *pfd)
 
 int xpvd_qmp_timeout(const struct xpvd_qmp *q)
 {
-	int64_t next = INT64_MAX, now;
+	int64_t next = INT64_MAX;
 	unsigned int i;
 
 	if (!q)
@@ -544,17 +520,14 @@ int xpvd_qmp_timeout(const struct xpvd_qmp *q)
 	for (i = 0; i < XPVD_QMP_MAX_CLIENTS; i++)
 		if (q->cl[i].fd >= 0 && q->cl[i].deadline < next)
 			next = q->cl[i].deadline;
-	if (next == INT64_MAX)
-		return -1;
-	now = mono_ms();
-	return next < now ? 0 : (int)(next - now) + 1;
+	return xpvd_poll_timeout(next);
 }
 
 int xpvd_qmp_serve(struct xpvd_qmp *q, const struct pollfd *pfd,
 		   struct xpvd_devices *devs)
 {
 	const struct pollfd *p;
-	int64_t now = mono_ms();
+	int64_t now = xpvd_now_ms();
 	struct client *cl;
 	unsigned int i;
 	int quit = 0;

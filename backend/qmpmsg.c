@@ -87,13 +87,30 @@ static int scan_literal(struct scan *s, const char *word)
 	return 1;
 }
 
+/* The digits after a number's '.', 'e', "e+" or "e-" (*p on its last
+ * character): at least one, and something after them (1), the end of
+ * the bytes (0), or none (-EINVAL). */
+static int more_digits(const char **p, const char *end)
+{
+	const char *q = *p + 1, *first = q;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	if (q >= end)
+		return 0;
+	if (q == first)
+		return -EINVAL;
+	*p = q;
+	return 1;
+}
+
 /* A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, complete only
  * once a byte that cannot continue it follows (top level: "12" may be the
  * start of "123"). */
 static int scan_number(struct scan *s)
 {
 	const char *p = s->p;
-	int digits;
+	int r;
 
 	if (p < s->end && *p == '-')
 		p++;
@@ -108,24 +125,16 @@ static int scan_number(struct scan *s)
 		return -EINVAL;
 	}
 	if (p < s->end && *p == '.') {
-		p++;
-		for (digits = 0; p < s->end && *p >= '0' && *p <= '9'; digits++)
-			p++;
-		if (p >= s->end)
-			return 0;
-		if (!digits)
-			return -EINVAL;
+		r = more_digits(&p, s->end);
+		if (r <= 0)
+			return r;
 	}
 	if (p < s->end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < s->end && (*p == '+' || *p == '-'))
+		if (p + 1 < s->end && (p[1] == '+' || p[1] == '-'))
 			p++;
-		for (digits = 0; p < s->end && *p >= '0' && *p <= '9'; digits++)
-			p++;
-		if (p >= s->end)
-			return 0;
-		if (!digits)
-			return -EINVAL;
+		r = more_digits(&p, s->end);
+		if (r <= 0)
+			return r;
 	}
 	if (p >= s->end)
 		return 0;

@@ -40,6 +40,7 @@
 #include "dm.h"
 #include "qmp.h"
 #include "sim.h"
+#include "sock.h"
 #include "vbd3.h"
 #include "xenpvd.h"
 #include "xs-parse.h"
@@ -437,14 +438,6 @@ static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
 	xpvd_vbd3_end(v);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- device model (dm.h) ---- */
 
 #ifndef XPVD_XEN_RUN_DIR
@@ -668,7 +661,7 @@ int main(int argc, char **argv)
 		 * in this very poll(). */
 		timeout = -1;
 		if (vbd3 || (qmp && !dm_mode)) {
-			now = mono_ms();
+			now = xpvd_now_ms();
 			if (now >= vbd3_next) {
 				vbd3_update(vbd3, devs);
 				if (!dm_mode)
