@@ -170,9 +170,17 @@ static void sync_one(void *opaque, const struct xpvd_vbd_view *v)
 			     c->dir, v->domid) >= sizeof(path))
 		return;
 	err = xpvd_qmp_listen_path(c->q, path, v->domid);
-	if (err) {
-		/* -EADDRINUSE: a device model of its own answers there. */
+	if (err == -EADDRINUSE || err == -ENOENT) {
+		/* A device model of its own answers there (asked again at
+		 * the next sync, in case it goes), or no such directory (no
+		 * Xen tools here to read it). */
 		xpvd_dbg(XPVD_C_CTL, "qmp: %s: %s", path, strerror(-err));
+		return;
+	}
+	if (err) {
+		xpvd_log_guest(&c->q->rl, XPVD_C_CTL,
+			       "qmp: %s: %s (xentop shows no disks of "
+			       "domain %u)", path, strerror(-err), v->domid);
 		return;
 	}
 	for (i = 0; i < XPVD_QMP_MAX_LISTENERS; i++) {

@@ -35,7 +35,7 @@
 
 #include "device.h"
 
-#define XPVD_QMP_MAX_LISTENERS 8u
+#define XPVD_QMP_MAX_LISTENERS 64u	/* domains with a socket */
 #define XPVD_QMP_MAX_CLIENTS 8u
 #define XPVD_QMP_NR_POLLFDS (XPVD_QMP_MAX_LISTENERS + XPVD_QMP_MAX_CLIENTS)
 #define XPVD_QMP_IN_MAX 4096u

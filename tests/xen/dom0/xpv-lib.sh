@@ -131,7 +131,8 @@ guest_create() {
 
 _glog() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 
-# Seconds since dom0 booted (no fork: a builtin read).
+# Seconds since dom0 booted (a builtin read, but $(_now) forks: to time a
+# step, $SECONDS forks nothing).
 _now() { local up _r; read -r up _r </proc/uptime; echo "${up%.*}"; }
 
 # Polls once a second with as few processes as possible: under emulation,
@@ -140,8 +141,10 @@ guest_wait() {
 	local name=$1 secs=$2 end line n=0
 	local log=/var/log/xen/console/guest-$1.log
 	GUEST_WHY=
-	end=$(( $(_now) + secs ))
-	while [ "$(_now)" -lt "$end" ]; do
+	# $SECONDS, not $(_now): a command substitution forks, and a
+	# crashed fork (emulation) once ended this loop at once.
+	end=$((SECONDS + secs))
+	while [ $SECONDS -lt $end ]; do
 		line=$(grep -a -m1 '^XENPV-GUEST-DONE ' "$log" 2>/dev/null)
 		line=${line%$'\r'}
 		if [ -n "$line" ]; then

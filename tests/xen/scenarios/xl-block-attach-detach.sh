@@ -30,10 +30,10 @@ ok=0
 guest_wait $g 240 && ok=1
 st=$(vbd_stats "$d" 51712)
 echo "stats: $st"
-t0=$(_now)
+t0=$SECONDS
 timeout 60 xl block-detach $d xvda
 drc=$?
-t1=$(_now)
+t1=$SECONDS
 note "xl block-detach: status $drc after $((t1 - t0))s"
 left=$(xs $be/state)
 n=$(xenpvd_nr_vbds)

@@ -40,10 +40,10 @@ if [ -b /dev/xvdb ]; then
 fi
 st=$(vbd_stats 0 51728)
 echo "stats: $st"
-t0=$(_now)
+t0=$SECONDS
 timeout 60 xl block-detach 0 xvdb
 drc=$?
-t1=$(_now)
+t1=$SECONDS
 note "xl block-detach 0: status $drc after $((t1 - t0))s"
 gone=0
 for _ in $(seq 50); do

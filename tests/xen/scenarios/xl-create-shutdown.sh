@@ -32,10 +32,10 @@ ok=0
 guest_wait $g 240 && ok=1
 st=$(vbd_stats "$d" 51712)
 echo "stats: $st"
-t0=$(_now)
+t0=$SECONDS
 timeout 120 xl shutdown -w $g
 rc=$?
-t1=$(_now)
+t1=$SECONDS
 note "xl shutdown -w: status $rc after $((t1 - t0))s"
 guest_dump $g
 gone=0

@@ -37,10 +37,10 @@ for _ in $(seq 120); do
 done
 st_busy=$(vbd_stats $db 51712)
 echo "busy guest stats before the destroy: $st_busy"
-t0=$(_now)
+t0=$SECONDS
 timeout 60 xl destroy busy
 drc=$?
-t1=$(_now)
+t1=$SECONDS
 note "xl destroy: status $drc after $((t1 - t0))s"
 gone=0
 for _ in $(seq 30); do
