@@ -457,6 +457,40 @@ static void dm_config(struct xpvd_config *cfg, const struct xpvd_dm *dm)
 }
 
 /*
+ * Whether another backend already took a disk of the domain: libxl writes
+ * a guest's disks (state Initialising) before it starts the device model,
+ * so one in a later state has a backend - a xenpvd service serving every
+ * domain's backend/qdisk, say.  Two backends on one ring would mix the
+ * guest's I/O: refuse, and say what to change.  0, or -1 after logging.
+ */
+static int dm_check_untaken(struct xs_handle *xsh, const char *root,
+			    uint32_t domid)
+{
+	char dir[128], **devs = NULL;
+	XenbusState st;
+	int n, i, rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%u", root, domid);
+	n = xpv_xs_directory(xsh, XBT_NULL, dir, NULL, &devs);
+	for (i = 0; i < n && !rc; i++) {
+		char be[192];
+
+		snprintf(be, sizeof(be), "%s/%s", dir, devs[i]);
+		if (xpv_xs_read_state(xsh, XBT_NULL, be, &st) == 0 &&
+		    st > XenbusStateInitialising) {
+			xpvd_err(XPVD_C_MAIN,
+				 "%s is in state %d already: another backend "
+				 "serves it (a xenpvd service for all domains? "
+				 "give it domid = 0 in xenpvd.conf)", be,
+				 (int)st);
+			rc = -1;
+		}
+	}
+	free(devs);
+	return rc;
+}
+
+/*
  * Opens the monitors libxl named and tells libxl the device model runs
  * (device-model/<domid>/state, which it waits for).  0, or -1 after
  * logging why (libxl then sees the process exit and fails the start).
@@ -465,7 +499,7 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 		    struct xpvd_qmp **qmp)
 {
 	struct xs_handle *xsh;
-	char dir[64];
+	char dir[64], root[96];
 	unsigned int i;
 	int err;
 
@@ -488,6 +522,12 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 		 cfg->self_domid, dm->domid);
 	err = xpv_xs_open(&xsh);
 	if (!err) {
+		snprintf(root, sizeof(root), "/local/domain/%u/backend/%s",
+			 cfg->self_domid, cfg->type);
+		if (dm_check_untaken(xsh, root, dm->domid)) {
+			xpv_xs_close(xsh);
+			return -1;
+		}
 		err = xpv_xs_write(xsh, XBT_NULL, dir, "state", "running");
 		xpv_xs_close(xsh);
 	}

@@ -9,7 +9,7 @@
 # CRLF) and libxenstat's on the other monitor, and stops on libxl's
 # SIGHUP without leaving sockets or handoff files.  A command line asking
 # for emulation is refused by name before anything is written; QMP "quit"
-# stops it too.
+# stops it too; a disk another backend already took makes it refuse.
 . ./functions.sh
 . "$top_srcdir/tests/test-backend-common.sh"
 . "$top_srcdir/tests/test-qmp-common.sh"
@@ -110,4 +110,17 @@ out=$(qmp_libxl "$WORLD/qmp-libxl-6" quit) || fail "quit"
 for _ in $(seq 100); do kill -0 $DM 2>/dev/null || break; sleep 0.1; done
 kill -0 $DM 2>/dev/null && fail "still running after quit"
 wait $DM || fail "exit status $? after quit"
+
+# A xenpvd service serving every domain takes a new guest's disk before
+# libxl starts the guest's device model: the device model must refuse
+# (two backends on one ring), say why, and not claim to run.
+sim_domain_create 7 --mem-mb 64
+start_sim_xenpvd --debug=dev
+GUEST=7 attach 51712 "$WORLD/b.img" w
+"$XENPVD" $(dm_argv 7) >"$WORLD/dm7.log" 2>&1 && fail "device model ran"
+grep -q "another backend serves it.*domid = 0" "$WORLD/dm7.log" ||
+	fail "no reason given: $(cat "$WORLD/dm7.log")"
+xenstore-read $DMSTATE/7/state >/dev/null 2>&1 &&
+	fail "state written by a device model that refused"
+[ -e "$WORLD/qmp-libxl-7" ] && fail "socket left by a refused device model"
 exit 0
