@@ -730,9 +730,9 @@ int main(int argc, char **argv)
 		if (pfd[0].revents & POLLIN) {
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
 			    (si.ssi_signo != SIGHUP || dm_mode)) {
-				xpvd_info(XPVD_C_MAIN,
-					  "signal %u: stopping (devices stay "
-					  "connected)", si.ssi_signo);
+				xpvd_info(XPVD_C_MAIN, "signal %u: stopping%s",
+					  si.ssi_signo, dm_mode ? "" :
+					  " (devices stay connected)");
 				notify_systemd("STOPPING=1");
 				break;
 			}

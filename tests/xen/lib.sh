@@ -205,7 +205,7 @@ _xen_build_images() {
 	r=$tmp/dom0-root
 	_xen_skeleton "$r"
 	for f in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper \
-		 xenconsole; do
+		 xenconsole xentop; do
 		_xen_copy "$r" "$XEN_XENBIN/$f" || return 1
 	done
 	_xen_copy "$r" /bin/bash /usr/bin/xenstore /sbin/losetup \
