@@ -33,11 +33,7 @@ wait $XPVD_PID || fail "xenpvd exited with $? on SIGTERM"
 ls "$WORLD"/xenpvd-handoff-qdisk-1-$DEVID >/dev/null ||
 	fail "no handoff file"
 sleep 0.3 # the guest keeps submitting meanwhile
-rm -f "$XPVD_SOCK"
-"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
-	--log-file="$XPVD_LOG" &
-XPVD_PID=$!
-track_pid $XPVD_PID
+start_sim_xenpvd --debug=dev
 for _ in $(seq 100); do
 	grep -q 'reattached' "$XPVD_LOG" && break
 	sleep 0.05

@@ -13,19 +13,6 @@ GUEST_BIN=$top_builddir/tests/restart-guest
 [ -x "$GUEST_BIN" ] || skip "no restart-guest"
 CYCLES=${CYCLES:-20}
 
-start_xpvd() {
-	rm -f "$XPVD_SOCK"
-	"$XENPVD" --platform=sim --control="$XPVD_SOCK" --debug=dev \
-		--log-file="$XPVD_LOG" &
-	XPVD_PID=$!
-	track_pid $XPVD_PID
-	for _ in $(seq 100); do
-		[ -S "$XPVD_SOCK" ] && return 0
-		sleep 0.05
-	done
-	fail "xenpvd did not start"
-}
-
 # Both ends Connected again (bounded).
 # Connected again, by the running daemon: right after a SIGKILL the states
 # still say 4 (the dead daemon's), and only the new one's log line says it
@@ -77,7 +64,7 @@ for i in $(seq "$CYCLES"); do
 		kills=$((kills + 1))
 	fi
 	sleep 0.1
-	start_xpvd
+	start_sim_xenpvd --debug=dev
 	wait_connected
 done
 sleep 0.3

@@ -44,18 +44,8 @@ requires which xenstore-read
 [ -d /proc/self/task ] || skip "no /proc/PID/task"
 
 start_sim_world WORLD
-XPVD_LOG=$WORLD/xenpvd.log
-XPVD_SOCK=$WORLD/xenpvd.sock
-"$XENPVD" --platform=sim --control="$XPVD_SOCK" --log-file="$XPVD_LOG" \
-	--max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
-	--max-indirect-segments=$MAX_INDIRECT &
-XPVD_PID=$!
-track_pid $XPVD_PID
-for _ in $(seq 100); do
-	[ -S "$XPVD_SOCK" ] && break
-	sleep 0.05
-done
-[ -S "$XPVD_SOCK" ] || hard_error "xenpvd did not start"
+start_sim_xenpvd --max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
+	--max-indirect-segments=$MAX_INDIRECT
 cleanup_fn "[ \"\${HOSTILE_VERBOSE:-}\" ] && tail -60 '$XPVD_LOG'"
 
 sim_domain_create 1 --name hostile --mem-mb 512
