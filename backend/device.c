@@ -183,8 +183,10 @@ static void disconnect(struct dev *d)
 		}
 		d->w[q] = NULL;
 	}
+	/* A frontend may reconnect at will: rate-limited per device. */
 	if (d->connected)
-		xpvd_info(XPVD_C_DEV, "%s: disconnected", d->be);
+		xpvd_log_guest_at(LOG_INFO, &d->rl, XPVD_C_DEV,
+				  "%s: disconnected", d->be);
 	d->nr_queues = 0;
 	d->connected = false;
 }
@@ -604,9 +606,10 @@ static int connect_device(struct dev *d, bool reattach)
 	}
 	d->connected = true;
 	switch_state(d, XenbusStateConnected);
-	xpvd_info(XPVD_C_DEV, "%s: connected: %u queue(s) of %u page(s), %s%s",
-		  d->be, nq, 1u << order, xpv_blkif_abi_name(wp.abi),
-		  wp.persistent ? ", persistent grants" : "");
+	xpvd_log_guest_at(LOG_INFO, &d->rl, XPVD_C_DEV,
+			  "%s: connected: %u queue(s) of %u page(s), %s%s",
+			  d->be, nq, 1u << order, xpv_blkif_abi_name(wp.abi),
+			  wp.persistent ? ", persistent grants" : "");
 	return 0;
 }
 
