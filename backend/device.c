@@ -108,6 +108,7 @@ struct xpvd_devices {
 				 * retry, or -1 */
 	bool closing;		/* shutting down: write nothing more */
 	bool xs_lost;		/* the store connection failed */
+	bool domain_gone;	/* cfg->domid (one guest) no longer exists */
 };
 
 /* ---- helpers ---- */
@@ -1002,6 +1003,23 @@ static void root_changed(void *opaque, const char *path, const char *token)
 	scan(opaque);
 }
 
+/* @releaseDomain: some domain died; is it the one this daemon serves? */
+static void domain_released(void *opaque, const char *path,
+			    const char *token)
+{
+	struct xpvd_devices *m = opaque;
+
+	/* false is also libxenstore's answer to an error: ask twice. */
+	if (!xs_is_domain_introduced(m->xsh, m->cfg->domid) &&
+	    !xs_is_domain_introduced(m->xsh, m->cfg->domid))
+		m->domain_gone = true;
+}
+
+bool xpvd_devices_domain_gone(const struct xpvd_devices *m)
+{
+	return m->domain_gone;
+}
+
 int xpvd_devices_open(const struct xpvd_config *cfg,
 		      struct xpvd_devices **out)
 {
@@ -1041,6 +1059,12 @@ int xpvd_devices_open(const struct xpvd_config *cfg,
 	err = xpv_xs_watch_add(m->wt, m->watch, "be", root_changed, m);
 	if (err)
 		goto fail;
+	if (cfg->domid != XPVD_ALL_DOMAINS && cfg->domid != cfg->self_domid) {
+		err = xpv_xs_watch_add(m->wt, "@releaseDomain", "rd",
+				       domain_released, m);
+		if (err)
+			goto fail;
+	}
 	*out = m;
 	return 0;
 fail:

@@ -51,6 +51,13 @@ int xpvd_devices_fd(const struct xpvd_devices *m);
 int xpvd_devices_dispatch(struct xpvd_devices *m);
 
 /*
+ * With one guest to serve (cfg->domid, not dom0): whether that domain no
+ * longer exists (seen on @releaseDomain, after a dispatch).  A device
+ * model whose domain died without libxl stopping it (xl killed) stops.
+ */
+bool xpvd_devices_domain_gone(const struct xpvd_devices *m);
+
+/*
  * The fd to poll (POLLIN) for workers that finished stopping; then call
  * xpvd_devices_reap().  Workers are never waited for on the main thread
  * while the daemon runs: a stuck disk stalls its own VBD only (its Closed

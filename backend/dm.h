@@ -24,7 +24,8 @@
  * - libxl then talks QMP on the libxl-cmd monitor (qmp_capabilities,
  *   query-chardev: qmp.h), xentop on the libxenstat-cmd one.
  * - libxl stops it with SIGHUP when it destroys the domain (then sets the
- *   backends Closed itself), so SIGHUP stops a device model.
+ *   backends Closed itself), so SIGHUP stops a device model; so does the
+ *   domain's death (@releaseDomain) when libxl was not there to see it.
  */
 #ifndef XENPVD_BACKEND_DM_H
 #define XENPVD_BACKEND_DM_H

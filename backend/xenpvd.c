@@ -745,6 +745,11 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
+		if (dm_mode && xpvd_devices_domain_gone(devs)) {
+			xpvd_info(XPVD_C_MAIN, "domain %u is gone: stopping",
+				  cfg.domid);
+			break;
+		}
 		if (pfd[2].revents & POLLIN)
 			xpvd_devices_reap(devs);
 		xpvd_devices_tick(devs);

@@ -9,7 +9,8 @@
 # CRLF) and libxenstat's on the other monitor, and stops on libxl's
 # SIGHUP without leaving sockets or handoff files.  A command line asking
 # for emulation is refused by name before anything is written; QMP "quit"
-# stops it too; a disk another backend already took makes it refuse.
+# stops it too, and so does its domain's death; a disk another backend
+# already took makes it refuse.
 . ./functions.sh
 . "$top_srcdir/tests/test-backend-common.sh"
 . "$top_srcdir/tests/test-qmp-common.sh"
@@ -110,6 +111,20 @@ out=$(qmp_libxl "$WORLD/qmp-libxl-6" quit) || fail "quit"
 for _ in $(seq 100); do kill -0 $DM 2>/dev/null || break; sleep 0.1; done
 kill -0 $DM 2>/dev/null && fail "still running after quit"
 wait $DM || fail "exit status $? after quit"
+
+# A domain that dies without libxl stopping its device model (xl killed):
+# the device model sees it go and stops.
+sim_domain_create 8 --mem-mb 64
+"$XENPVD" $(dm_argv 8) >>"$DMLOG" 2>&1 &
+DM=$!
+track_pid $DM
+wait_xs $DMSTATE/8/state running 1000 || fail "domain 8: state $XS_LAST"
+"$XENPV_SIM" domain-destroy "$XENPV_SIM_WORLD" 8 ||
+	hard_error "domain-destroy 8"
+for _ in $(seq 100); do kill -0 $DM 2>/dev/null || break; sleep 0.1; done
+kill -0 $DM 2>/dev/null && fail "device model of a dead domain still runs"
+wait $DM || fail "exit status $? when its domain died"
+grep -q "domain 8 is gone: stopping" "$DMLOG" || fail "no reason logged"
 
 # A xenpvd service serving every domain takes a new guest's disk before
 # libxl starts the guest's device model: the device model must refuse
