@@ -291,11 +291,23 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 					    left : XPV_PAGE_SIZE);
 		}
 		err = w->plat->gnt->copy(w->gnt, np, sc->copy);
-		if (err < 0)
+		if (err < 0) {
+			xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: grant copy of "
+				       "%u indirect page(s): %s", w->name, np,
+				       strerror(-err));
 			return err;
-		for (i = 0; i < np; i++)
-			if (sc->copy[i].status)
-				return -EFAULT;
+		}
+		for (i = 0; i < np; i++) {
+			if (!sc->copy[i].status)
+				continue;
+			/* Which page, which grant, Xen's GNTST_ code: what
+			 * tells a frontend's bug from a hypervisor's. */
+			xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: indirect page "
+				       "%u of %u, grant %u: status %d", w->name,
+				       i, np, r->br.indirect_grefs[i],
+				       (int)sc->copy[i].status);
+			return -EFAULT;
+		}
 		return 0;
 	}
 	/* No grant copy: map the pages read-only, copy, unmap. */
