@@ -10,12 +10,15 @@
 #                                 still running RUNTIME + RAMP + 120 s
 #                                 after its start (then it is killed)
 
+# BENCH_RAND_QD and BENCH_SEQ_QD (the guest: xpv_rand_qd=, xpv_seq_qd= on
+# its command line, e.g. through --guest-args) override the depths when
+# chasing a problem; the table's labels still say 128 and 16.
 job_args() {
 	case "$1" in
-	randread) echo "--rw=randread --bs=4k --iodepth=128" ;;
-	randwrite) echo "--rw=randwrite --bs=4k --iodepth=128" ;;
-	seqread) echo "--rw=read --bs=1M --iodepth=16" ;;
-	seqwrite) echo "--rw=write --bs=1M --iodepth=16" ;;
+	randread) echo "--rw=randread --bs=4k --iodepth=${BENCH_RAND_QD:-128}" ;;
+	randwrite) echo "--rw=randwrite --bs=4k --iodepth=${BENCH_RAND_QD:-128}" ;;
+	seqread) echo "--rw=read --bs=1M --iodepth=${BENCH_SEQ_QD:-16}" ;;
+	seqwrite) echo "--rw=write --bs=1M --iodepth=${BENCH_SEQ_QD:-16}" ;;
 	*) return 1 ;;
 	esac
 }
