@@ -41,6 +41,9 @@ struct listener {
 struct client {
 	int fd;			/* -1: a free slot */
 	uint32_t domid;
+	bool can_quit;		/* a device model's monitor (not made by
+				 * xpvd_qmp_sync(): the daemon serves other
+				 * domains too) */
 	int64_t deadline;	/* CLOCK_MONOTONIC ms: closed after */
 	size_t inlen;
 	char in[XPVD_QMP_IN_MAX];
@@ -328,13 +331,26 @@ static void list_one(void *opaque, const struct xpvd_vbd_view *v)
 		s->lat_sum_us[XPVD_LAT_OTHER] * 1000);
 }
 
+/* A protocol error answer (QEMU's class for them). */
+static void error_text(FILE *f, const char *why)
+{
+	fprintf(f, "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+		"\"%s\"}", why);
+}
+
 /* The answer to one command, without its "id" and its line end. */
-static int answer(FILE *f, const struct xpvd_qmp_cmd *cmd, uint32_t domid,
-		  struct xpvd_devices *devs)
+static int answer(FILE *f, const struct xpvd_qmp_cmd *cmd,
+		  const struct client *cl, struct xpvd_devices *devs)
 {
 	struct list_ctx c = { f, false, true };
 	const char *e = cmd->execute;
+	uint32_t domid = cl->domid;
 
+	if (!strcmp(e, "quit") && !cl->can_quit) {
+		error_text(f, "quit stops a device model; this daemon "
+			   "serves other domains too");
+		return 0;
+	}
 	if (!strcmp(e, "qmp_capabilities") || !strcmp(e, "quit")) {
 		fprintf(f, "{\"return\": {}");
 	} else if (!strcmp(e, "query-status")) {
@@ -363,13 +379,6 @@ static int answer(FILE *f, const struct xpvd_qmp_cmd *cmd, uint32_t domid,
 		return 0;
 	}
 	return !strcmp(e, "quit");
-}
-
-/* A protocol error answer (QEMU's class for them). */
-static void error_text(FILE *f, const char *why)
-{
-	fprintf(f, "{\"error\": {\"class\": \"GenericError\", \"desc\": "
-		"\"%s\"}", why);
 }
 
 /* Answers every complete command in the input.  1 after "quit", -1 when
@@ -414,7 +423,7 @@ static int client_commands(struct xpvd_qmp *q, struct client *cl,
 			} else {
 				xpvd_dbg(XPVD_C_CTL, "qmp: domain %u: %s",
 					 cl->domid, cmd.execute);
-				quit = answer(f, &cmd, cl->domid, devs);
+				quit = answer(f, &cmd, cl, devs);
 			}
 			if (cmd.id_len)
 				fprintf(f, ", \"id\": %s", cmd.id);
@@ -482,6 +491,7 @@ static void accept_client(struct xpvd_qmp *q, struct listener *l,
 		return;
 	cl->fd = fd;
 	cl->domid = l->domid;
+	cl->can_quit = !l->automatic;
 	cl->deadline = now + XPVD_QMP_IDLE_MS;
 	if (!client_queue(cl, greeting, sizeof(greeting) - 1) ||
 	    client_flush(cl) < 0)

@@ -16,7 +16,9 @@
  * Commands: qmp_capabilities, query-status, query-version, query-name,
  * query-chardev (an empty list: libxl asks it of every device model),
  * query-blockstats and query-block (the listener's domain only), quit
- * (xpvd_qmp_serve() returns 1: the caller stops as on SIGTERM); any other
+ * (xpvd_qmp_serve() returns 1: the caller stops as on SIGTERM; refused
+ * on the sockets of xpvd_qmp_sync(), whose daemon serves every domain);
+ * any other
  * gets a CommandNotFound error.  An "id" is echoed.  Each connection
  * starts with the QMP greeting.  Unlike QEMU, commands are accepted before
  * qmp_capabilities (libxenstat sends it, others may not).

@@ -45,6 +45,10 @@ grep -q '"running": true.*"id": \[7\]' <<<"$out" ||
 	fail "no answer after the errors: $out"
 out=$(qmp_libxl "$Q" no-such-command) || fail "unknown command"
 grep -q '"CommandNotFound"' <<<"$out" || fail "unknown: $out"
+# quit is a device model's: the daemon serves other domains too.
+out=$(qmp_libxl "$Q" quit) || fail "quit"
+grep -q '"GenericError".*other domains' <<<"$out" || fail "quit: $out"
+xpvd_alive
 # A command longer than the input buffer: dropped, nothing else hurt.
 big=$(printf '{"execute":"x","arguments":"%05000d"}' 0)
 qmp_raw "$Q" "$big" >/dev/null
