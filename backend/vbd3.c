@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safefile.h"
 #include "vbd3.h"
 
 _Static_assert(sizeof(struct xpvd_vbd3_stats) == 96,
@@ -27,7 +28,9 @@ struct vbd3_file {
 };
 
 struct xpvd_vbd3 {
-	char dir[256];
+	int base_fd;		/* the base directory (/dev/shm) */
+	int dir_fd;		/* td3-<pid> in it, checked ours (safefile.h) */
+	char name[32];		/* "td3-<pid>" */
 	struct vbd3_file *files;
 };
 
@@ -55,28 +58,35 @@ void xpvd_vbd3_fill(struct xpvd_vbd3_stats *out, const struct xpvd_qstats *s)
 int xpvd_vbd3_open(const char *base, struct xpvd_vbd3 **out)
 {
 	struct xpvd_vbd3 *v = calloc(1, sizeof(*v));
-	int n;
+	int err;
 
 	if (!v)
 		return -ENOMEM;
-	n = snprintf(v->dir, sizeof(v->dir), "%s/td3-%d", base, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(v->dir)) {
+	v->dir_fd = -1;
+	snprintf(v->name, sizeof(v->name), "td3-%d", (int)getpid());
+	/* The base is world-writable (/dev/shm): someone may have made
+	 * td3-<our pid> before us, or a symlink of that name.  Only a
+	 * directory of ours is used, and only through an fd. */
+	v->base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (v->base_fd < 0) {
+		err = -errno;
 		free(v);
-		return -ENAMETOOLONG;
+		return err;
 	}
-	if (mkdir(v->dir, 0755) && errno != EEXIST) {
-		n = -errno;
+	err = xpvd_dir_open_safe(v->base_fd, v->name, 0755, true);
+	if (err < 0) {
+		close(v->base_fd);
 		free(v);
-		return n;
+		return err;
 	}
+	v->dir_fd = err;
 	*out = v;
 	return 0;
 }
 
-static void file_path(const struct xpvd_vbd3 *v, uint32_t domid,
-		      uint32_t devid, char *buf, size_t size)
+static void file_name(uint32_t domid, uint32_t devid, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/vbd-%u-%u", v->dir, domid, devid);
+	snprintf(buf, size, "vbd-%u-%u", domid, devid);
 }
 
 void xpvd_vbd3_begin(struct xpvd_vbd3 *v)
@@ -92,9 +102,7 @@ int xpvd_vbd3_put(struct xpvd_vbd3 *v, uint32_t domid, uint32_t devid,
 {
 	struct xpvd_vbd3_stats st;
 	struct vbd3_file *f;
-	char path[300], tmp[310];
-	ssize_t n;
-	int fd, err;
+	char name[40];
 
 	for (f = v->files; f; f = f->next)
 		if (f->domid == domid && f->devid == devid)
@@ -110,25 +118,14 @@ int xpvd_vbd3_put(struct xpvd_vbd3 *v, uint32_t domid, uint32_t devid,
 	}
 	f->seen = true;
 	xpvd_vbd3_fill(&st, s);
-	file_path(v, domid, devid, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, &st, sizeof(st));
-	err = n < 0 ? -errno : (size_t)n != sizeof(st) ? -EIO : 0;
-	close(fd);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	file_name(domid, devid, name, sizeof(name));
+	return xpvd_file_replace(v->dir_fd, name, &st, sizeof(st), 0644);
 }
 
 void xpvd_vbd3_end(struct xpvd_vbd3 *v)
 {
 	struct vbd3_file *f, **pp;
-	char path[300];
+	char name[40];
 
 	for (pp = &v->files; (f = *pp);) {
 		if (f->seen) {
@@ -136,8 +133,8 @@ void xpvd_vbd3_end(struct xpvd_vbd3 *v)
 			continue;
 		}
 		*pp = f->next;
-		file_path(v, f->domid, f->devid, path, sizeof(path));
-		unlink(path);
+		file_name(f->domid, f->devid, name, sizeof(name));
+		unlinkat(v->dir_fd, name, 0);
 		free(f);
 	}
 }
@@ -148,6 +145,8 @@ void xpvd_vbd3_close(struct xpvd_vbd3 *v)
 		return;
 	xpvd_vbd3_begin(v);
 	xpvd_vbd3_end(v);
-	rmdir(v->dir);
+	close(v->dir_fd);
+	unlinkat(v->base_fd, v->name, AT_REMOVEDIR);
+	close(v->base_fd);
 	free(v);
 }

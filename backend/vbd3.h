@@ -52,8 +52,12 @@ void xpvd_vbd3_fill(struct xpvd_vbd3_stats *out, const struct xpvd_qstats *s);
 struct xpvd_vbd3;
 
 /*
- * Creates <base>/td3-<pid> (mode 0755; an old one of the same name is
- * reused).  0 and *out, or -errno.
+ * Creates <base>/td3-<pid> (mode 0755) and holds it by an fd; files are
+ * made in it as safefile.h says (never through a link).  An existing one
+ * is reused only if it is a directory of ours that nobody else may write
+ * (left by an earlier daemon with our pid); anything else planted there
+ * is refused: -ENOTDIR (a symlink or not a directory) or -EPERM (another
+ * owner, or group/other-writable).  0 and *out, or -errno.
  */
 int xpvd_vbd3_open(const char *base, struct xpvd_vbd3 **out);
 

@@ -671,7 +671,14 @@ int main(int argc, char **argv)
 	}
 	if (cfg.vbd3_stats) {
 		err = xpvd_vbd3_open(cfg.vbd3_dir, &vbd3);
-		if (err)
+		if (err == -EPERM || err == -ENOTDIR)
+			xpvd_warn(XPVD_C_MAIN,
+				  "xentop statistics: %s/td3-%d exists and is "
+				  "not a directory of ours that only we may "
+				  "write (planted by another user?): refused, "
+				  "no statistics there", cfg.vbd3_dir,
+				  (int)getpid());
+		else if (err)
 			xpvd_warn(XPVD_C_MAIN, "xentop statistics in %s: %s",
 				  cfg.vbd3_dir, strerror(-err));
 	}
