@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "safefile.h"
 #include "sock.h"
 
 /* After accept() fails for want of resources (EMFILE, ENOBUFS...): the
@@ -76,9 +78,14 @@ int xpvd_control_open(const char *path, struct xpvd_control **out)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		mkdir(dir, 0755);
+		/* /run/xenpvd: made if missing; refused below if it is not
+		 * ours alone. */
+		fd = xpvd_dir_open_safe(AT_FDCWD, dir, 0755, true);
+		if (fd >= 0)
+			close(fd);
 	}
-	fd = xpvd_unix_listen(path, 0);
+	/* Root's only: statistics name every guest's disks. */
+	fd = xpvd_unix_listen(path, 0600);
 	if (fd < 0) {
 		free(c);
 		return fd;

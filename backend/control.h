@@ -36,8 +36,10 @@ struct xpvd_control;
 void xpvd_control_default_path(const char *platform, char *buf, size_t size);
 
 /*
- * Binds and listens at path (replacing a stale socket).  0 and *out, or
- * -errno.  Main thread only, as every function below.
+ * Binds and listens at path (replacing a stale socket), mode 0600: only
+ * the daemon's user (root) may connect.  Its directory is made (0755) if
+ * missing, and must be one only that user may write (sock.h).  0 and
+ * *out, or -errno.  Main thread only, as every function below.
  */
 int xpvd_control_open(const char *path, struct xpvd_control **out);
 

@@ -38,9 +38,12 @@ static inline int xpvd_poll_timeout(int64_t deadline)
 }
 
 /*
- * A listening socket at path (non-blocking, close-on-exec), replacing
- * whatever was at path, then given mode (0: as the umask made it).  The fd, or -errno
- * (-ENAMETOOLONG: longer than sun_path).
+ * A listening socket at path (non-blocking, close-on-exec) with mode mode
+ * from the moment it exists (never the umask's for an instant), replacing
+ * a stale socket at path.  The fd, or -errno: -ENAMETOOLONG (longer than
+ * sun_path); -EPERM or -ENOTDIR when path's directory is not one only we
+ * may write (safefile.h: anyone else could swap names in it); -EEXIST
+ * when something other than a socket is at path.
  */
 int xpvd_unix_listen(const char *path, unsigned int mode);
 

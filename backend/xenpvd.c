@@ -656,7 +656,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	err = xpvd_control_open(cfg.control_path, &ctl);
-	if (err)
+	if (err == -EPERM || err == -ENOTDIR)
+		xpvd_warn(XPVD_C_MAIN, "control socket %s: its directory is "
+			  "not one only we may write: refused (no stats)",
+			  cfg.control_path);
+	else if (err)
 		xpvd_warn(XPVD_C_MAIN, "control socket %s: %s (no stats)",
 			  cfg.control_path, strerror(-err));
 	if (dm_mode) {

@@ -269,12 +269,20 @@ static void full_house(void)
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	char dir[64];
 	int err;
 
-	snprintf(sock_path, sizeof(sock_path), "%s/control-stall-%d.sock",
-		 tmp && *tmp ? tmp : "/tmp", (int)getpid());
+	/* A directory of our own: the daemon refuses a shared one (/tmp). */
+	snprintf(dir, sizeof(dir), "%s/control-stall.XXXXXX",
+		 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 99;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/xenpvd.sock", dir);
 	err = xpvd_control_open(sock_path, &ctl);
 	if (err) {
+		rmdir(dir);
 		fprintf(stderr, "xpvd_control_open %s: %s\n", sock_path,
 			strerror(-err));
 		return 99;
@@ -286,5 +294,6 @@ int main(void)
 	printf("longest xpvd_control_serve(): %lld ms\n",
 	       (long long)worst_serve);
 	xpvd_control_close(ctl);
+	rmdir(dir);
 	return test_status();
 }
