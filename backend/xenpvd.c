@@ -58,6 +58,37 @@ static const char *const comp_names[XPVD_C_NR] = {
 	[XPVD_C_REQ] = "req",	[XPVD_C_GNT] = "gnt", [XPVD_C_CTL] = "ctl",
 };
 
+size_t xpvd_escape(char *out, size_t size, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	if (!size)
+		return 0;
+	for (; (c = (unsigned char)*in); in++) {
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= size)
+				break;
+			out[o++] = (char)c;
+		} else if (c == '\\') {
+			if (o + 2 >= size)
+				break;
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			if (o + 4 >= size)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 {
 	static const char *const lvl[] = {
@@ -66,7 +97,7 @@ void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 	};
 	const char *cname = (unsigned int)comp < XPVD_C_NR ? comp_names[comp] :
 							     "?";
-	char line[1024];
+	char line[1024], msg[1024];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -86,9 +117,10 @@ void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 				     lvl[level] : "log", cname);
 	}
 	va_start(ap, fmt);
-	if (n > 0 && (size_t)n < sizeof(line))
-		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(line))
+		xpvd_escape(line + n, sizeof(line) - (size_t)n, msg);
 	if (log_syslog) {
 		syslog(level, "%s", line);
 		return;

@@ -104,7 +104,18 @@ enum xpvd_comp {
 
 extern unsigned int xpvd_debug_mask;
 
-/* Prints one line at a syslog level for a component (never fails). */
+/*
+ * Copies in to out (size bytes, NUL-terminated; cut at a whole escape)
+ * with every byte that is not printable ASCII written as "\xNN" and a
+ * backslash as "\\": a guest's value can then never start a log line of
+ * its own ("\n<0>..." would forge an emergency in the journal), move a
+ * terminal's cursor, or pass for an escape we made.  Returns the length
+ * written.  Every log line goes through it (xpvd_log()).
+ */
+size_t xpvd_escape(char *out, size_t size, const char *in);
+
+/* Prints one line at a syslog level for a component (never fails); the
+ * message is escaped (xpvd_escape()). */
 void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -16,6 +16,10 @@ chmod +x "$WORLD/evil"
 fe=/local/domain/1/device/vbd/$DEVID
 be=/local/domain/0/backend/vbd/1/$DEVID
 blk_attach 1 "$WORLD/d.img" --type vbd || fail "attach"
+# Without the toolstack's own record of the device (libxl's, and
+# xenpvctl attach's, tests/security/test-security-detach-record.sh),
+# detach goes by the guest's node, and must refuse this one.
+xenstore-rm "/libxl/1/device/vbd/$DEVID" || hard_error "xenstore-rm"
 # As the guest: its own directory, made to look like a backend.
 in_guest 1 xenstore-write "$fe/evil/script" "$WORLD/evil" \
 	"$fe/evil/state" 4 "$fe/backend" "$fe/evil" ||

@@ -51,7 +51,20 @@
 struct vbd_paths {
 	char be[XENSTORE_ABS_PATH_MAX + 1];
 	char fe[XENSTORE_ABS_PATH_MAX + 1];
+	/* The toolstack's own record, /libxl/<fdom>/device/vbd/<devid>, as
+	 * libxl keeps one: dom0's alone, so detach trusts it where it cannot
+	 * trust the guest's <fe>/backend. */
+	char rec[XENSTORE_ABS_PATH_MAX + 1];
 };
+
+static int rec_path(struct vbd_paths *p, unsigned int fdom,
+		    unsigned int devid)
+{
+	int n = snprintf(p->rec, sizeof(p->rec), "/libxl/%u/device/vbd/%u",
+			 fdom, devid);
+
+	return n < 0 || (size_t)n >= sizeof(p->rec) ? -ENAMETOOLONG : 0;
+}
 
 static int vbd_paths(struct vbd_paths *p, unsigned int bdom,
 		     const char *type, unsigned int fdom, unsigned int devid)
@@ -65,6 +78,8 @@ static int vbd_paths(struct vbd_paths *p, unsigned int bdom,
 	n = snprintf(p->fe, sizeof(p->fe), "/local/domain/%u/device/vbd/%u",
 		     fdom, devid);
 	if (n < 0 || (size_t)n >= sizeof(p->fe))
+		return -ENAMETOOLONG;
+	if (rec_path(p, fdom, devid) < 0)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -185,7 +200,17 @@ static int attach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* Dom0's only (owner 0, no reader): what detach goes by. */
+	rc = xpv_xs_rm(xsh, t, a->p.rec, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	rc = xpv_xs_mkdir(xsh, t, a->p.rec, NULL, 0, 0);
+	if (rc < 0)
+		return rc;
+	rc = xpv_xs_write(xsh, t, a->p.rec, "frontend", a->p.fe);
+	if (rc < 0)
+		return rc;
+	return xpv_xs_write(xsh, t, a->p.rec, "backend", a->p.be);
 }
 
 static double now_s(void)
@@ -263,6 +288,9 @@ static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	rc = xpv_xs_rm(xsh, t, p->fe, NULL);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	rc = xpv_xs_rm(xsh, t, p->rec, NULL);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	return 0;
@@ -566,22 +594,35 @@ usage:
 	return 2;
 }
 
+/* The backend types xenpvd serves a VBD under (xenpvd(8) --type). */
+static const char *const vbd_types[] = { "vbd", "qdisk", "vbd3" };
+
 /*
  * Whether be is /local/domain/<bdom>/backend/<type>/<fdom>/<devid> for
- * this frontend domain and device: the frontend directory is the guest's,
- * so its `backend` node is guest input, and detach writes into that
- * directory and runs the hotplug script it names.
+ * this device, in canonical form, with bdom the expected backend domain
+ * and type the one asked for (NULL: any of vbd_types).
  */
-static bool backend_path_ok(const char *be, unsigned int fdom,
+static bool backend_path_ok(const char *be, unsigned int want_bdom,
+			    const char *want_type, unsigned int fdom,
 			    unsigned int devid)
 {
 	char canon[XENSTORE_ABS_PATH_MAX + 1];
-	unsigned int bdom, f, d;
+	unsigned int bdom, f, d, i;
 	int ts = 0, te = 0, n;
+	bool type_ok = false;
 
 	if (sscanf(be, "/local/domain/%u/backend/%n%*[^/]%n/%u/%u", &bdom,
 		   &ts, &te, &f, &d) != 3 || te <= ts || f != fdom ||
-	    d != devid)
+	    d != devid || bdom != want_bdom)
+		return false;
+	for (i = 0; i < sizeof(vbd_types) / sizeof(vbd_types[0]); i++) {
+		const char *t = want_type ? want_type : vbd_types[i];
+
+		if (strlen(t) == (size_t)(te - ts) &&
+		    !strncmp(be + ts, t, (size_t)(te - ts)))
+			type_ok = true;
+	}
+	if (!type_ok)
 		return false;
 	/* Nothing sscanf tolerates (spaces, signs, zeros, a tail). */
 	n = snprintf(canon, sizeof(canon), "/local/domain/%u/backend/%.*s/%u/%u",
@@ -590,18 +631,45 @@ static bool backend_path_ok(const char *be, unsigned int fdom,
 }
 
 /*
- * Reads the backend path from the frontend directory, as libxl does, and
- * refuses one that is not a backend directory of this very device (-EPERM).
+ * The device's backend directory, into p->be: from the toolstack's record
+ * (rec_path(): libxl's, or xenpvctl attach's) when there is one, which
+ * only dom0 can write; else from the guest's <fe>/backend, as libxl did
+ * before it kept records, and then only a backend directory of this very
+ * device (domain, device id), in the expected backend domain and of a VBD
+ * type (or the type asked for).  -EPERM when the path found is not one,
+ * -ENOENT when there is no device.
  */
 static int find_backend(struct xs_handle *xsh, struct vbd_paths *p,
-			unsigned int fdom, unsigned int devid)
+			unsigned int bdom, const char *type, unsigned int fdom,
+			unsigned int devid)
 {
-	int rc = xpv_xs_read(xsh, XBT_NULL, p->fe, "backend", p->be,
-			     sizeof(p->be));
+	int rc = rec_path(p, fdom, devid);
 
 	if (rc < 0)
 		return rc;
-	return backend_path_ok(p->be, fdom, devid) ? 0 : -EPERM;
+	rc = xpv_xs_read(xsh, XBT_NULL, p->rec, "backend", p->be,
+			 sizeof(p->be));
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			return rc;
+		rc = xpv_xs_read(xsh, XBT_NULL, p->fe, "backend", p->be,
+				 sizeof(p->be));
+	}
+	if (rc < 0)
+		return rc;
+	return backend_path_ok(p->be, bdom, type, fdom, devid) ? 0 : -EPERM;
+}
+
+#define DETACH_USAGE \
+	"usage: xenpvctl detach --domid N [--vdev xvda] [--timeout 10] " \
+	"[--force] [--type T] [--backend-domid 0]\n"
+
+/* A guest's value made fit for a terminal: non-printable bytes as '?'. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
 }
 
 int ctl_detach(int argc, char **argv)
@@ -611,11 +679,14 @@ int ctl_detach(int argc, char **argv)
 		{ "vdev", required_argument, NULL, 'v' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "backend-domid", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vbd_paths p;
-	unsigned int fdom = 0, devid;
+	const char *type = NULL;
+	unsigned int fdom = 0, devid, bdom = 0;
 	const char *vdev = "xvda";
 	bool have_domid = false, force = false;
 	double timeout_s = 10;
@@ -639,8 +710,15 @@ int ctl_detach(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'T':
+			type = optarg;
+			break;
+		case 'b':
+			if (parse_domid(optarg, &bdom) < 0)
+				goto usage;
+			break;
 		case 'h':
-			printf("usage: xenpvctl detach --domid N [--vdev xvda] [--timeout 10] [--force]\n");
+			printf(DETACH_USAGE);
 			return 0;
 		default:
 			goto usage;
@@ -656,10 +734,11 @@ int ctl_detach(int argc, char **argv)
 	rc = xpv_xs_open(&xsh);
 	if (rc < 0)
 		goto fail;
-	rc = find_backend(xsh, &p, fdom, devid);
+	rc = find_backend(xsh, &p, bdom, type, fdom, devid);
 	if (rc == -EPERM) {
-		fprintf(stderr, "xenpvctl detach: %s/backend is '%s', not a backend directory of this device: refused\n",
-			p.fe, p.be);
+		printable(p.be);
+		fprintf(stderr, "xenpvctl detach: the backend path '%s' is not a backend directory of this device (domain %u, backend domain %u, type %s): refused\n",
+			p.be, fdom, bdom, type ? type : "vbd, qdisk or vbd3");
 		xpv_xs_close(xsh);
 		return 1;
 	}
@@ -686,7 +765,7 @@ fail:
 	xpv_xs_close(xsh);
 	return 1;
 usage:
-	fprintf(stderr, "usage: xenpvctl detach --domid N [--vdev xvda] [--timeout 10] [--force]\n");
+	fprintf(stderr, DETACH_USAGE);
 	return 2;
 }
 
