@@ -224,7 +224,6 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 	if (!strcmp(key, "domid")) {
 		if (!strcmp(v, "all")) {
 			cfg->domid = XPVD_ALL_DOMAINS;
-	cfg->handoff = true;
 			return 0;
 		}
 		return get_num(v, 0, XPV_DOMID_MAX, &cfg->domid, err, errlen);

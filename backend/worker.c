@@ -179,6 +179,18 @@ static void respond(struct xpvd_worker *w, struct wreq *r, int err)
 	uint32_t idx = (uint32_t)(r - w->reqs);
 
 	release_data(w, r);
+	/*
+	 * Sectors count what the disk moved: r->bytes is set only once the
+	 * segments are validated, and is 0 for requests without data.
+	 */
+	if (status == BLKIF_RSP_OKAY && r->bytes) {
+		if (r->br.writes_data)
+			xpvd_stat_add(w->st.sectors_written,
+				      r->bytes >> XPV_SECTOR_SHIFT);
+		else
+			xpvd_stat_add(w->st.sectors_read,
+				      r->bytes >> XPV_SECTOR_SHIFT);
+	}
 	/* Both stamps are reads of one monotonic clock, the answer's later. */
 	xpvd_stats_count_lat(&w->st, r->lat_kind,
 			     (w->now_ns - r->t_ns) / 1000);
@@ -428,29 +440,26 @@ static int barrier_drain(struct xpvd_worker *w, struct wreq *r)
 	return 0;
 }
 
-/* Counts a parsed request by kind (and so picks its latency histogram). */
+/*
+ * Counts a parsed request by kind (and so picks its latency histogram).
+ * Its sectors are counted by respond(), once they have moved.
+ */
 static void count_request(struct xpvd_worker *w, struct wreq *r)
 {
-	uint64_t sectors = r->bytes >> XPV_SECTOR_SHIFT;
-
 	switch (r->br.kind) {
 	case XPVD_BLK_READ:
 		r->lat_kind = XPVD_LAT_READ;
 		xpvd_stat_add(w->st.reads, 1);
-		xpvd_stat_add(w->st.sectors_read, sectors);
 		break;
 	case XPVD_BLK_WRITE:
 		r->lat_kind = XPVD_LAT_WRITE;
 		xpvd_stat_add(w->st.writes, 1);
-		xpvd_stat_add(w->st.sectors_written, sectors);
 		break;
 	case XPVD_BLK_FLUSH:
 		xpvd_stat_add(w->st.flushes, 1);
-		xpvd_stat_add(w->st.sectors_written, sectors);
 		break;
 	case XPVD_BLK_BARRIER:
 		xpvd_stat_add(w->st.barriers, 1);
-		xpvd_stat_add(w->st.sectors_written, sectors);
 		break;
 	case XPVD_BLK_DISCARD:
 		xpvd_stat_add(w->st.discards, 1);
@@ -631,6 +640,7 @@ static void consume(struct xpvd_worker *w)
 		r = &w->reqs[w->free_head];
 		w->free_head = r->next_free;
 		r->t_ns = w->now_ns;
+		r->bytes = 0;	/* no data moved until the segments are checked */
 		r->lat_kind = XPVD_LAT_OTHER; /* until count_request() */
 		w->nr_inflight++;
 		xpvd_stat_add(w->st.inflight, 1);

@@ -53,41 +53,6 @@ static FILE *log_file;
 static bool log_syslog;
 static bool log_journal;	/* stderr is journald's: "<level>" prefixes */
 
-static const char *const comp_names[XPVD_C_NR] = {
-	[XPVD_C_MAIN] = "main", [XPVD_C_DEV] = "dev", [XPVD_C_IO] = "io",
-	[XPVD_C_REQ] = "req",	[XPVD_C_GNT] = "gnt", [XPVD_C_CTL] = "ctl",
-};
-
-size_t xpvd_escape(char *out, size_t size, const char *in)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	unsigned char c;
-
-	if (!size)
-		return 0;
-	for (; (c = (unsigned char)*in); in++) {
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			if (o + 1 >= size)
-				break;
-			out[o++] = (char)c;
-		} else if (c == '\\') {
-			if (o + 2 >= size)
-				break;
-			out[o++] = '\\';
-			out[o++] = '\\';
-		} else {
-			if (o + 4 >= size)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
 
 void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 {
@@ -95,8 +60,7 @@ void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
 		[LOG_ERR] = "error", [LOG_WARNING] = "warning",
 		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 	};
-	const char *cname = (unsigned int)comp < XPVD_C_NR ? comp_names[comp] :
-							     "?";
+	const char *cname = xpvd_comp_name(comp);
 	char line[1024], msg[1024];
 	struct timespec ts;
 	struct tm tm;
@@ -220,31 +184,6 @@ static void notify_systemd(const char *msg)
 		   len) < 0)
 		xpvd_dbg(XPVD_C_MAIN, "sd_notify %s: %s", msg, strerror(errno));
 	close(fd);
-}
-
-int xpvd_debug_parse(const char *list, unsigned int *mask)
-{
-	char buf[256], *tok, *save = NULL;
-	unsigned int m = 0, i;
-
-	if (strlen(list) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "all")) {
-			m = (1u << XPVD_C_NR) - 1;
-			continue;
-		}
-		for (i = 0; i < XPVD_C_NR; i++)
-			if (!strcmp(tok, comp_names[i]))
-				break;
-		if (i == XPVD_C_NR)
-			return -EINVAL;
-		m |= 1u << i;
-	}
-	*mask = m;
-	return 0;
 }
 
 bool xpvd_ratelimit_ok(struct xpvd_ratelimit *rl, unsigned int *missed)

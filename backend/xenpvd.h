@@ -114,6 +114,9 @@ extern unsigned int xpvd_debug_mask;
  */
 size_t xpvd_escape(char *out, size_t size, const char *in);
 
+/* The component's name in log lines and --debug lists ("?" if none). */
+const char *xpvd_comp_name(enum xpvd_comp comp);
+
 /* Prints one line at a syslog level for a component (never fails); the
  * message is escaped (xpvd_escape()). */
 void xpvd_log(int level, enum xpvd_comp comp, const char *fmt, ...)
