@@ -18,8 +18,10 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,6 +74,7 @@ struct dev {
 	struct xpvd_config cfg;
 	struct xpv_disk *disk;
 	char path[PATH_LEN * 2];	/* the image (params), while open */
+	bool target_ok;		/* disk is what the hotplug script named */
 	bool readonly;
 	bool discard;
 	struct xpvd_blk_limits lim;
@@ -366,6 +369,7 @@ static int open_disk(struct dev *d)
 	if (err)
 		return fatal(d, err, "cannot open %s", path);
 	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->target_ok = false;
 	d->discard = discard_enable && !d->readonly &&
 		     xpv_disk_info(d->disk)->discard;
 	d->lim.max_indirect_segs = cfg->max_indirect_segs;
@@ -424,14 +428,123 @@ static int init_device(struct dev *d)
 }
 
 /*
+ * Parses physical-device as Xen's block script writes it (stat's %t:%T)
+ * and Linux blkback reads it ("%x:%x"): hex major, a colon, hex minor.  As
+ * with %x a 0x prefix is accepted; unlike it no sign, space or tail.  0 or
+ * -EINVAL.
+ */
+static int parse_devnum(const char *s, unsigned int *maj, unsigned int *min)
+{
+	unsigned long v[2];
+	unsigned int i;
+	char *end;
+
+	for (i = 0; i < 2; i++) {
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+		errno = 0;
+		v[i] = strtoul(s, &end, 16);
+		if (errno || v[i] > UINT_MAX)
+			return -EINVAL;
+		s = end;
+		if (*s++ != (i ? '\0' : ':'))
+			return -EINVAL;
+	}
+	*maj = (unsigned int)v[0];
+	*min = (unsigned int)v[1];
+	return 0;
+}
+
+/*
+ * The disk was opened from params at discovery, before the hotplug script
+ * ran (libxl runs it once the backend is in InitWait, and InitWait needs
+ * the disk's features); params may have been swapped since (a symlink
+ * retargeted, a file renamed over it).  So what is open must be what the
+ * script checked and named: physical-device (hex MAJOR:MINOR, Xen's block
+ * script) must be the open block device's number, physical-device-path
+ * (block-xenpvd; Xen's script too) must name the same block device or the
+ * same file.  Each key present must match and at least one must be there:
+ * a script that names nothing vouches for nothing we can compare.  A
+ * mismatch fails this device only.  Returns 0, or -errno after fatal().
+ */
+static int check_hotplug_target(struct dev *d)
+{
+	struct xs_handle *xsh = d->m->xsh;
+	char buf[PATH_LEN * 2];
+	unsigned int maj, min;
+	bool named = false;
+	int len, err;
+
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "physical-device", buf,
+			  sizeof(buf));
+	if (len >= 0) {
+		named = true;
+		if (parse_devnum(buf, &maj, &min))
+			return fatal(d, -EINVAL, "bad physical-device '%s' "
+				     "from the hotplug script", buf);
+		if (xpv_disk_is_devnum(d->disk, maj, min))
+			return fatal(d, -ENODEV, "%s is not physical-device "
+				     "%s that the hotplug script checked",
+				     d->path, buf);
+	} else if (len != -ENOENT) {
+		return fatal(d, len, "reading physical-device");
+	}
+	len = xpv_xs_read(xsh, XBT_NULL, d->be, "physical-device-path", buf,
+			  sizeof(buf));
+	if (len >= 0) {
+		named = true;
+		err = xpv_disk_is_path(d->disk, buf);
+		if (err == -ENODEV)
+			return fatal(d, err, "%s is not physical-device-path "
+				     "%s that the hotplug script checked",
+				     d->path, buf);
+		if (err)
+			return fatal(d, err, "cannot check physical-device-path "
+				     "%s", buf);
+	} else if (len != -ENOENT) {
+		return fatal(d, len, "reading physical-device-path");
+	}
+	if (!named)
+		return fatal(d, -ENODEV, "the hotplug script named neither "
+			     "physical-device nor physical-device-path");
+	return 0;
+}
+
+/*
+ * check_hotplug_target() once per open: the verdict is about the disk
+ * opened, which stays open across the frontend's reconnects (the script's
+ * path may name something else by then, legitimately).  A disk that fails
+ * it is closed, unless old workers still use it, so that the frontend's
+ * next start over opens params again and checks afresh.
+ */
+static int hotplug_target_ok(struct dev *d)
+{
+	int err;
+
+	if (d->target_ok)
+		return 0;
+	err = check_hotplug_target(d);
+	if (!err) {
+		d->target_ok = true;
+	} else if (!d->nr_zombies) {
+		xpv_disk_close(d->disk);
+		d->disk = NULL;
+		d->ready = false;
+	}
+	return err;
+}
+
+/*
  * The hotplug script's verdict (the Xen block script protocol).  A backend
  * directory with a `script` node is prepared by that script, which libxl
  * runs once the backend reached InitWait: the device connects only after
  * the script wrote hotplug-status = connected, as Linux blkback waits for
- * physical-device.  Without a `script` node (xenpvctl, a toolstack that
- * runs no script) there is nothing to wait for.  Returns 1 when the device
- * may connect, 0 to wait for the next change, -errno after failing the
- * device (the script reported an error, or the store could not be read).
+ * physical-device, and only if the disk open is the one the script named
+ * (hotplug_target_ok()).  Without a `script` node (xenpvctl, a
+ * toolstack that runs no script) there is nothing to wait for or compare.
+ * Returns 1 when the device may connect, 0 to wait for the next change,
+ * -errno after failing the device (the script reported an error or named
+ * another disk, or the store could not be read).
  */
 static int hotplug_ready(struct dev *d)
 {
@@ -449,7 +562,7 @@ static int hotplug_ready(struct dev *d)
 	if (len < 0)
 		return fatal(d, len, "reading hotplug-status");
 	if (!strcmp(buf, "connected"))
-		return 1;
+		return hotplug_target_ok(d) ?: 1;
 	if (strcmp(buf, "error"))
 		return 0;
 	len = xpv_xs_read(xsh, XBT_NULL, d->be, "hotplug-error", buf,
@@ -707,6 +820,15 @@ static int takeover(struct dev *d)
 	if (!d->handoff_read) {
 		handoff_take(d, &d->ho);
 		d->handoff_read = true;
+		/*
+		 * This daemon opened params anew: it must still be what the
+		 * hotplug script named.  Checked as at a first connect, and a
+		 * failure is final (error node, Closing), not retried.
+		 */
+		d->takeover = false;
+		if (hotplug_ready(d) < 0)
+			return 0;
+		d->takeover = true;
 	}
 	if (d->ho.valid) {
 		err = connect_device(d, true);

@@ -6,7 +6,11 @@
  * The daemon watches /local/domain/<self>/backend/<type>; every event
  * re-reads the whole directory and the states of every device (an event
  * only says "look again").  For each backend directory it finds, it opens
- * the disk named by `params`, publishes its features and goes to InitWait;
+ * the disk named by `params` (a regular file or a block device only,
+ * without blocking), publishes its features and goes to InitWait; with a
+ * hotplug script (`script`) it then waits for hotplug-status = connected
+ * and requires the disk it opened to be the one the script named
+ * (physical-device, physical-device-path; a mismatch is fatal, below);
  * when the frontend is Initialised or Connected it reads the frontend's
  * keys, starts one worker per queue and goes to Connected; when the
  * frontend closes it stops them and follows (Closing, Closed).  The
@@ -20,9 +24,10 @@
  *
  * A frontend value that cannot be served (ring-page-order above what was
  * offered, multi-queue-num-queues 0 or above the maximum, a malformed
- * number, a bad grant or port) is fatal for that device only, as Linux's
- * xenbus_dev_fatal(): "<errno> <message>" is written to the backend's
- * `error` node and the backend goes to Closing.  When the frontend
+ * number, a bad grant or port), like a disk that cannot be opened or is
+ * not what the hotplug script named, is fatal for that device only, as
+ * Linux's xenbus_dev_fatal(): "<errno> <message>" is written to the
+ * backend's `error` node and the backend goes to Closing.  When the frontend
  * then starts over (Closed, then Initialising) the device is tried again
  * from the start (error node removed, InitWait), as Linux blkback does.
  *

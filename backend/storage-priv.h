@@ -21,6 +21,9 @@
 struct xpv_disk {
 	int fd;
 	struct xpv_disk_info info;
+	/* What fd is (fstat at open): xpv_disk_is_path(), _is_devnum(). */
+	dev_t dev, rdev;
+	ino_t ino;
 };
 
 struct ioq_task {

@@ -200,6 +200,47 @@ static int check_params(const struct xpv_disk_params *p)
 	return 0;
 }
 
+static bool is_disk_type(mode_t mode)
+{
+	return S_ISREG(mode) || S_ISBLK(mode);
+}
+
+/*
+ * Opens path for I/O, but only if it is a regular file or a block device:
+ * the open runs as root on the daemon's main thread, and opening anything
+ * else can block it (a FIFO without a writer) or act (a watchdog arms, a
+ * tape rewinds, a terminal becomes ours).  stat() keeps those from being
+ * opened at all; O_NONBLOCK and O_NOCTTY make the open harmless when the
+ * path changes between the two calls, and fstat() of what was opened
+ * decides.  A directory goes on to open(), which refuses it for writing
+ * (-EISDIR) and has no side effect.  O_NONBLOCK is cleared once the type is
+ * known: the engines want blocking semantics (io_uring hands a
+ * non-blocking file's -EAGAIN back instead of waiting).
+ */
+static int open_target(const char *path, bool readonly, int *fdp,
+		       struct stat *st)
+{
+	int fd, fl;
+
+	if (stat(path, st) < 0)
+		return -errno;
+	if (!is_disk_type(st->st_mode) && !S_ISDIR(st->st_mode))
+		return -EINVAL;
+	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY |
+			    O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*fdp = fd;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (!is_disk_type(st->st_mode))
+		return -EINVAL;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
 int xpv_disk_open(const char *path, const struct xpv_disk_params *params,
 		  struct xpv_disk **out)
 {
@@ -219,22 +260,18 @@ int xpv_disk_open(const char *path, const struct xpv_disk_params *params,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
+	d->fd = -1;
 	d->info.readonly = p->flags & XPV_DISK_READONLY;
-	d->fd = open(path, (d->info.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (d->fd < 0) {
-		r = -errno;
+	r = open_target(path, d->info.readonly, &d->fd, &st);
+	if (r < 0)
 		goto fail;
-	}
-	if (fstat(d->fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	d->rdev = st.st_rdev;
 	if (S_ISBLK(st.st_mode))
 		r = probe_blockdev(d, &st, p, &dev_lbs);
-	else if (S_ISREG(st.st_mode))
-		r = probe_file(d, &st, p);
 	else
-		r = -EINVAL;
+		r = probe_file(d, &st, p);
 	if (r < 0)
 		goto fail;
 
@@ -273,6 +310,32 @@ void xpv_disk_close(struct xpv_disk *disk)
 const struct xpv_disk_info *xpv_disk_info(const struct xpv_disk *disk)
 {
 	return &disk->info;
+}
+
+int xpv_disk_is_devnum(const struct xpv_disk *disk, unsigned int maj,
+		       unsigned int min)
+{
+	if (!disk->info.is_blockdev || disk->rdev != makedev(maj, min))
+		return -ENODEV;
+	return 0;
+}
+
+int xpv_disk_is_path(const struct xpv_disk *disk, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	/* A device may have several nodes: its number names it. */
+	if (disk->info.is_blockdev) {
+		if (!S_ISBLK(st.st_mode) || st.st_rdev != disk->rdev)
+			return -ENODEV;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_dev != disk->dev ||
+	    st.st_ino != disk->ino)
+		return -ENODEV;
+	return 0;
 }
 
 int xpv_disk_fd(const struct xpv_disk *disk)

@@ -117,9 +117,13 @@ struct xpv_disk_info {
  * Opens the raw image file or block device at path (params may be NULL:
  * read-write, direct, detected sector size).  Returns 0 and *out, or -errno:
  * -EINVAL bad params, not a regular file or block device, or smaller than
- * one sector; others from open/stat/ioctl.  Probes everything in
- * struct xpv_disk_info once; a read-write file is probed for hole punching
- * with a punch past its end, which changes nothing.
+ * one sector; -EISDIR a directory opened for writing; others from
+ * open/stat/ioctl.  Never blocks on what path names and never opens
+ * anything but a regular file or block device (a FIFO, a character
+ * device, a socket is refused after a stat(), before any open()); symlinks
+ * are followed.  Probes everything in struct xpv_disk_info once; a
+ * read-write file is probed for hole punching with a punch past its end,
+ * which changes nothing.
  */
 int xpv_disk_open(const char *path, const struct xpv_disk_params *params,
 		  struct xpv_disk **out);
@@ -132,6 +136,18 @@ const struct xpv_disk_info *xpv_disk_info(const struct xpv_disk *disk);
 
 /* The open file descriptor (for fstat and tests; do not close it). */
 int xpv_disk_fd(const struct xpv_disk *disk);
+
+/*
+ * Whether the disk is what someone else names now (a hotplug script that
+ * checked a path after we opened it).  xpv_disk_is_path(): path (symlinks
+ * followed) is the same block device (device number; any of its nodes) or
+ * the same regular file (file system and inode).  xpv_disk_is_devnum(): the
+ * disk is the block device maj:min.  0 when it is, -ENODEV when it is not,
+ * or -errno from stat().
+ */
+int xpv_disk_is_path(const struct xpv_disk *disk, const char *path);
+int xpv_disk_is_devnum(const struct xpv_disk *disk, unsigned int maj,
+		       unsigned int min);
 
 enum xpv_io_op {
 	XPV_IO_READ = 0,
