@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -33,6 +34,7 @@
 #include "conf.h"
 #include "sock.h"
 #include "device.h"
+#include "safefile.h"
 #include "stats.h"
 #include "worker.h"
 #include "xs-util.h"
@@ -107,6 +109,8 @@ struct xpvd_devices {
 	struct dev *dead;	/* removed, waiting for their zombies */
 	struct zombie *zombies;
 	int reap_fd;		/* eventfd: a worker thread ended */
+	int state_fd;		/* cfg->state_dir, checked ours (safefile.h);
+				 * -1: no hand-over records */
 	int64_t retry_at;	/* CLOCK_MONOTONIC ms of the next takeover
 				 * retry, or -1 */
 	bool closing;		/* shutting down: write nothing more */
@@ -204,7 +208,7 @@ static void disconnect(struct dev *d)
 static int __attribute__((format(printf, 3, 4)))
 fatal(struct dev *d, int err, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], safe[256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -221,8 +225,11 @@ fatal(struct dev *d, int err, const char *fmt, ...)
 	}
 	xpvd_log_guest(&d->rl, XPVD_C_DEV, "%s: %s: %s", d->be, msg,
 		       strerror(-err));
+	/* The toolstack shows it to the operator: escaped as the log is,
+	 * for it may quote a guest's value. */
+	xpvd_escape(safe, sizeof(safe), msg);
 	xpv_xs_printf(d->m->xsh, XBT_NULL, d->be, "error", "%d %s", -err,
-		      msg);
+		      safe);
 	disconnect(d);
 	d->failed = true;
 	switch_state(d, XenbusStateClosing);
@@ -740,72 +747,88 @@ static int connect_device(struct dev *d, bool reattach)
  * asks the frontend to reconnect instead (Closing), and the frontend
  * issues its unanswered requests again on fresh rings.
  */
-static void handoff_path(const struct dev *d, char *buf, size_t size)
+static void handoff_name(const struct dev *d, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/xenpvd-handoff-%s-%u-%u",
-		 d->m->cfg->state_dir, d->m->cfg->type, d->fdom, d->devid);
+	snprintf(buf, size, "xenpvd-handoff-%s-%u-%u", d->m->cfg->type,
+		 d->fdom, d->devid);
 }
 
 static void handoff_write(const struct dev *d, const struct handoff *ho)
 {
-	char path[PATH_LEN * 2], tmp[PATH_LEN * 2 + 8];
+	char name[PATH_LEN], buf[64 + XPVD_MAX_QUEUES * 40];
 	unsigned int q;
-	FILE *f;
+	size_t len;
+	int err;
 
-	if (!d->m->cfg->handoff)
-		return; /* nobody will take over (a device model) */
-	handoff_path(d, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		xpvd_warn(XPVD_C_DEV, "%s: cannot write %s: %s", d->be, tmp,
-			  strerror(errno));
+	if (!d->m->cfg->handoff || d->m->state_fd < 0)
+		return; /* nobody will take over (a device model), or no
+			 * safe place to say so */
+	handoff_name(d, name, sizeof(name));
+	len = (size_t)snprintf(buf, sizeof(buf), "xenpvd-handoff 1 %u\n",
+			       ho->nq);
+	for (q = 0; q < ho->nq && len < sizeof(buf); q++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%u %u %u\n", ho->ref0[q], ho->port[q],
+					ho->rsp_prod[q]);
+	if (len >= sizeof(buf))
+		return;
+	err = xpvd_file_replace(d->m->state_fd, name, buf, len, 0600);
+	if (err) {
+		xpvd_warn(XPVD_C_DEV, "%s: cannot write %s/%s: %s", d->be,
+			  d->m->cfg->state_dir, name, strerror(-err));
 		return;
 	}
-	fprintf(f, "xenpvd-handoff 1 %u\n", ho->nq);
-	for (q = 0; q < ho->nq; q++)
-		fprintf(f, "%u %u %u\n", ho->ref0[q], ho->port[q],
-			ho->rsp_prod[q]);
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		xpvd_warn(XPVD_C_DEV, "%s: cannot write %s", d->be, path);
-		return;
-	}
-	xpvd_dbg(XPVD_C_DEV, "%s: handed over (%s)", d->be, path);
+	xpvd_dbg(XPVD_C_DEV, "%s: handed over (%s/%s)", d->be,
+		 d->m->cfg->state_dir, name);
 }
 
-/* Reads and removes the file; ho->valid says whether it was usable. */
+/*
+ * Reads and removes the record; ho->valid says whether it was usable.
+ * Only a regular file of ours is read (never through a link, never a
+ * FIFO that would block).
+ */
 static void handoff_take(const struct dev *d, struct handoff *ho)
 {
-	char path[PATH_LEN * 2];
+	char name[PATH_LEN], buf[64 + XPVD_MAX_QUEUES * 40], *p;
 	unsigned int q;
-	FILE *f;
+	ssize_t len;
+	int n;
 
 	memset(ho, 0, sizeof(*ho));
-	handoff_path(d, path, sizeof(path));
-	f = fopen(path, "re");
-	if (!f)
+	if (d->m->state_fd < 0)
+		return;
+	handoff_name(d, name, sizeof(name));
+	len = xpvd_file_read(d->m->state_fd, name, buf, sizeof(buf));
+	if (len == -ENOENT)
 		return;
 	/* Removed at once: it describes one moment, used once. */
-	unlink(path);
-	if (fscanf(f, "xenpvd-handoff 1 %u", &ho->nq) != 1 || !ho->nq ||
-	    ho->nq > XPVD_MAX_QUEUES)
-		goto out;
-	for (q = 0; q < ho->nq; q++)
-		if (fscanf(f, "%u %u %u", &ho->ref0[q], &ho->port[q],
-			   &ho->rsp_prod[q]) != 3)
-			goto out;
+	unlinkat(d->m->state_fd, name, 0);
+	if (len < 0) {
+		xpvd_warn(XPVD_C_DEV, "%s: hand-over record %s/%s: %s", d->be,
+			  d->m->cfg->state_dir, name, strerror((int)-len));
+		return;
+	}
+	if (sscanf(buf, "xenpvd-handoff 1 %u%n", &ho->nq, &n) != 1 ||
+	    !ho->nq || ho->nq > XPVD_MAX_QUEUES)
+		return;
+	p = buf + n;
+	for (q = 0; q < ho->nq; q++) {
+		if (sscanf(p, "%u %u %u%n", &ho->ref0[q], &ho->port[q],
+			   &ho->rsp_prod[q], &n) != 3)
+			return;
+		p += n;
+	}
 	ho->valid = true;
-out:
-	fclose(f);
 }
 
 static void handoff_forget(const struct dev *d)
 {
-	char path[PATH_LEN * 2];
+	char name[PATH_LEN];
 
-	handoff_path(d, path, sizeof(path));
-	unlink(path);
+	if (d->m->state_fd < 0)
+		return;
+	handoff_name(d, name, sizeof(name));
+	unlinkat(d->m->state_fd, name, 0);
 }
 
 /*
@@ -1153,6 +1176,7 @@ int xpvd_devices_open(const struct xpvd_config *cfg,
 		return -ENOMEM;
 	m->cfg = cfg;
 	m->retry_at = -1;
+	m->state_fd = -1;
 	if (strlen(cfg->type) > 64) {
 		free(m);
 		return -ENAMETOOLONG;
@@ -1162,6 +1186,21 @@ int xpvd_devices_open(const struct xpvd_config *cfg,
 		err = -errno;
 		free(m);
 		return err;
+	}
+	/* Hand-over records tell a successor where to reattach: only in a
+	 * directory nobody else can plant a record or a link in. */
+	if (cfg->handoff) {
+		m->state_fd = xpvd_dir_open_safe(AT_FDCWD, cfg->state_dir,
+						 0755, true);
+		if (m->state_fd < 0)
+			xpvd_warn(XPVD_C_MAIN,
+				  "state directory %s: %s: no hand-over "
+				  "records (a restart makes guests reconnect)",
+				  cfg->state_dir,
+				  m->state_fd == -EPERM ||
+						  m->state_fd == -ENOTDIR ?
+					  "not a directory only we may write" :
+					  strerror(-m->state_fd));
 	}
 	snprintf(m->root, sizeof(m->root), "/local/domain/%u/backend/%s",
 		 cfg->self_domid, cfg->type);
@@ -1276,6 +1315,8 @@ void xpvd_devices_close(struct xpvd_devices *m)
 	}
 	if (m->reap_fd >= 0)
 		close(m->reap_fd);
+	if (m->state_fd >= 0)
+		close(m->state_fd);
 	free(m);
 }
 
