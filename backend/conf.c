@@ -46,6 +46,7 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 		XPVD_MAX_QUEUES : (uint32_t)ncpu;
 	cfg->persistent = true;
 	cfg->max_pgrants = XPVD_DEFAULT_PGRANTS;
+	cfg->buffer_budget = XPVD_DEFAULT_BUFFER_BUDGET;
 	cfg->engine = XPV_IOQ_AUTO;
 	cfg->cache = XPV_CACHE_DIRECT;
 	cfg->log = XPVD_LOG_AUTO;
@@ -172,6 +173,9 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 		return get_bool(v, &cfg->persistent, err, errlen);
 	if (!strcmp(key, "persistent-grants"))
 		return get_num(v, 0, 1u << 20, &cfg->max_pgrants, err, errlen);
+	if (!strcmp(key, "buffer-budget"))	/* MiB, up to 64 GiB */
+		return get_num(v, 1, 1u << 16, &cfg->buffer_budget, err,
+			       errlen);
 	if (!strcmp(key, "engine"))
 		return get_engine(v, &cfg->engine, err, errlen);
 	if (!strcmp(key, "cache"))
@@ -330,6 +334,7 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 	fprintf(f, "max-queues = %u\n", cfg->max_queues);
 	fprintf(f, "persistent = %s\n", cfg->persistent ? "yes" : "no");
 	fprintf(f, "persistent-grants = %u\n", cfg->max_pgrants);
+	fprintf(f, "buffer-budget = %u\n", cfg->buffer_budget);
 	fprintf(f, "engine = %s\n", engines[cfg->engine]);
 	fprintf(f, "cache = %s\n",
 		cfg->cache == XPV_CACHE_WRITEBACK ? "writeback" : "direct");

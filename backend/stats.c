@@ -72,6 +72,8 @@ void xpvd_stats_sum(struct xpvd_qstats *dst, const struct xpvd_qstats *src)
 			dst->lat_hist[k][i] += RD(src->lat_hist[k][i]);
 		dst->lat_sum_us[k] += RD(src->lat_sum_us[k]);
 	}
+	dst->buffer_pages += RD(src->buffer_pages);
+	dst->budget_waits += RD(src->budget_waits);
 }
 
 /* The JSON names of the latency kinds: "lat_<name>_us", "..._sum_us". */
@@ -115,4 +117,6 @@ void xpvd_stats_json(FILE *f, const struct xpvd_qstats *s)
 		fprintf(f, "],\"lat_%s_sum_us\":%" PRIu64, lat_names[k],
 			s->lat_sum_us[k]);
 	}
+	fprintf(f, ",\"buffer_pages\":%" PRIu64 ",\"budget_waits\":%" PRIu64,
+		s->buffer_pages, s->budget_waits);
 }

@@ -62,6 +62,11 @@ struct xpvd_qstats {
 	 * their latencies in us: sum / count of a kind is its mean. */
 	uint64_t lat_hist[XPVD_LAT_KINDS][XPVD_LAT_BUCKETS];
 	uint64_t lat_sum_us[XPVD_LAT_KINDS];
+	/* Copy and bounce buffers (the device's buffer budget, worker.c). */
+	uint64_t buffer_pages;	/* gauge: pages of buffer held (in flight
+				 * or kept idle for reuse) */
+	uint64_t budget_waits;	/* times the ring was left waiting because
+				 * the device's budget was spent */
 };
 
 /*

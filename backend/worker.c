@@ -8,8 +8,15 @@
  * arrays and a buffer for the largest request negotiated (11 segments, or
  * max_indirect_segs): they are carved from anonymous MAP_NORESERVE
  * mappings, which cost nothing until a request of that size touches them,
- * so no request ever waits for scratch space and one large request never
- * holds up the ring.
+ * so one large request never holds up the ring.
+ *
+ * The buffers are what a guest could make dom0 pin: 1 MiB per slot with
+ * 256 segments, 512 slots per order-4 ring, per queue.  So the buffer
+ * pages of a device's queues are bounded by its buffer budget (struct
+ * budget, the `buffer-budget` setting): a request that would take the
+ * device above it stays in the ring (the ring is the queue) until a
+ * completion frees pages, and a slot's pages go back to the kernel when
+ * it is answered unless they fit in the device's small idle reserve.
  *
  * How data pages are reached, in order of preference:
  *   PGRANT  persistent grants, mapped once and cached (pgrant.h); I/O goes
@@ -44,6 +51,35 @@
 
 #define NIL UINT32_MAX
 
+/*
+ * The buffer budget of one device (domid, devid), shared by the workers of
+ * its queues, which are threads: found or made when a worker starts, freed
+ * with the last one (budget_get(), budget_put()).  Counted in pages of
+ * slot buffers (struct segctx.buf):
+ *   resident  pages the device's slots may have touched, in flight or
+ *             idle: at most limit, except that a worker with nothing in
+ *             flight always takes one request, so that every ring makes
+ *             progress without another thread having to wake it (hence
+ *             at most one request per queue above limit);
+ *   idle      of those, the pages of free slots, kept for reuse while they
+ *             fit in keep (a quarter of limit): a guest at a steady depth
+ *             reuses the same slots without faulting their pages in again,
+ *             and the rest goes back to the kernel when it is answered.
+ * Both are relaxed atomics: they count, they publish no data.
+ */
+struct budget {
+	struct budget *next;	/* budgets, under budgets_lock */
+	xpv_domid_t domid;
+	uint32_t devid;
+	unsigned int refs;	/* workers; under budgets_lock */
+	uint64_t limit, keep;	/* fixed by the first worker */
+	uint64_t resident;	/* atomic */
+	uint64_t idle;		/* atomic */
+};
+
+static pthread_mutex_t budgets_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct budget *budgets;
+
 /* Per-request scratch: arrays for cap segments and a cap-page buffer. */
 struct segctx {
 	uint32_t cap;
@@ -63,6 +99,9 @@ struct wreq {
 	struct xpvd_blkreq br;
 	struct segctx ctx;	/* this slot's scratch, max_segs segments */
 	struct segctx *sc;	/* &ctx while the request holds its data */
+	uint32_t buf_pages;	/* of ctx.buf, counted in the budget */
+	uint32_t buf_grown;	/* of those, taken for this request and not
+				 * yet known to be needed (buf_trim()) */
 	uint64_t bytes;
 	enum data_path path;
 	enum stage stage;
@@ -89,9 +128,13 @@ struct xpvd_worker {
 
 	struct wreq *reqs;
 	uint32_t nr_ents;
-	uint32_t free_head;
+	uint32_t free_warm;	/* free slots holding buffer pages */
+	uint32_t free_cold;	/* the other free slots */
 	uint32_t nr_inflight;	/* consumed and not answered */
 	uint32_t cap;		/* segments per context */
+	struct budget *bud;	/* the device's buffer budget */
+	uint64_t buf_pages;	/* sum of the slots' buf_pages */
+	uint64_t buf_idle;	/* of those, in free slots */
 	uint64_t now_ns;	/* batch clock: see batch_clock() */
 	struct area {
 		void *addr;
@@ -136,6 +179,219 @@ static void *area_map(struct area *a, size_t n, size_t each)
 static void *area_at(const struct area *a, size_t i, size_t each)
 {
 	return (unsigned char *)a->addr + i * ((each + 63) & ~(size_t)63);
+}
+
+/* ---- the buffer budget (see struct budget) ---- */
+
+/*
+ * The budget of p's device, made by its first worker (which sets its
+ * limits from p->cfg); NULL when out of memory.  Workers only: not on the
+ * data path.
+ */
+static struct budget *budget_get(const struct xpvd_worker_params *p)
+{
+	struct budget *b;
+
+	pthread_mutex_lock(&budgets_lock);
+	for (b = budgets; b; b = b->next)
+		if (b->domid == p->domid && b->devid == p->devid)
+			break;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (b) {
+			b->domid = p->domid;
+			b->devid = p->devid;
+			b->limit = (uint64_t)p->cfg->buffer_budget *
+				   ((1u << 20) / XPV_PAGE_SIZE);
+			b->keep = b->limit / 4;
+			b->next = budgets;
+			budgets = b;
+		}
+	}
+	if (b)
+		b->refs++;
+	pthread_mutex_unlock(&budgets_lock);
+	return b;
+}
+
+/* Drops a worker's reference (its pages already given back).  NULL-safe. */
+static void budget_put(struct budget *b)
+{
+	struct budget **pp;
+
+	if (!b)
+		return;
+	pthread_mutex_lock(&budgets_lock);
+	if (--b->refs == 0) {
+		for (pp = &budgets; *pp != b; pp = &(*pp)->next)
+			;
+		*pp = b->next;
+		free(b);
+	}
+	pthread_mutex_unlock(&budgets_lock);
+}
+
+/*
+ * Adds n to *counter unless that takes it above max (force: even then).
+ * Returns whether it added.
+ */
+static bool budget_take(uint64_t *counter, uint64_t n, uint64_t max,
+			bool force)
+{
+	uint64_t cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
+
+	do {
+		if (!force && cur + n > max)
+			return false;
+	} while (!__atomic_compare_exchange_n(counter, &cur, cur + n, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void budget_give(uint64_t *counter, uint64_t n)
+{
+	__atomic_sub_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+/* Pages of a packed buffer holding bytes. */
+static uint32_t buf_pages_of(uint64_t bytes)
+{
+	return (uint32_t)((bytes + XPV_PAGE_SIZE - 1) / XPV_PAGE_SIZE);
+}
+
+/* Gives the pages of free slot r back to the kernel and the budget. */
+static void buf_drop(struct xpvd_worker *w, struct wreq *r)
+{
+	/* Cannot fail: a page-aligned range of a private anonymous map. */
+	(void)madvise(r->ctx.buf, (size_t)r->buf_pages * XPV_PAGE_SIZE,
+		      MADV_DONTNEED);
+	budget_give(&w->bud->resident, r->buf_pages);
+	w->buf_pages -= r->buf_pages;
+	r->buf_pages = 0;
+	xpvd_stat_set(w->st.buffer_pages, w->buf_pages);
+}
+
+/*
+ * Drops the idle pages of every free slot of this worker; the warm slots
+ * go in front of the cold ones, in their order, so free_peek() still
+ * gives the same slot.
+ */
+static void buf_drop_idle(struct xpvd_worker *w)
+{
+	uint32_t i, last = NIL;
+
+	for (i = w->free_warm; i != NIL; i = w->reqs[i].next_free) {
+		buf_drop(w, &w->reqs[i]);
+		last = i;
+	}
+	if (last != NIL) {
+		w->reqs[last].next_free = w->free_cold;
+		w->free_cold = w->free_warm;
+		w->free_warm = NIL;
+	}
+	budget_give(&w->bud->idle, w->buf_idle);
+	w->buf_idle = 0;
+}
+
+/*
+ * Lets in the request about to be consumed into free slot r, which may
+ * use up to need pages of its buffer: true when the device's budget has
+ * room for the pages r does not hold yet (after dropping this worker's
+ * idle pages if that is what it takes), or when nothing is in flight
+ * here; false, nothing taken, when the request must wait in the ring.
+ * Another worker's idle pages are not touched (they are its own), but
+ * they are at most keep.
+ */
+static bool buf_admit(struct xpvd_worker *w, struct wreq *r, uint32_t need)
+{
+	struct budget *b = w->bud;
+	bool force = w->nr_inflight == 0;
+	uint32_t grow = need > r->buf_pages ? need - r->buf_pages : 0;
+
+	if (grow && !budget_take(&b->resident, grow, b->limit, force)) {
+		if (!w->buf_idle)
+			return false;
+		buf_drop_idle(w);	/* r's pages too: r is free */
+		grow = need;
+		if (!budget_take(&b->resident, grow, b->limit, force))
+			return false;
+	}
+	if (r->buf_pages) {
+		/* From the idle reserve into flight. */
+		budget_give(&b->idle, r->buf_pages);
+		w->buf_idle -= r->buf_pages;
+	}
+	r->buf_pages += grow;
+	r->buf_grown = grow;
+	w->buf_pages += grow;
+	xpvd_stat_set(w->st.buffer_pages, w->buf_pages);
+	return true;
+}
+
+/*
+ * Once a request's data path is known, keeps of the pages buf_admit()
+ * added for it only those its buffer will touch (used; 0 when the data
+ * does not go through the buffer): the others were never touched.
+ */
+static void buf_trim(struct xpvd_worker *w, struct wreq *r, uint32_t used)
+{
+	uint32_t held = r->buf_pages - r->buf_grown;
+	uint32_t keep = used > held ? used : held;
+
+	if (r->buf_pages > keep) {
+		budget_give(&w->bud->resident, r->buf_pages - keep);
+		w->buf_pages -= r->buf_pages - keep;
+		r->buf_pages = keep;
+		xpvd_stat_set(w->st.buffer_pages, w->buf_pages);
+	}
+	r->buf_grown = 0;
+}
+
+/*
+ * Answered: the slot's pages stay for reuse while the device's idle pages
+ * fit in keep, else go back to the kernel at once.
+ */
+static void buf_release(struct xpvd_worker *w, struct wreq *r)
+{
+	buf_trim(w, r, 0);
+	if (!r->buf_pages)
+		return;
+	if (budget_take(&w->bud->idle, r->buf_pages, w->bud->keep, false))
+		w->buf_idle += r->buf_pages;
+	else
+		buf_drop(w, r);
+}
+
+/*
+ * Free slots are on two lists, last freed first (the slots in use stay
+ * few and hot): warm, those holding buffer pages, and cold.  The next
+ * request takes a warm slot if there is one, so it reuses pages rather
+ * than faulting new ones in (the slots answered last in a batch are the
+ * ones whose pages were dropped).
+ */
+static void free_push(struct xpvd_worker *w, uint32_t idx)
+{
+	uint32_t *head = w->reqs[idx].buf_pages ? &w->free_warm :
+						  &w->free_cold;
+
+	w->reqs[idx].next_free = *head;
+	*head = idx;
+}
+
+/* The slot the next request takes, or NIL. */
+static uint32_t free_peek(const struct xpvd_worker *w)
+{
+	return w->free_warm != NIL ? w->free_warm : w->free_cold;
+}
+
+/* Takes the slot free_peek() gave. */
+static void free_pop(struct xpvd_worker *w)
+{
+	if (w->free_warm != NIL)
+		w->free_warm = w->reqs[w->free_warm].next_free;
+	else
+		w->free_cold = w->reqs[w->free_cold].next_free;
 }
 
 /* ---- answering ---- */
@@ -203,8 +459,8 @@ static void respond(struct xpvd_worker *w, struct wreq *r, int err)
 	/* Cannot fail: each consumed request is answered once. */
 	xpv_blkif_back_put_response(&w->ring, w->p.abi, r->br.id,
 				    r->br.rsp_op, status);
-	r->next_free = w->free_head;
-	w->free_head = idx;
+	buf_release(w, r);
+	free_push(w, idx);
 	w->nr_inflight--;
 }
 
@@ -539,6 +795,8 @@ static void begin(struct xpvd_worker *w, struct wreq *r)
 		refuse(w, r, err, "cannot map data grants");
 		return;
 	}
+	buf_trim(w, r, r->path == PATH_COPY || r->bounce ?
+		 buf_pages_of(r->bytes) : 0);
 	if (r->br.writes_data) {
 		if (r->path == PATH_COPY)
 			err = copy_segments(w, r, false);
@@ -617,7 +875,13 @@ static void ring_broken(struct xpvd_worker *w, const char *what)
 	xpvd_warn(XPVD_C_IO, "%s: %s: ring stopped", w->name, what);
 }
 
-static void consume(struct xpvd_worker *w)
+/*
+ * Takes the waiting requests off the ring while there are free slots and
+ * buffer budget.  Returns true when it left requests in the ring for want
+ * of budget: requests are then in flight here, and their completions run
+ * the worker again.
+ */
+static bool consume(struct xpvd_worker *w)
 {
 	union xpv_blkif_request req;
 	const char *why;
@@ -627,24 +891,41 @@ static void consume(struct xpvd_worker *w)
 	n = xpv_ring_back_unconsumed(&w->ring);
 	if (n < 0) {
 		ring_broken(w, "producer index out of range");
-		return;
+		return false;
 	}
-	if (n > 0 && w->free_head != NIL)
+	if (n > 0 && free_peek(w) != NIL)
 		batch_clock(w);
-	while (n-- > 0 && w->free_head != NIL) {
-		err = xpv_blkif_back_get_request(&w->ring, w->p.abi, &req);
+	while (n-- > 0 && free_peek(w) != NIL) {
+		/*
+		 * Copied out of its slot before it is consumed: a request
+		 * the budget holds back stays in the ring and is copied
+		 * again next time; the copy taken is the only one used.
+		 */
+		err = xpv_blkif_get_request(w->p.abi,
+					    xpv_ring_slot(&w->ring.ring,
+							  w->ring.req_cons),
+					    &req);
 		if (err < 0) {
 			ring_broken(w, "cannot consume request");
-			return;
+			return false;
 		}
-		r = &w->reqs[w->free_head];
-		w->free_head = r->next_free;
+		r = &w->reqs[free_peek(w)];
+		err = xpvd_blkreq_parse(&req, &w->p.lim, &r->br, &why);
+		if (!buf_admit(w, r, err ? 0 : r->br.nr_segs)) {
+			xpvd_stat_add(w->st.budget_waits, 1);
+			return true;
+		}
+		if (!xpv_ring_back_next_req(&w->ring)) {
+			buf_release(w, r);	/* not reached: n said so */
+			ring_broken(w, "cannot consume request");
+			return false;
+		}
+		free_pop(w);
 		r->t_ns = w->now_ns;
 		r->bytes = 0;	/* no data moved until the segments are checked */
 		r->lat_kind = XPVD_LAT_OTHER; /* until count_request() */
 		w->nr_inflight++;
 		xpvd_stat_add(w->st.inflight, 1);
-		err = xpvd_blkreq_parse(&req, &w->p.lim, &r->br, &why);
 		if (err) {
 			refuse(w, r, err, why);
 			continue;
@@ -654,6 +935,7 @@ static void consume(struct xpvd_worker *w)
 			       r->br.nr_segs * sizeof(req.rw.seg[0]));
 		begin(w, r);
 	}
+	return false;
 }
 
 static void push(struct xpvd_worker *w)
@@ -669,15 +951,25 @@ static bool stopping(struct xpvd_worker *w)
 
 static void run(struct xpvd_worker *w)
 {
+	bool waiting;
 	int more;
 
 	for (;;) {
 		reap(w);
+		waiting = false;
 		if (!w->broken && !stopping(w))
-			consume(w);
+			waiting = consume(w);
 		xpv_ioq_submit(w->ioq);
 		push(w);
 		if (w->broken || stopping(w))
+			return;
+		/*
+		 * Requests wait in the ring for budget: the completions of
+		 * those in flight here run us again, and until then no event
+		 * from the frontend is needed (the final check comes once the
+		 * ring is emptied).  Checking now would only spin.
+		 */
+		if (waiting)
 			return;
 		more = xpv_ring_back_final_check(&w->ring);
 		if (more < 0)
@@ -744,6 +1036,12 @@ static void destroy(struct xpvd_worker *w)
 	if (w->reqs)
 		for (i = 0; i < w->nr_ents; i++)
 			release_data(w, &w->reqs[i]);
+	if (w->bud) {
+		/* The pages go with the mappings, unmapped below. */
+		budget_give(&w->bud->resident, w->buf_pages);
+		budget_give(&w->bud->idle, w->buf_idle);
+		budget_put(w->bud);
+	}
 	xpvd_pgrant_destroy(w->pg);
 	for (i = 0; i < sizeof(w->areas) / sizeof(w->areas[0]); i++)
 		if (w->areas[i].addr)
@@ -789,7 +1087,7 @@ static int alloc_slots(struct xpvd_worker *w)
 	    !area_map(&a[5], n, cap * sizeof(uint32_t)) ||
 	    !area_map(&a[6], n, (size_t)cap * XPV_PAGE_SIZE))
 		return -ENOMEM;
-	w->free_head = NIL;
+	w->free_warm = w->free_cold = NIL;
 	for (i = w->nr_ents; i-- > 0;) {
 		struct segctx *sc = &w->reqs[i].ctx;
 
@@ -803,8 +1101,7 @@ static int alloc_slots(struct xpvd_worker *w)
 		sc->addrs = area_at(&a[4], i, cap * sizeof(void *));
 		sc->slots = area_at(&a[5], i, cap * sizeof(uint32_t));
 		sc->buf = area_at(&a[6], i, (size_t)cap * XPV_PAGE_SIZE);
-		w->reqs[i].next_free = w->free_head;
-		w->free_head = i;
+		free_push(w, i);
 	}
 	return 0;
 }
@@ -869,6 +1166,11 @@ int xpvd_worker_start(const struct xpvd_worker_params *p,
 	err = alloc_slots(w);
 	if (err)
 		goto fail;
+	w->bud = budget_get(p);
+	if (!w->bud) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	if (p->persistent && p->cfg->max_pgrants) {
 		err = xpvd_pgrant_create(plat->gnt, w->gnt, p->domid,
 					 p->cfg->max_pgrants, &w->pg);
@@ -936,7 +1238,9 @@ void xpvd_worker_reap(struct xpvd_worker *w, struct xpvd_qstats *acc)
 		return;
 	if (w->thr_started)
 		pthread_join(w->thr, NULL);
-	/* The thread is gone: its counters are final. */
+	/* The thread is gone: its counters are final, and its buffers go
+	 * with it. */
+	xpvd_stat_set(w->st.buffer_pages, 0);
 	if (acc)
 		xpvd_stats_sum(acc, &w->st);
 	destroy(w);

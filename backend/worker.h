@@ -4,10 +4,17 @@
  * I/O queue and the thread that serves them.
  *
  * Guarantees:
- * - A worker shares nothing on the data path with any other worker: its
- *   own grant handle, event channel handle, I/O queue, persistent grant
- *   cache, request slots and buffers, all allocated when it starts.  The
- *   steady-state data path never allocates.
+ * - A worker shares nothing on the data path with any other worker but
+ *   its VBD's buffer budget (two atomic counters): its own grant handle,
+ *   event channel handle, I/O queue, persistent grant cache, request slots
+ *   and buffers, all allocated when it starts.  The steady-state data path
+ *   never allocates.
+ * - The copy and bounce buffers of the workers of one VBD (domid, devid)
+ *   hold at most its buffer budget (cfg->buffer_budget MiB, as the first
+ *   of them was given), plus one request per queue (a queue with nothing
+ *   in flight always takes one); a request beyond it waits in the ring.
+ *   Idle buffers above a quarter of it go back to the kernel when their
+ *   request is answered.
  * - Every request is copied out of the shared ring once, then validated
  *   (blkreq.h); indirect descriptor pages are copied into private memory
  *   before they are looked at.  Every consumed request is answered exactly

@@ -226,6 +226,7 @@ static void usage(FILE *f)
 		"  --persistent, --no-persistent\n"
 		"                              offer persistent grants (default on)\n"
 		"  --persistent-grants=N       persistent grants cached per ring (4096)\n"
+		"  --buffer-budget=MIB         copy buffers per device (default 64)\n"
 		"  --engine=auto|uring|psync   storage engine (default auto)\n"
 		"  --cache=direct|writeback    O_DIRECT (default) or page cache\n"
 		"  --sector-size=N             force the logical sector size of files\n"
@@ -266,6 +267,7 @@ static const struct option long_opts[] = {
 	{ "persistent", no_argument, NULL, OPT_KEY },
 	{ "no-persistent", no_argument, NULL, OPT_KEY },
 	{ "persistent-grants", required_argument, NULL, OPT_KEY },
+	{ "buffer-budget", required_argument, NULL, OPT_KEY },
 	{ "engine", required_argument, NULL, OPT_KEY },
 	{ "cache", required_argument, NULL, OPT_KEY },
 	{ "sector-size", required_argument, NULL, OPT_KEY },

@@ -35,6 +35,18 @@
  * to 4096).  4096 pages = 16 MiB of mappings per ring.
  */
 #define XPVD_DEFAULT_PGRANTS 4096u
+/*
+ * Copy and bounce buffers per device, in MiB (the `buffer-budget` key).
+ * Without persistent grants every data byte goes through a buffer of its
+ * request's slot, and a guest with an order-4 ring and 256-segment
+ * requests could otherwise make a queue pin 512 MiB.  64 MiB is far more
+ * than a disk needs in flight to run at full speed (48 1 MiB requests at
+ * the least, 12k of 4 KiB; NVMe's bandwidth times latency is a few MiB)
+ * and more than Linux blkfront's defaults can use (32-segment requests,
+ * one-page rings); blkback keeps 4 MiB of idle pages per ring, xenpvd a
+ * quarter of the budget per device.
+ */
+#define XPVD_DEFAULT_BUFFER_BUDGET 64u
 
 /* Where the log goes (the `log` key, --log). */
 enum xpvd_log_target {
@@ -69,6 +81,7 @@ struct xpvd_config {
 	uint32_t max_queues;		/* 1..XPVD_MAX_QUEUES */
 	bool persistent;		/* offer feature-persistent */
 	uint32_t max_pgrants;		/* persistent grants per ring */
+	uint32_t buffer_budget;		/* MiB of copy buffers per device */
 	enum xpv_ioq_engine engine;
 	enum xpv_cache_mode cache;
 	uint32_t sector_size;		/* 0: detect; else force (files) */
