@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * control-stall.c - xenpvd's control socket (backend/control.c) against
+ * control-stall.c - xenpvd's control socket (backend/core/control.c) against
  * clients that stall, driven by a main loop like xenpvd's own, with the
  * device list replaced by an answer far bigger than a socket buffer
  * (ANSWER_BYTES), so that sending it takes many POLLOUT rounds:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-dm-args.c - the device model command line (backend/dm.h): the
+ * test-dm-args.c - the device model command line (backend/core/dm.h): the
  * argv Xen 4.17's libxl builds for a PV guest with a qdisk disk (paths and
  * dm_restrict's fd form, older "server,nowait" spelling), our own "--"
  * options among it, and what must be refused by name (a display, console

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-qmpmsg.c - QMP framing and command reading (backend/qmpmsg.h):
+ * test-qmpmsg.c - QMP framing and command reading (backend/core/qmpmsg.h):
  * what libxenstat and libxl send, values split at every byte, and hostile
  * input (unterminated strings, bad escapes, control characters, deep
  * nesting, wrong types, missing "execute").

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-stats-latency.c - unit tests of xenpvd's latency histograms
- * (backend/stats.h, stats.c): the bucket of a latency at every bucket
+ * (backend/blk/stats.h, stats.c): the bucket of a latency at every bucket
  * edge, each bucket's bound, percentile estimates (empty histogram, p=0
  * and p=100, a percentile against the exact one of the samples it was
  * built from, counts near 2^64), and counting, merging and JSON output.

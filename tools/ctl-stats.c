@@ -5,9 +5,9 @@
  * as a table, or as the daemon's JSON with --json.
  *
  * The daemon writes one VBD object per line with flat numeric members and
- * flat arrays of numbers (backend/stats.c), so the table is read with a
+ * flat arrays of numbers (backend/blk/stats.c), so the table is read with a
  * small member lookup rather than a JSON parser.  The latency histograms'
- * buckets and percentile estimate are backend/stats.h's own.
+ * buckets and percentile estimate are backend/blk/stats.h's own.
  */
 #include "config.h"
 
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "xenpvctl.h"
-#include "../backend/stats.h"
+#include "../backend/blk/stats.h"
 
 static void default_socket(char *buf, size_t size)
 {

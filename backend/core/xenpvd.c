@@ -33,10 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blkif.h"
 #include "conf.h"
 #include "control.h"
-#include "device.h"
+#include "blk.h"
+#include "xendev.h"
 #include "dm.h"
 #include "qmp.h"
 #include "sim.h"
@@ -407,7 +407,7 @@ static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
 	if (!v)
 		return;
 	xpvd_vbd3_begin(v);
-	xpvd_devices_foreach(devs, XPVD_ALL_DOMAINS, vbd3_put, v);
+	xpvd_blk_foreach(devs, XPVD_ALL_DOMAINS, vbd3_put, v);
 	xpvd_vbd3_end(v);
 }
 
@@ -516,6 +516,13 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 
 /* ---- main ---- */
 
+/* The channels this daemon carries (xendev.h), and so the backend types
+ * it can serve. */
+static const struct xpvd_channel *const channels[] = {
+	&xpvd_blk_channel,
+	NULL,
+};
+
 int main(int argc, char **argv)
 {
 	static struct xpvd_config cfg;
@@ -622,7 +629,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	err = xpvd_devices_open(&cfg, &devs);
+	err = xpvd_devices_open(&cfg, channels, &devs);
 	if (err) {
 		xpvd_err(XPVD_C_MAIN, "cannot watch XenStore: %s",
 			 strerror(-err));

@@ -27,6 +27,13 @@
 #define XPVD_MAX_RING_ORDER 4u
 #define XPVD_DEFAULT_INDIRECT 256u
 /*
+ * The block channel's segment counts the settings are checked against
+ * (its wire format's, asserted in blk/blk.c): a request without indirect
+ * pages carries up to 11 segments, an indirect one up to 4096 here.
+ */
+#define XPVD_PLAIN_SEGS 11u
+#define XPVD_MAX_INDIRECT_SEGS 4096u
+/*
  * Persistent grants cached (mapped) per ring.  Linux blkback keeps 1056,
  * sized for 32-segment requests; with 256-segment indirect requests a
  * frontend keeps 16 MiB in flight on one ring, and a cache smaller than its

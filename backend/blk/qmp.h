@@ -35,7 +35,7 @@
 #include <poll.h>
 #include <stdint.h>
 
-#include "device.h"
+#include "blk.h"
 
 #define XPVD_QMP_MAX_LISTENERS 64u	/* domains with a socket */
 #define XPVD_QMP_MAX_CLIENTS 8u

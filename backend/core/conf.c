@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blkif.h"
 #include "conf.h"
 #include "xs-parse.h"
 
@@ -132,7 +131,7 @@ static int get_engine(const char *v, enum xpv_ioq_engine *out, char *err,
 /* max-indirect-segments: up to 11 means none (the key is not written). */
 static uint32_t indirect_norm(uint32_t n)
 {
-	return n <= XPV_BLKIF_MAX_SEGMENTS ? 0 : n;
+	return n <= XPVD_PLAIN_SEGS ? 0 : n;
 }
 
 int xpvd_config_set(struct xpvd_config *cfg, const char *key,
@@ -158,7 +157,7 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 			       errlen);
 	}
 	if (!strcmp(key, "max-indirect-segments")) {
-		rc = get_num(v, 0, XPV_BLKIF_MAX_INDIRECT_SEGMENTS,
+		rc = get_num(v, 0, XPVD_MAX_INDIRECT_SEGS,
 			     &cfg->max_indirect_segs, err, errlen);
 		cfg->max_indirect_segs = indirect_norm(cfg->max_indirect_segs);
 		return rc;
@@ -371,7 +370,7 @@ int xpvd_config_override(struct xpvd_config *dev,
 
 	if (!strcmp(key, XPVD_DEV_KEY_INDIRECT)) {
 		rc = get_num(value, 0, daemon->max_indirect_segs > 0 ?
-			     daemon->max_indirect_segs : XPV_BLKIF_MAX_SEGMENTS,
+			     daemon->max_indirect_segs : XPVD_PLAIN_SEGS,
 			     &n, err, errlen);
 		if (!rc)
 			dev->max_indirect_segs = indirect_norm(n);

@@ -204,7 +204,7 @@ void xpvd_qmp_sync(struct xpvd_qmp *q, const char *dir,
 		return;
 	for (i = 0; i < XPVD_QMP_MAX_LISTENERS; i++)
 		q->l[i].seen = false;
-	xpvd_devices_foreach(devs, XPVD_ALL_DOMAINS, sync_one, &c);
+	xpvd_blk_foreach(devs, XPVD_ALL_DOMAINS, sync_one, &c);
 	for (i = 0; i < XPVD_QMP_MAX_LISTENERS; i++)
 		if (q->l[i].fd >= 0 && q->l[i].automatic && !q->l[i].seen)
 			listener_close(&q->l[i]);
@@ -369,7 +369,7 @@ static int answer(FILE *f, const struct xpvd_qmp_cmd *cmd,
 		   !strcmp(e, "query-block")) {
 		c.block = !strcmp(e, "query-block");
 		fprintf(f, "{\"return\": [");
-		xpvd_devices_foreach(devs, domid, list_one, &c);
+		xpvd_blk_foreach(devs, domid, list_one, &c);
 		fprintf(f, "]");
 	} else {
 		fprintf(f, "{\"error\": {\"class\": \"CommandNotFound\", "

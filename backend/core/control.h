@@ -21,7 +21,7 @@
 
 #include <poll.h>
 
-#include "device.h"
+#include "xendev.h"
 
 #define XPVD_CTL_MAX_CLIENTS 16u
 #define XPVD_CTL_LINE_MAX 63u	/* command bytes, '\n' included */
