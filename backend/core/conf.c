@@ -128,6 +128,58 @@ static int get_engine(const char *v, enum xpv_ioq_engine *out, char *err,
 	return 0;
 }
 
+/*
+ * type: backend directory names, separated by spaces ("vbd qdisk"), each
+ * of letters, digits, '_' and '-' (never a '/': it is a path component);
+ * kept with single spaces.  Which channel serves each is the core's
+ * business (xendev.h).
+ */
+static int get_types(const char *v, char *buf, size_t size, char *err,
+		     size_t errlen)
+{
+	size_t o = 0, n;
+	const char *p = v;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, " \t");
+		if (strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") < n)
+			return seterr(-EINVAL, err, errlen, "'%.*s' is not a "
+				      "backend type (a-z, 0-9, _ and -)",
+				      (int)n, p);
+		if (o + n + 1 >= size)
+			return seterr(-ENAMETOOLONG, err, errlen,
+				      "'%s' is longer than %zu bytes", v,
+				      size - 1);
+		if (o)
+			buf[o++] = ' ';
+		memcpy(buf + o, p, n);
+		o += n;
+		p += n;
+	}
+	if (!o)
+		return seterr(-EINVAL, err, errlen, "empty value");
+	buf[o] = '\0';
+	return 0;
+}
+
+bool xpvd_config_has_type(const struct xpvd_config *cfg, const char *type)
+{
+	size_t n = strlen(type);
+	const char *p = cfg->type;
+
+	while ((p = strstr(p, type))) {
+		if ((p == cfg->type || p[-1] == ' ') &&
+		    (p[n] == ' ' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* max-indirect-segments: up to 11 means none (the key is not written). */
 static uint32_t indirect_norm(uint32_t n)
 {
@@ -149,13 +201,8 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 		snprintf(cfg->platform, sizeof(cfg->platform), "%s", v);
 		return 0;
 	}
-	if (!strcmp(key, "type")) {
-		if (strchr(v, '/'))
-			return seterr(-EINVAL, err, errlen,
-				      "'%s' contains a '/'", v);
-		return get_str(v, cfg->type, sizeof(cfg->type), false, err,
-			       errlen);
-	}
+	if (!strcmp(key, "type"))
+		return get_types(v, cfg->type, sizeof(cfg->type), err, errlen);
 	if (!strcmp(key, "max-indirect-segments")) {
 		rc = get_num(v, 0, XPVD_MAX_INDIRECT_SEGS,
 			     &cfg->max_indirect_segs, err, errlen);

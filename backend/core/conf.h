@@ -34,6 +34,9 @@
 #define XPVD_CONFIG_FILE "/etc/xen/xenpvd.conf"
 #endif
 
+/* Whether type is one of the backend types cfg->type names. */
+bool xpvd_config_has_type(const struct xpvd_config *cfg, const char *type);
+
 /* Fills cfg with the built-in defaults (see xenpvd.conf(5)). */
 void xpvd_config_defaults(struct xpvd_config *cfg);
 

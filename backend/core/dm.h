@@ -34,6 +34,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The backend types libxl hands a PV guest's device model (QEMU): a device
+ * model serves them all, as QEMU would (Xen 4.17: qdisk disks; the 9pfs
+ * channel adds its type here).
+ */
+#define XPVD_DM_TYPES "qdisk"
 #define XPVD_DM_MAX_MONITORS 4u
 #define XPVD_DM_PATH_LEN 108	/* sun_path */
 

@@ -418,10 +418,10 @@ static void vbd3_update(struct xpvd_vbd3 *v, struct xpvd_devices *devs)
 #endif
 
 /* The settings of a device model, whatever the file and options say:
- * libxl starts one for a domain's backend/qdisk disks. */
+ * libxl starts one for a domain's qdisk disks (XPVD_DM_TYPES). */
 static void dm_config(struct xpvd_config *cfg, const struct xpvd_dm *dm)
 {
-	snprintf(cfg->type, sizeof(cfg->type), "qdisk");
+	snprintf(cfg->type, sizeof(cfg->type), "%s", XPVD_DM_TYPES);
 	cfg->domid = dm->domid;
 	cfg->handoff = false;
 	cfg->qmp_stats = false;	/* libxl names the monitors */
@@ -439,14 +439,14 @@ static void dm_config(struct xpvd_config *cfg, const struct xpvd_dm *dm)
 static int dm_check_untaken(struct xs_handle *xsh, const char *root,
 			    uint32_t domid)
 {
-	char dir[128], **devs = NULL;
+	char dir[160], **devs = NULL;
 	XenbusState st;
 	int n, i, rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s/%u", root, domid);
 	n = xpv_xs_directory(xsh, XBT_NULL, dir, NULL, &devs);
 	for (i = 0; i < n && !rc; i++) {
-		char be[192];
+		char be[224];
 
 		snprintf(be, sizeof(be), "%s/%s", dir, devs[i]);
 		if (xpv_xs_read_state(xsh, XBT_NULL, be, &st) == 0 &&
@@ -472,8 +472,10 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 		    struct xpvd_qmp **qmp)
 {
 	struct xs_handle *xsh;
-	char dir[64], root[96];
+	char dir[64], root[128];
+	const char *p;
 	unsigned int i;
+	size_t n;
 	int err;
 
 	err = xpvd_qmp_open(qmp);
@@ -495,11 +497,15 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 		 cfg->self_domid, dm->domid);
 	err = xpv_xs_open(&xsh);
 	if (!err) {
-		snprintf(root, sizeof(root), "/local/domain/%u/backend/%s",
-			 cfg->self_domid, cfg->type);
-		if (dm_check_untaken(xsh, root, dm->domid)) {
-			xpv_xs_close(xsh);
-			return -1;
+		for (p = cfg->type; *p; p += n + (p[n] == ' ')) {
+			n = strcspn(p, " ");
+			snprintf(root, sizeof(root),
+				 "/local/domain/%u/backend/%.*s",
+				 cfg->self_domid, (int)n, p);
+			if (dm_check_untaken(xsh, root, dm->domid)) {
+				xpv_xs_close(xsh);
+				return -1;
+			}
 		}
 		err = xpv_xs_write(xsh, XBT_NULL, dir, "state", "running");
 		xpv_xs_close(xsh);
@@ -646,7 +652,7 @@ int main(int argc, char **argv)
 	if (dm_mode) {
 		if (dm_start(&cfg, &dm, &qmp))
 			goto out;
-	} else if (cfg.qmp_stats && !strcmp(cfg.type, "qdisk")) {
+	} else if (cfg.qmp_stats && xpvd_config_has_type(&cfg, "qdisk")) {
 		/* xentop asks only about backend/qdisk (qmp.h). */
 		err = xpvd_qmp_open(&qmp);
 		if (err)
@@ -674,7 +680,8 @@ int main(int argc, char **argv)
 		  cfg.persistent ? "on" : "off", cfg.control_path);
 	/* Both would take every backend/vbd device: the first to write a
 	 * state wins, and the guest gets a mix. */
-	if (!strcmp(cfg.type, "vbd") && !strcmp(cfg.plat->name, "xen") &&
+	if (xpvd_config_has_type(&cfg, "vbd") &&
+	    !strcmp(cfg.plat->name, "xen") &&
 	    access("/sys/module/xen_blkback", F_OK) == 0)
 		xpvd_warn(XPVD_C_MAIN,
 			  "Linux xen-blkback is loaded and serves backend/vbd "

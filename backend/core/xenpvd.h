@@ -79,7 +79,8 @@ enum xpvd_log_target {
 struct xpvd_config {
 	const struct xpv_platform *plat;
 	char platform[16];		/* "xen", "sim" or "" (automatic) */
-	char type[XPVD_CFG_TYPE_LEN];	/* backend/<type>, "qdisk" */
+	char type[XPVD_CFG_TYPE_LEN];	/* the backend/<type>s served,
+					 * space-separated: "qdisk" */
 	uint32_t domid;			/* the only frontend domain served,
 					 * or XPVD_ALL_DOMAINS */
 	unsigned int self_domid;
