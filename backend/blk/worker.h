@@ -43,7 +43,8 @@
 #include "platform.h"
 #include "stats.h"
 #include "storage.h"
-#include "xenpvd.h"
+#include "conf.h"
+#include "log.h"
 
 struct xpvd_worker_params {
 	const struct xpvd_config *cfg;

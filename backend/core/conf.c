@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "xs-parse.h"
 
 static int __attribute__((format(printf, 4, 5)))

@@ -18,15 +18,111 @@
  *   indirect count, ring order, queue count or grant cache; persistent
  *   grants off), never raise it; the cache mode and engine may be either.
  * - Nothing here logs: errors are returned as -errno plus a message.
+ *
+ * The configuration (struct xpvd_config) is filled once by main, then
+ * read-only; a device uses a copy lowered by its overrides.
  */
 #ifndef XENPVD_BACKEND_CONF_H
 #define XENPVD_BACKEND_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include "xenpvd.h"
+#include "platform.h"
+#include "storage.h"
+
+/* ---- configuration (filled once by main, then read-only) ---- */
+
+#define XPVD_MAX_QUEUES 64u
+#define XPVD_MAX_RING_ORDER 4u
+#define XPVD_DEFAULT_INDIRECT 256u
+/*
+ * The block channel's segment counts the settings are checked against
+ * (its wire format's, asserted in blk/blk.c): a request without indirect
+ * pages carries up to 11 segments, an indirect one up to 4096 here.
+ */
+#define XPVD_PLAIN_SEGS 11u
+#define XPVD_MAX_INDIRECT_SEGS 4096u
+/*
+ * Persistent grants cached (mapped) per ring.  Linux blkback keeps 1056,
+ * sized for 32-segment requests; with 256-segment indirect requests a
+ * frontend keeps 16 MiB in flight on one ring, and a cache smaller than its
+ * working set turns every request into map/unmap churn (measured on the sim:
+ * 1 MiB reads at QD16 went from 0.47x to 1.05x of direct I/O going from 1056
+ * to 4096).  4096 pages = 16 MiB of mappings per ring.
+ */
+#define XPVD_DEFAULT_PGRANTS 4096u
+/*
+ * Copy and bounce buffers per device, in MiB (the `buffer-budget` key).
+ * Without persistent grants every data byte goes through a buffer of its
+ * request's slot, and a guest with an order-4 ring and 256-segment
+ * requests could otherwise make a queue pin 512 MiB.  64 MiB is far more
+ * than a disk needs in flight to run at full speed (48 1 MiB requests at
+ * the least, 12k of 4 KiB; NVMe's bandwidth times latency is a few MiB)
+ * and more than Linux blkfront's defaults can use (32-segment requests,
+ * one-page rings); blkback keeps 4 MiB of idle pages per ring, xenpvd a
+ * quarter of the budget per device.
+ */
+#define XPVD_DEFAULT_BUFFER_BUDGET 64u
+
+/* Where the log goes (the `log` key, --log). */
+enum xpvd_log_target {
+	XPVD_LOG_AUTO,		/* stderr; syslog when stderr is not open */
+	XPVD_LOG_STDERR,	/* stderr (level prefixes for journald) */
+	XPVD_LOG_SYSLOG,	/* syslog(3), tag "xenpvd", facility daemon */
+	XPVD_LOG_FILE,		/* appended to log_file */
+};
+
+/* The `domid` setting's "all": serve every domain's devices. */
+#define XPVD_ALL_DOMAINS UINT32_MAX
+
+/* Lengths of the string settings, terminating NUL included. */
+#define XPVD_CFG_TYPE_LEN 65
+#define XPVD_CFG_PATH_LEN 256
+#define XPVD_CFG_SOCK_LEN 108	/* sun_path */
+
+/*
+ * Filled by main from the defaults, the configuration file and the options
+ * (this file), then read-only; a device uses a copy lowered by the per-device
+ * overrides.
+ */
+struct xpvd_config {
+	const struct xpv_platform *plat;
+	char platform[16];		/* "xen", "sim" or "" (automatic) */
+	char type[XPVD_CFG_TYPE_LEN];	/* the backend/<type>s served,
+					 * space-separated: "qdisk" */
+	uint32_t domid;			/* the only frontend domain served,
+					 * or XPVD_ALL_DOMAINS */
+	unsigned int self_domid;
+	uint32_t max_indirect_segs;	/* 0: no indirect (key not written) */
+	uint32_t max_ring_order;	/* 0..4 */
+	uint32_t max_queues;		/* 1..XPVD_MAX_QUEUES */
+	bool persistent;		/* offer feature-persistent */
+	uint32_t max_pgrants;		/* persistent grants per ring */
+	uint32_t buffer_budget;		/* MiB of copy buffers per device */
+	enum xpv_ioq_engine engine;
+	enum xpv_cache_mode cache;
+	uint32_t sector_size;		/* 0: detect; else force (files) */
+	char control_path[XPVD_CFG_SOCK_LEN];	/* "": the default */
+	char state_dir[XPVD_CFG_PATH_LEN];	/* handoff files (restart);
+						 * "": the socket's dir */
+	enum xpvd_log_target log;
+	char log_file[XPVD_CFG_PATH_LEN];	/* XPVD_LOG_FILE */
+	unsigned int debug_mask;	/* components with debug messages */
+	bool foreground;		/* --foreground: log to stderr */
+	bool handoff;			/* leave handoff files at exit (not
+					 * a device model: nobody would
+					 * take over) */
+	bool qmp_stats;			/* xentop's QMP sockets (qmp.h) */
+	char qmp_dir[XPVD_CFG_PATH_LEN];	/* where: /var/run/xen, the
+						 * world's dir on sim */
+	bool vbd3_stats;		/* publish xentop's vbd3 statistics */
+	char vbd3_dir[XPVD_CFG_PATH_LEN];	/* their base: /dev/shm, the
+						 * world's dir on sim */
+};
+
 
 /* The configuration file read when --config is not given (may be absent);
  * the build sets it from configure's --with-xen-confdir. */

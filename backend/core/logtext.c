@@ -2,14 +2,14 @@
 /*
  * logtext.c - the text of xenpvd's log lines that is not the logger's
  * plumbing: component names, the debug list parser, and the escaping
- * every message goes through (xenpvd.h).  Pure functions, unit-tested.
+ * every message goes through (log.h).  Pure functions, unit-tested.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "xenpvd.h"
+#include "log.h"
 
 static const char *const comp_names[XPVD_C_NR] = {
 	[XPVD_C_MAIN] = "main", [XPVD_C_DEV] = "dev", [XPVD_C_IO] = "io",

@@ -49,7 +49,7 @@
 #include <xenstore.h>
 
 #include "conf.h"
-#include "xenpvd.h"
+#include "log.h"
 
 struct xpvd_dev;
 struct xpvd_devices;
