@@ -119,7 +119,7 @@ int main(void)
 	if (access(XENSTORED_BIN, X_OK) < 0)
 		return 77;
 	snprintf(preload, sizeof(preload),
-		 "%s/xenstore/.libs/xenpv-xenstored-preload.so",
+		 "%s/common/.libs/xenpv-xenstored-preload.so",
 		 top ? top : "..");
 	if (access(preload, R_OK) < 0)
 		return 77;

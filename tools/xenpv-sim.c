@@ -373,8 +373,8 @@ static const char *find_preload(char *buf)
 {
 	const char *env = getenv("XENPV_PRELOAD");
 	static const char *const rel[] = {
-	    "../xenstore/.libs/" PRELOAD_NAME,	  /* build tree */
-	    "../../xenstore/.libs/" PRELOAD_NAME, /* tools/.libs/ */
+	    "../common/.libs/" PRELOAD_NAME,	  /* build tree */
+	    "../../common/.libs/" PRELOAD_NAME,  /* tools/.libs/ */
 	};
 	char self[PATH_MAX], *slash;
 	ssize_t n;
