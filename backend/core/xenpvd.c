@@ -503,6 +503,8 @@ int main(int argc, char **argv)
 	}
 
 	err = xpvd_devices_open(&cfg, channels, &devs);
+	if (err == -EPROTONOSUPPORT)
+		goto out; /* a type no channel serves: said */
 	if (err) {
 		xpvd_err(XPVD_C_MAIN, "cannot watch XenStore: %s",
 			 strerror(-err));
