@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * front-io.c - the data path of libxenpvfront: splitting I/O into wire
+ * blk-io.c - the data path of the block channel: splitting I/O into wire
  * requests, issuing them over the queues, checking and completing the
  * responses, and the synchronous helpers.
  *
@@ -23,55 +23,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #include "barrier.h"
-#include "front.h"
+#include "blk-front.h"
 
 #define SEG_BYTES XPV_PAGE_SIZE
 
-/* ---- pages ---- */
-
-static uint32_t pages_get(struct front_queue *q, uint32_t n)
+/* Page i of q's pool. */
+static unsigned char *page_addr(const struct blk_queue *q, uint32_t i)
 {
-	uint32_t head = FRONT_NO_PAGE, tail = FRONT_NO_PAGE, p;
-
-	/* Callers check nr_free_pages first. */
-	while (n--) {
-		p = q->free_head;
-		q->free_head = q->page_next[p];
-		q->nr_free_pages--;
-		q->page_next[p] = FRONT_NO_PAGE;
-		if (tail == FRONT_NO_PAGE)
-			head = p;
-		else
-			q->page_next[tail] = p;
-		tail = p;
-	}
-	return head;
-}
-
-static void pages_put(struct front_queue *q, uint32_t head)
-{
-	uint32_t next;
-
-	while (head != FRONT_NO_PAGE) {
-		next = q->page_next[head];
-		q->page_next[head] = q->free_head;
-		q->free_head = head;
-		q->nr_free_pages++;
-		head = next;
-	}
-}
-
-static unsigned char *page_addr(struct front_queue *q, uint32_t p)
-{
-	return (unsigned char *)q->pool.addr + (size_t)p * XPV_PAGE_SIZE;
+	return front_pool_page(&q->pool, i);
 }
 
 /* ---- completion ---- */
 
-static void io_part_done(struct xpvf *h, struct front_io *io, int err)
+static void io_part_done(struct xpvf *h, struct blk_io *io, int err)
 {
 	int64_t result;
 
@@ -93,25 +59,25 @@ static void io_part_done(struct xpvf *h, struct front_io *io, int err)
 	io->done(io->opaque, result);
 }
 
-static void chunk_free(struct xpvf *h, struct front_chunk *c)
+static void chunk_free(struct xpvf *h, struct blk_chunk *c)
 {
 	c->next = h->free_chunks;
 	h->free_chunks = c;
 }
 
-static void slot_free(struct front_queue *q, struct front_req *r)
+static void slot_free(struct blk_queue *q, struct blk_req *r)
 {
-	pages_put(q, r->data_head);
-	pages_put(q, r->ind_head);
+	front_pool_put(&q->pool, r->data_head);
+	front_pool_put(&q->pool, r->ind_head);
 	r->data_head = r->ind_head = FRONT_NO_PAGE;
 	r->in_use = false;
 	r->io = NULL;
 	q->free_slots[q->nr_free_slots++] = (uint32_t)(r - q->slots);
 }
 
-static struct front_chunk *pend_pop(struct xpvf *h)
+static struct blk_chunk *pend_pop(struct xpvf *h)
 {
-	struct front_chunk *c = h->pend_head;
+	struct blk_chunk *c = h->pend_head;
 
 	if (c) {
 		h->pend_head = c->next;
@@ -122,7 +88,7 @@ static struct front_chunk *pend_pop(struct xpvf *h)
 	return c;
 }
 
-static void pend_push_front(struct xpvf *h, struct front_chunk *c)
+static void pend_push_front(struct xpvf *h, struct blk_chunk *c)
 {
 	c->next = h->pend_head;
 	h->pend_head = c;
@@ -130,7 +96,7 @@ static void pend_push_front(struct xpvf *h, struct front_chunk *c)
 		h->pend_tail = c;
 }
 
-static void pend_push_back(struct xpvf *h, struct front_chunk *c)
+static void pend_push_back(struct xpvf *h, struct blk_chunk *c)
 {
 	c->next = NULL;
 	if (h->pend_tail)
@@ -140,7 +106,9 @@ static void pend_push_back(struct xpvf *h, struct front_chunk *c)
 	h->pend_tail = c;
 }
 
-static bool rings_up(const struct xpvf *h)
+/* Whether the queues exist (from the backend's InitWait until the
+ * connection ends). */
+bool blk_rings_up(const struct xpvf *h)
 {
 	return h->nq && h->q[0].slots;
 }
@@ -152,11 +120,11 @@ static bool rings_up(const struct xpvf *h)
  * pool: the backend is not going to touch them any more (broken, gone) or
  * the handle is about to end their grants (close).
  */
-void front_fail_all(struct xpvf *h, int err)
+void blk_fail_all(struct xpvf *h, int err)
 {
-	struct front_chunk *c;
-	struct front_io *io;
-	struct front_req *r;
+	struct blk_chunk *c;
+	struct blk_io *io;
+	struct blk_req *r;
 	unsigned int i;
 	uint32_t s;
 
@@ -165,7 +133,7 @@ void front_fail_all(struct xpvf *h, int err)
 		chunk_free(h, c);
 		io_part_done(h, io, err);
 	}
-	if (!rings_up(h))
+	if (!blk_rings_up(h))
 		return;
 	for (i = 0; i < h->nq; i++) {
 		for (s = 0; s < h->q[i].nr_slots; s++) {
@@ -179,12 +147,12 @@ void front_fail_all(struct xpvf *h, int err)
 	}
 }
 
-void front_mark_broken(struct xpvf *h)
+void blk_mark_broken(struct xpvf *h)
 {
 	if (h->broken)
 		return;
 	h->broken = true;
-	front_fail_all(h, -EIO);
+	blk_fail_all(h, -EIO);
 }
 
 /*
@@ -194,15 +162,15 @@ void front_mark_broken(struct xpvf *h)
  * Chunks come from the preallocated pool; a reconnect storm that outgrows
  * it takes more from the heap (not the steady-state path).
  */
-void front_requeue_all(struct xpvf *h)
+void blk_requeue_all(struct xpvf *h)
 {
-	struct front_chunk *c;
-	struct front_req *r;
-	struct front_queue *q;
+	struct blk_chunk *c;
+	struct blk_req *r;
+	struct blk_queue *q;
 	unsigned int i;
 	uint32_t s;
 
-	if (!rings_up(h))
+	if (!blk_rings_up(h))
 		return;
 	for (i = 0; i < h->nq; i++) {
 		q = &h->q[i];
@@ -216,7 +184,7 @@ void front_requeue_all(struct xpvf *h)
 			} else {
 				c = calloc(1, sizeof(*c));
 				if (!c) {
-					struct front_io *io = r->io;
+					struct blk_io *io = r->io;
 
 					slot_free(q, r);
 					io_part_done(h, io, -ENOMEM);
@@ -241,13 +209,13 @@ static uint32_t div_up(uint64_t a, uint32_t b)
 }
 
 /* Whether requests of io move its data straight from its ubuf pages. */
-static bool io_zero_copy(const struct xpvf *h, const struct front_io *io)
+static bool io_zero_copy(const struct xpvf *h, const struct blk_io *io)
 {
-	return io->ub && io->ub->domid == h->be_domid;
+	return io->ub && io->ub->domid == h->dev.be_domid;
 }
 
 /* Pages a request carved from c needs: data segments and indirect pages. */
-static void chunk_needs(const struct xpvf *h, const struct front_chunk *c,
+static void chunk_needs(const struct xpvf *h, const struct blk_chunk *c,
 			uint32_t *segs, uint32_t *ind)
 {
 	uint64_t n;
@@ -264,7 +232,7 @@ static void chunk_needs(const struct xpvf *h, const struct front_chunk *c,
 }
 
 /* Whether the current connection can carry c's operation at all. */
-static int chunk_supported(const struct xpvf *h, const struct front_chunk *c)
+static int chunk_supported(const struct xpvf *h, const struct blk_chunk *c)
 {
 	switch (c->io->op) {
 	case XPVF_OP_READ:
@@ -282,15 +250,15 @@ static int chunk_supported(const struct xpvf *h, const struct front_chunk *c)
 	return -EINVAL;
 }
 
-static struct front_queue *pick_queue(struct xpvf *h, uint32_t pages)
+static struct blk_queue *pick_queue(struct xpvf *h, uint32_t pages)
 {
-	struct front_queue *q;
+	struct blk_queue *q;
 	unsigned int i, n;
 
 	for (i = 0; i < h->nq; i++) {
 		n = (h->rr + i) % h->nq;
 		q = &h->q[n];
-		if (q->nr_free_slots && q->nr_free_pages >= pages) {
+		if (q->nr_free_slots && q->pool.nr_free >= pages) {
 			h->rr = (n + 1) % h->nq;
 			return q;
 		}
@@ -300,8 +268,8 @@ static struct front_queue *pick_queue(struct xpvf *h, uint32_t pages)
 
 /* Fills the data segments of r (and its indirect pages), copying a write's
  * bytes into the pool pages, or naming the io's own granted pages. */
-static void fill_segments(struct xpvf *h, struct front_queue *q,
-			  struct front_req *r, uint32_t segs,
+static void fill_segments(struct xpvf *h, struct blk_queue *q,
+			  struct blk_req *r, uint32_t segs,
 			  union xpv_blkif_request *req)
 {
 	struct blkif_request_segment *seg, *ind_segs = NULL;
@@ -323,17 +291,17 @@ static void fill_segments(struct xpvf *h, struct front_queue *q,
 			if (i % XPV_BLKIF_SEGS_PER_INDIRECT_PAGE == 0) {
 				req->indirect.indirect_grefs
 					[i / XPV_BLKIF_SEGS_PER_INDIRECT_PAGE] =
-					q->pool_refs[ip];
+					q->pool.refs[ip];
 				ind_segs = (void *)page_addr(q, ip);
-				ip = q->page_next[ip];
+				ip = q->pool.next[ip];
 			}
 			seg = &ind_segs[i % XPV_BLKIF_SEGS_PER_INDIRECT_PAGE];
 		}
 		if (zc_refs) {
 			seg->gref = zc_refs[i];
 		} else {
-			seg->gref = q->pool_refs[p];
-			p = q->page_next[p];
+			seg->gref = q->pool.refs[p];
+			p = q->pool.next[p];
 		}
 		seg->first_sect = 0;
 		seg->last_sect = (uint8_t)(bytes / 512 - 1);
@@ -343,12 +311,12 @@ static void fill_segments(struct xpvf *h, struct front_queue *q,
 }
 
 /* Carves one wire request from the head of c onto q (which has room). */
-static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
+static void build(struct xpvf *h, struct blk_queue *q, struct blk_chunk *c,
 		  uint32_t segs, uint32_t ind)
 {
 	union xpv_blkif_request req;
-	struct front_io *io = c->io;
-	struct front_req *r;
+	struct blk_io *io = c->io;
+	struct blk_req *r;
 	uint64_t max, id;
 	uint32_t si;
 	void *slot;
@@ -375,19 +343,19 @@ static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
 		if (r->zero_copy)
 			h->info.zero_copy_requests++;
 		else
-			r->data_head = pages_get(q, segs);
+			r->data_head = front_pool_get(&q->pool, segs);
 		if (ind) {
-			r->ind_head = pages_get(q, ind);
+			r->ind_head = front_pool_get(&q->pool, ind);
 			req.indirect.operation = BLKIF_OP_INDIRECT;
 			req.indirect.indirect_op = r->rsp_op;
 			req.indirect.nr_segments = (uint16_t)segs;
 			req.indirect.id = id;
 			req.indirect.sector_number = (io->offset + r->off) >> 9;
-			req.indirect.handle = (blkif_vdev_t)h->devid;
+			req.indirect.handle = (blkif_vdev_t)h->dev.devid;
 		} else {
 			req.rw.operation = r->rsp_op;
 			req.rw.nr_segments = (uint8_t)segs;
-			req.rw.handle = (blkif_vdev_t)h->devid;
+			req.rw.handle = (blkif_vdev_t)h->dev.devid;
 			req.rw.id = id;
 			req.rw.sector_number = (io->offset + r->off) >> 9;
 		}
@@ -399,7 +367,7 @@ static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
 					    BLKIF_OP_WRITE_BARRIER;
 		req.rw.operation = r->rsp_op;
 		req.rw.nr_segments = 0;
-		req.rw.handle = (blkif_vdev_t)h->devid;
+		req.rw.handle = (blkif_vdev_t)h->dev.devid;
 		req.rw.id = id;
 		break;
 	case XPVF_OP_DISCARD:
@@ -409,7 +377,7 @@ static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
 		req.discard.operation = BLKIF_OP_DISCARD;
 		req.discard.flag = io->op == XPVF_OP_DISCARD_SECURE ?
 					   BLKIF_DISCARD_SECURE : 0;
-		req.discard.handle = (blkif_vdev_t)h->devid;
+		req.discard.handle = (blkif_vdev_t)h->dev.devid;
 		req.discard.id = id;
 		req.discard.sector_number = (io->offset + r->off) >> 9;
 		req.discard.nr_sectors = r->len >> 9;
@@ -426,7 +394,7 @@ static void build(struct xpvf *h, struct front_queue *q, struct front_chunk *c,
 
 static void push_all(struct xpvf *h)
 {
-	struct front_queue *q;
+	struct blk_queue *q;
 	unsigned int i;
 
 	for (i = 0; i < h->nq; i++) {
@@ -437,7 +405,7 @@ static void push_all(struct xpvf *h)
 		/* The push's write barrier orders the slots, the segment
 		 * pages and the copied data before req_prod. */
 		if (xpv_ring_front_push_requests(&q->ring))
-			h->pf->evtchn->notify(h->evtchn, (xpv_port_t)q->port);
+			front_evtchn_notify(&h->dev, q->port);
 	}
 }
 
@@ -448,13 +416,13 @@ static void push_all(struct xpvf *h)
  */
 static void issue(struct xpvf *h, bool from_submit)
 {
-	struct front_chunk *c;
-	struct front_queue *q;
-	struct front_io *io;
+	struct blk_chunk *c;
+	struct blk_queue *q;
+	struct blk_io *io;
 	uint32_t segs, ind;
 	int err;
 
-	if (h->fs != FS_CONNECTED || h->broken || !rings_up(h))
+	if (h->dev.fs != FS_CONNECTED || h->broken || !blk_rings_up(h))
 		return;
 	while ((c = h->pend_head)) {
 		err = chunk_supported(h, c);
@@ -484,7 +452,7 @@ static void issue(struct xpvf *h, bool from_submit)
 	push_all(h);
 }
 
-void front_issue(struct xpvf *h)
+void blk_issue(struct xpvf *h)
 {
 	issue(h, false);
 }
@@ -501,11 +469,11 @@ static int rsp_status(int16_t status)
 }
 
 /* Handles one response of q; false when it broke the device. */
-static bool handle_rsp(struct xpvf *h, struct front_queue *q,
+static bool handle_rsp(struct xpvf *h, struct blk_queue *q,
 		       const struct blkif_response *rsp)
 {
-	struct front_req *r;
-	struct front_io *io;
+	struct blk_req *r;
+	struct blk_io *io;
 	unsigned char *dst;
 	uint64_t left;
 	uint32_t p, bytes;
@@ -522,7 +490,7 @@ static bool handle_rsp(struct xpvf *h, struct front_queue *q,
 	if (!err && io->op == XPVF_OP_READ && !r->zero_copy) {
 		dst = io->buf + r->off;
 		left = r->len;
-		for (p = r->data_head; left; p = q->page_next[p]) {
+		for (p = r->data_head; left; p = q->pool.next[p]) {
 			bytes = left < SEG_BYTES ? (uint32_t)left : SEG_BYTES;
 			memcpy(dst, page_addr(q, p), bytes);
 			dst += bytes;
@@ -535,7 +503,7 @@ static bool handle_rsp(struct xpvf *h, struct front_queue *q,
 	return true;
 }
 
-static int harvest_queue(struct xpvf *h, struct front_queue *q)
+static int harvest_queue(struct xpvf *h, struct blk_queue *q)
 {
 	struct blkif_response rsp;
 	const void *slot;
@@ -550,7 +518,7 @@ static int harvest_queue(struct xpvf *h, struct front_queue *q)
 			xpv_blkif_get_response(h->abi, slot, &rsp);
 			if (!handle_rsp(h, q, &rsp))
 				return -EIO;
-			if (h->broken || !rings_up(h))
+			if (h->broken || !blk_rings_up(h))
 				return 0;
 		}
 		more = xpv_ring_front_final_check(&q->ring);
@@ -564,17 +532,17 @@ static int harvest_queue(struct xpvf *h, struct front_queue *q)
  * right, or a response that answers nothing we asked, breaks the device.
  * Returns 0 or -EIO (broken).
  */
-int front_harvest(struct xpvf *h)
+int blk_harvest(struct xpvf *h)
 {
 	unsigned int i;
 
 	if (h->broken)
 		return -EIO;
-	if (!rings_up(h))
+	if (!blk_rings_up(h))
 		return 0;
 	for (i = 0; i < h->nq; i++) {
 		if (harvest_queue(h, &h->q[i]) < 0) {
-			front_mark_broken(h);
+			blk_mark_broken(h);
 			return -EIO;
 		}
 		if (h->broken)
@@ -602,11 +570,11 @@ static int check_range(const struct xpvf *h, uint64_t offset, uint64_t len)
  * page boundaries, or NULL (the I/O then goes through the pool).  A short
  * list: buffers are few and large.
  */
-static const struct front_ubuf *ubuf_find(const struct xpvf *h,
+static const struct blk_ubuf *ubuf_find(const struct xpvf *h,
 					  const void *buf, uint64_t len)
 {
 	const unsigned char *b = buf;
-	const struct front_ubuf *u;
+	const struct blk_ubuf *u;
 	size_t off;
 
 	for (u = h->ubufs; u; u = u->next) {
@@ -623,15 +591,15 @@ static const struct front_ubuf *ubuf_find(const struct xpvf *h,
 
 int xpvf_submit(struct xpvf *h, const struct xpvf_io *io)
 {
-	struct front_chunk *c;
-	struct front_io *fio;
+	struct blk_chunk *c;
+	struct blk_io *fio;
 	int err;
 
 	if (!h || !io || !io->done)
 		return -EINVAL;
-	if (h->closing)
+	if (h->dev.closing)
 		return -ECANCELED;
-	if (h->fs == FS_GONE)
+	if (h->dev.fs == FS_GONE)
 		return -ENODEV;
 	if (h->broken)
 		return -EIO;
@@ -693,31 +661,31 @@ int xpvf_submit(struct xpvf *h, const struct xpvf_io *io)
 }
 
 /*
- * Requests in flight and no response for FRONT_KICK_MS: notify every queue
+ * Requests in flight and no response for BLK_KICK_MS: notify every queue
  * that waits for one.  Harmless when the backend is merely slow; needed
  * when the notification went to a port no backend had bound (a restart).
  */
 static void kick(struct xpvf *h)
 {
-	struct front_queue *q;
+	struct blk_queue *q;
 	int64_t now;
 	unsigned int i;
 
-	if (h->fs != FS_CONNECTED || h->broken || !rings_up(h))
+	if (h->dev.fs != FS_CONNECTED || h->broken || !blk_rings_up(h))
 		return;
 	now = front_now_ms();
 	if (h->responses != h->kick_seen || !h->nr_ios_busy) {
 		h->kick_seen = h->responses;
-		h->kick_at = now + FRONT_KICK_MS;
+		h->kick_at = now + BLK_KICK_MS;
 		return;
 	}
 	if (now < h->kick_at)
 		return;
-	h->kick_at = now + FRONT_KICK_MS;
+	h->kick_at = now + BLK_KICK_MS;
 	for (i = 0; i < h->nq; i++) {
 		q = &h->q[i];
 		if (q->nr_free_slots < q->nr_slots && q->port >= 0)
-			h->pf->evtchn->notify(h->evtchn, (xpv_port_t)q->port);
+			front_evtchn_notify(&h->dev, q->port);
 	}
 }
 
@@ -728,15 +696,15 @@ int xpvf_process(struct xpvf *h)
 	if (!h)
 		return -EINVAL;
 	h->callbacks = 0;
-	err = front_events(h, 0);
+	err = front_dev_events(&h->dev, 0);
 	if (err < 0)
 		return err;
-	front_harvest(h);
+	blk_harvest(h);
 	issue(h, false);
 	kick(h);
 	if (h->broken)
 		return -EIO;
-	if (h->fs == FS_GONE)
+	if (h->dev.fs == FS_GONE)
 		return -ENODEV;
 	return (int)h->callbacks;
 }
@@ -749,9 +717,9 @@ int xpvf_wait(struct xpvf *h, int timeout_ms)
 	if (n != 0)
 		return n;
 	/* Come back in time to kick a backend that may have missed us. */
-	if (h->nr_ios_busy && (timeout_ms < 0 || timeout_ms > FRONT_KICK_MS))
-		timeout_ms = FRONT_KICK_MS;
-	err = front_events(h, timeout_ms);
+	if (h->nr_ios_busy && (timeout_ms < 0 || timeout_ms > BLK_KICK_MS))
+		timeout_ms = BLK_KICK_MS;
+	err = front_dev_events(&h->dev, timeout_ms);
 	if (err < 0)
 		return err;
 	return xpvf_process(h);
@@ -764,7 +732,7 @@ unsigned int xpvf_in_flight(struct xpvf *h)
 
 int xpvf_fd(struct xpvf *h)
 {
-	return h ? h->epfd : -EINVAL;
+	return h ? h->dev.epfd : -EINVAL;
 }
 
 /* ---- synchronous helpers ---- */
@@ -842,11 +810,11 @@ int xpvf_discard(struct xpvf *h, uint64_t offset, uint64_t len)
 
 void *xpvf_buf_alloc(struct xpvf *h, size_t len)
 {
-	struct front_ubuf *u;
+	struct front_area a;
+	struct blk_ubuf *u;
 	uint64_t pages;
-	void *addr;
 
-	if (!h || !len || !h->gntshr || h->closing)
+	if (!h || !len || !h->dev.gntshr || h->dev.closing)
 		return NULL;
 	pages = ((uint64_t)len + SEG_BYTES - 1) / SEG_BYTES;
 	if (pages > UINT32_MAX / 2)
@@ -855,22 +823,22 @@ void *xpvf_buf_alloc(struct xpvf *h, size_t len)
 	if (!u)
 		return NULL;
 	/* Writable: reads land in these pages. */
-	if (h->pf->gntshr->share(h->gntshr, (xpv_domid_t)h->be_domid,
-				 (uint32_t)pages, u->refs, 1, &addr) < 0) {
+	if (front_area_share(&h->dev, &a, (uint32_t)pages, u->refs, true) < 0) {
 		free(u);
 		return NULL;
 	}
-	u->addr = addr;
-	u->pages = (uint32_t)pages;
-	u->domid = h->be_domid;
+	u->addr = a.addr;
+	u->pages = a.count;
+	u->domid = h->dev.be_domid;
 	u->next = h->ubufs;
 	h->ubufs = u;
-	return addr;
+	return a.addr;
 }
 
 void xpvf_buf_free(struct xpvf *h, void *buf)
 {
-	struct front_ubuf **pp, *u;
+	struct blk_ubuf **pp, *u;
+	struct front_area a;
 
 	if (!h || !buf)
 		return;
@@ -880,7 +848,9 @@ void xpvf_buf_free(struct xpvf *h, void *buf)
 		*pp = u->next;
 		/* A backend keeping the pages mapped as persistent grants
 		 * makes the end fail: front_area_end() retries it later. */
-		front_area_end(h, u->addr, u->pages);
+		a.addr = u->addr;
+		a.count = u->pages;
+		front_area_end(&h->dev, &a);
 		free(u);
 		return;
 	}
