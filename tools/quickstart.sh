@@ -25,9 +25,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	    libxen-dev liburing-dev xen-utils-4.17 xenstore-utils)
 check_pkgs=(strace fio python3)
-tsan_tests="test-backend-queues.sh test-restart.sh test-restart-term.sh"
-tsan_tests+=" test-blk-two-guests.sh test-blk-detach-during-io.sh"
-tsan_tests+=" test-frontend-default.sh test-frontend-reconnect.sh"
+tsan_tests="blk/test-backend-queues.sh blk/test-restart.sh"
+tsan_tests+=" blk/test-restart-term.sh blk/test-blk-two-guests.sh"
+tsan_tests+=" blk/test-blk-detach-during-io.sh"
+tsan_tests+=" frontend/test-frontend-default.sh"
+tsan_tests+=" frontend/test-frontend-reconnect.sh"
 demo_pkgs=(fio python3)
 
 say() { printf 'quickstart: %s\n' "$*"; }

@@ -4,7 +4,7 @@
 # platform.
 #
 # One world, one xenpvd (no --debug, log in a file), and two guests:
-#   guest 2  runs verified I/O (tests/test-frontend-raw `loop`: random
+#   guest 2  runs verified I/O (tests/blk/test-frontend-raw `loop`: random
 #            writes, checked in the image and read back) for the whole suite
 #            and must never fail nor stall;
 #   guest 1  is the hostile one: for each case the toolstack (xenpvctl
@@ -30,7 +30,7 @@ fi
 
 XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
-RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
+RAW=${RAW:-$top_builddir/tests/blk/test-frontend-raw}
 DEVID=51712
 MAX_ORDER=4
 MAX_QUEUES=4

@@ -17,7 +17,7 @@
 # mapping of terabytes) is not counted.
 . ./functions.sh
 FLOOD=${FLOOD:-$top_builddir/tests/security/buffer-flood}
-RAW=${RAW:-$top_builddir/tests/test-frontend-raw}
+RAW=${RAW:-$top_builddir/tests/blk/test-frontend-raw}
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
 [ -x "$FLOOD" ] || skip "no $FLOOD (not built)"
 [ -x "$RAW" ] || skip "no $RAW (not built)"

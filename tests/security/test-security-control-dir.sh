@@ -4,7 +4,7 @@
 # others may write (between its unlink() and bind() anyone could put a
 # link there); it says so and goes on serving.
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 [ -x "$XENPVD" ] || skip "no $XENPVD"
 start_sim_world WORLD
 xpv_tmpdir T

@@ -4,7 +4,7 @@
 # created with the umask's mode and never changed), and so are xentop's
 # QMP sockets, from the moment they exist.
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 umask 000
 backend_setup
 mode=$(stat -c %a "$XPVD_SOCK") || hard_error "stat $XPVD_SOCK"

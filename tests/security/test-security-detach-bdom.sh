@@ -5,7 +5,7 @@
 # the expected backend domain (dom0 unless --backend-domid): one in the
 # guest's own tree is refused, and nothing of the guest's runs.
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
+. "$top_srcdir/tests/blk/test-blk-common.sh"
 . "$top_srcdir/tests/security/detach-plant.sh"
 detach_plant
 xenstore-rm "/libxl/1/device/vbd/$DEVID" 2>/dev/null || true

@@ -6,7 +6,7 @@
 # (another backend domain: its own) detaches the real disk, and nothing
 # of the guest's runs.
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
+. "$top_srcdir/tests/blk/test-blk-common.sh"
 . "$top_srcdir/tests/security/detach-plant.sh"
 detach_plant
 [ "$(xenstore-read "/libxl/1/device/vbd/$DEVID/backend")" = "$BE" ] ||

@@ -6,10 +6,10 @@
 # not write through it.  It refuses the directory (no records: a
 # successor makes the guest reconnect) and says so.
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
+. "$top_srcdir/tests/blk/test-blk-common.sh"
 [ "$(id -u)" = 0 ] || skip "needs root (an attacker of another uid)"
 requires setpriv --version
-GUEST_BIN=$top_builddir/tests/restart-guest
+GUEST_BIN=$top_builddir/tests/blk/restart-guest
 [ -x "$GUEST_BIN" ] || skip "no restart-guest"
 xpv_tmpdir T
 chmod 755 "$T"

@@ -7,8 +7,8 @@
 # the device (error node naming the mismatch, Closing) instead of
 # reattaching; the other disk is never written nor kept open.
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
-GUEST_BIN=$top_builddir/tests/restart-guest
+. "$top_srcdir/tests/blk/test-blk-common.sh"
+GUEST_BIN=$top_builddir/tests/blk/restart-guest
 [ -x "$GUEST_BIN" ] || skip "no restart-guest"
 blk_vbd_setup
 be=/local/domain/0/backend/vbd/1/$DEVID

@@ -11,7 +11,7 @@
 # fails it too.  The same disks, named right, connect and serve I/O.
 # Block devices (loop) where they can be made.
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
+. "$top_srcdir/tests/blk/test-blk-common.sh"
 blk_vbd_setup
 be=/local/domain/0/backend/vbd/1/$DEVID
 blk_image "$WORLD/other.img" 4

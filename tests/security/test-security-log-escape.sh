@@ -4,7 +4,7 @@
 # own.  Guest 5 writes a protocol holding a newline and a journal level
 # prefix; xenpvd refuses it (Closing) and logs it escaped, on one line.
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 backend_setup
 make_image "$WORLD/disk.img" 16
 attach 51712 "$WORLD/disk.img" w

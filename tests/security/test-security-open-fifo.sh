@@ -8,7 +8,7 @@
 # reaches InitWait in time and serves verified I/O (before the fix the
 # FIFO's open blocked the main thread, so every later device stalled).
 . ./functions.sh
-. "$top_srcdir/tests/test-blk-common.sh"
+. "$top_srcdir/tests/blk/test-blk-common.sh"
 blk_setup
 blk_guest 1
 blk_image "$WORLD/d.img" 4

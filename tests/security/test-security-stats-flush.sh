@@ -5,7 +5,7 @@
 # the counters once took the size of the request the ring slot held
 # before (the size was read before it was worked out).
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 backend_setup
 make_image "$WORLD/disk.img" 16
 attach 51712 "$WORLD/disk.img" w

@@ -3,7 +3,7 @@
 # Issue 14.1: a user plants td3-<next pid> as a symlink to a directory of
 # theirs; xenpvd (root) must not create files there.
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 . "$top_srcdir/tests/security/vbd3-plant.sh"
 vbd3_plant_start dir
 made=$(ls -A "$EVIL")

@@ -4,7 +4,7 @@
 # symlink to a file of root's; xenpvd (root) must not truncate or write
 # it: the planted directory is not ours, so it is refused.
 . ./functions.sh
-. "$top_srcdir/tests/test-backend-common.sh"
+. "$top_srcdir/tests/blk/test-backend-common.sh"
 . "$top_srcdir/tests/security/vbd3-plant.sh"
 vbd3_plant_start file
 [ "$(cat "$VICTIM")" = precious ] ||

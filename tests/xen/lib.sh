@@ -319,8 +319,8 @@ xen_overlay() {
 		[ -e "$lib" ] && cp -a "$lib" "$r/opt/xenpvd/lib/"
 	done
 	for p in backend/xenpvd tools/xenpvctl tools/xenpv-pingpong \
-		 tests/fake-blkback tests/test-frontend-io \
-		 tests/test-frontend-raw tests/test-platform-xen; do
+		 tests/frontend/fake-blkback tests/frontend/test-frontend-io \
+		 tests/blk/test-frontend-raw tests/common/test-platform-xen; do
 		real=$(_xen_real_bin "$XEN_BUILD/$p") || continue
 		cp "$real" "$r/opt/xenpvd/bin/$(basename "$p")"
 		LD_LIBRARY_PATH=$XEN_BUILD/frontend/.libs ldd "$real" |
