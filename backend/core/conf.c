@@ -131,14 +131,14 @@ static int get_engine(const char *v, enum xpv_ioq_engine *out, char *err,
 
 /*
  * type: backend directory names, separated by spaces ("vbd qdisk"), each
- * of letters, digits, '_' and '-' (never a '/': it is a path component);
- * kept with single spaces.  Which channel serves each is the core's
- * business (xendev.h).
+ * of letters, digits, '_' and '-' (never a '/': it is a path component),
+ * maybe followed by ":channel" ("bench0:blk"); kept with single spaces.
+ * Which channel serves each is the core's business (xendev.h).
  */
 static int get_types(const char *v, char *buf, size_t size, char *err,
 		     size_t errlen)
 {
-	size_t o = 0, n;
+	size_t o = 0, n, w;
 	const char *p = v;
 
 	for (;;) {
@@ -147,10 +147,14 @@ static int get_types(const char *v, char *buf, size_t size, char *err,
 		if (!*p)
 			break;
 		n = strcspn(p, " \t");
-		if (strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") < n)
+		w = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+		if (!w || (w < n && (p[w] != ':' || !p[w + 1] ||
+				     w + 1 + strspn(p + w + 1, "abcdefghijklmn"
+						    "opqrstuvwxyz0123456789") <
+					     n)))
 			return seterr(-EINVAL, err, errlen, "'%.*s' is not a "
-				      "backend type (a-z, 0-9, _ and -)",
-				      (int)n, p);
+				      "backend type (a-z, 0-9, _ and -, "
+				      "then maybe :channel)", (int)n, p);
 		if (o + n + 1 >= size)
 			return seterr(-ENAMETOOLONG, err, errlen,
 				      "'%s' is longer than %zu bytes", v,
@@ -174,7 +178,7 @@ bool xpvd_config_has_type(const struct xpvd_config *cfg, const char *type)
 
 	while ((p = strstr(p, type))) {
 		if ((p == cfg->type || p[-1] == ' ') &&
-		    (p[n] == ' ' || !p[n]))
+		    (p[n] == ' ' || p[n] == ':' || !p[n]))
 			return true;
 		p += n;
 	}

@@ -130,7 +130,8 @@ struct xpvd_config {
 #define XPVD_CONFIG_FILE "/etc/xen/xenpvd.conf"
 #endif
 
-/* Whether type is one of the backend types cfg->type names. */
+/* Whether type is one of the backend types cfg->type names (a
+ * "type:channel" word counts as its type). */
 bool xpvd_config_has_type(const struct xpvd_config *cfg, const char *type);
 
 /* Fills cfg with the built-in defaults (see xenpvd.conf(5)). */

@@ -909,12 +909,23 @@ bool xpvd_devices_domain_gone(const struct xpvd_devices *m)
 	return m->domain_gone;
 }
 
-/* The channel serving type, or NULL. */
+/*
+ * The channel serving type, or NULL.  "TYPE:CHANNEL" names the channel
+ * for a directory of the operator's choosing (r->type then gets TYPE).
+ */
 static const struct xpvd_channel *
-channel_of(const struct xpvd_channel *const *chans, const char *type)
+channel_of(const struct xpvd_channel *const *chans, char *type)
 {
+	char *colon = strchr(type, ':');
 	unsigned int i, j;
 
+	if (colon) {
+		*colon = '\0';
+		for (i = 0; chans[i]; i++)
+			if (!strcmp(chans[i]->name, colon + 1))
+				return chans[i];
+		return NULL;
+	}
 	for (i = 0; chans[i]; i++)
 		for (j = 0; chans[i]->types[j]; j++)
 			if (!strcmp(chans[i]->types[j], type))
@@ -945,21 +956,21 @@ static int add_roots(struct xpvd_devices *m)
 		memcpy(r->type, p, len);
 		r->type[len] = '\0';
 		p += len;
+		r->chan = channel_of(m->chans, r->type);
+		if (!r->chan) {
+			xpvd_err(XPVD_C_MAIN, "no channel serves backend "
+				 "type '%.*s'", (int)len, p - len);
+			return -EPROTONOSUPPORT;
+		}
 		for (i = 0; i < m->nr_roots; i++)
 			if (!strcmp(m->roots[i].type, r->type))
 				break;
 		if (i < m->nr_roots)
 			continue; /* named twice */
-		r->chan = channel_of(m->chans, r->type);
-		if (!r->chan) {
-			xpvd_err(XPVD_C_MAIN, "no channel serves backend "
-				 "type '%s'", r->type);
-			return -EPROTONOSUPPORT;
-		}
 		r->m = m;
 		/* (Built aside: gcc cannot tell r's fields apart.) */
-		snprintf(path, sizeof(path), "/local/domain/%u/backend/%.*s",
-			 cfg->self_domid, (int)len, p - len);
+		snprintf(path, sizeof(path), "/local/domain/%u/backend/%s",
+			 cfg->self_domid, m->roots[m->nr_roots].type);
 		memcpy(r->path, path, sizeof(r->path));
 		/* One domain: its directory only (other domains' events
 		 * would wake this daemon for nothing). */

@@ -132,7 +132,8 @@ struct xpvd_channel {
 /*
  * Connects to XenStore and watches backend/<type> for each type in
  * cfg->type (a space-separated list) with the channel that serves it
- * (chans, NULL-ended).  0 and *out, or -errno (-EPROTONOSUPPORT: a type no
+ * (chans, NULL-ended): the one whose types name it, or for "TYPE:NAME"
+ * the channel called NAME (a directory of the operator's choosing).  0 and *out, or -errno (-EPROTONOSUPPORT: a type no
  * channel serves, named in the log).  The first scan happens on the first
  * dispatch.
  */

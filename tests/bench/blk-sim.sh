@@ -63,7 +63,7 @@ for c in "${configs[@]}"; do
 	devid[$c]=$(( (202 << 8) | (i << 4) ))
 	# One xenpvd per configuration, each on its own backend directory.
 	# shellcheck disable=SC2086
-	blk_start_xenpvd "$work/xenpvd-$c.log" --type="bench$i" \
+	blk_start_xenpvd "$work/xenpvd-$c.log" --type="bench$i:blk" \
 		--control="$work/xenpvd-$c.sock" ${xargs[$c]}
 	pid[$c]=$blk_xenpvd_pid
 	sleep 0.5
