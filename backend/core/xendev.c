@@ -666,8 +666,10 @@ static void update(struct xpvd_dev *d)
 	switch (fs) {
 	case XenbusStateInitialising:
 	case XenbusStateInitWait:
-		if (d->be_state == XenbusStateClosed ||
-		    d->be_state == XenbusStateConnected) {
+		/* Not while the toolstack takes the device away (online 0):
+		 * its Closed must stay until it removes the directory. */
+		if (online && (d->be_state == XenbusStateClosed ||
+			       d->be_state == XenbusStateConnected)) {
 			/* The frontend starts over. */
 			disconnect(d);
 			switch_state(d, XenbusStateInitWait);
