@@ -18,6 +18,11 @@
 #   blk_be_state DOMID             the backend state of DOMID's xvda
 #   blk_alive                      fails when xenpvd has died
 #   blk_resources DOMID            "maps=N ports=N" of a domain
+#   blk_restart_guest DOMID SECONDS
+#                                  $GUEST_BIN (restart-guest) in DOMID in
+#                                  the background, output in $OUT; waits
+#                                  for "ready", sets GUEST_SUB (its
+#                                  subshell) and GUEST_PID, both tracked
 #   blk_vbd_setup                  blk_setup --type=vbd (as with xl's
 #                                  phy disks), guest 1, a 4 MiB image
 #                                  $WORLD/d.img; HOTPLUG: block-xenpvd
@@ -67,6 +72,20 @@ blk_be_state() {
 
 blk_alive() {
 	kill -0 "$XPVD_PID" 2>/dev/null || fail "xenpvd died"
+}
+
+blk_restart_guest() {
+	OUT=$WORLD/guest.out
+	in_guest "$1" "$GUEST_BIN" --devid $DEVID --seconds "$2" >"$OUT" 2>&1 &
+	GUEST_SUB=$!
+	track_pid $GUEST_SUB
+	for _ in $(seq 200); do
+		grep -q '^ready' "$OUT" && break
+		sleep 0.05
+	done
+	GUEST_PID=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT")
+	[ -n "$GUEST_PID" ] || fail "guest did not start: $(cat "$OUT")"
+	track_pid $GUEST_PID
 }
 
 blk_resources() {

@@ -14,17 +14,8 @@ blk_setup
 blk_guest 1
 blk_image "$WORLD/disk.img" 16
 blk_attach 1 "$WORLD/disk.img" || fail "attach"
-OUT=$WORLD/guest.out
-in_guest 1 "$GUEST_BIN" --devid $DEVID --seconds 120 >"$OUT" 2>&1 &
-sub=$!
-track_pid $sub
-for _ in $(seq 200); do
-	grep -q '^ready' "$OUT" && break
-	sleep 0.05
-done
-gpid=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT")
-[ -n "$gpid" ] || fail "guest did not start: $(cat "$OUT")"
-track_pid $gpid
+blk_restart_guest 1 120
+sub=$GUEST_SUB gpid=$GUEST_PID
 sleep 0.5
 kill -TERM $XPVD_PID
 wait $XPVD_PID || fail "xenpvd exited with $? on SIGTERM"

@@ -34,18 +34,8 @@ blk_guest 1
 blk_image "$WORLD/disk.img" 64
 blk_attach 1 "$WORLD/disk.img" || fail "attach"
 
-OUT=$WORLD/guest.out
-in_guest 1 "$GUEST_BIN" --devid $DEVID --seconds 600 >"$OUT" 2>&1 &
-sub=$!
-track_pid $sub
-for _ in $(seq 200); do
-	grep -q '^ready' "$OUT" && break
-	sleep 0.05
-done
-grep -q '^ready' "$OUT" || fail "guest did not start: $(cat "$OUT")"
-# The guest itself (in_guest runs it under subshells).
-gpid=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT")
-track_pid $gpid
+blk_restart_guest 1 600
+sub=$GUEST_SUB gpid=$GUEST_PID
 wait_connected
 
 terms=0 kills=0

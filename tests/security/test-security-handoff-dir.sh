@@ -23,16 +23,7 @@ blk_setup --state-dir="$PUB"
 blk_guest 1
 blk_image "$WORLD/disk.img" 16
 blk_attach 1 "$WORLD/disk.img" || fail "attach"
-OUT=$WORLD/guest.out
-in_guest 1 "$GUEST_BIN" --devid $DEVID --seconds 60 >"$OUT" 2>&1 &
-track_pid $!
-for _ in $(seq 200); do
-	grep -q '^ready' "$OUT" && break
-	sleep 0.05
-done
-gpid=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT")
-[ -n "$gpid" ] || fail "guest did not start: $(cat "$OUT")"
-track_pid $gpid
+blk_restart_guest 1 60
 sleep 0.5
 kill -TERM $XPVD_PID
 wait $XPVD_PID || fail "xenpvd exited with $? on SIGTERM"
