@@ -48,14 +48,7 @@
 /* libxl's LIBXL_INIT_TIMEOUT: the backend's InitWait before the script. */
 #define INIT_TIMEOUT_S 10
 
-struct vbd_paths {
-	char be[XENSTORE_ABS_PATH_MAX + 1];
-	char fe[XENSTORE_ABS_PATH_MAX + 1];
-	/* The toolstack's own record, /libxl/<fdom>/device/vbd/<devid>, as
-	 * libxl keeps one: dom0's alone, so detach trusts it where it cannot
-	 * trust the guest's <fe>/backend. */
-	char rec[XENSTORE_ABS_PATH_MAX + 1];
-};
+#define vbd_paths ctl_dev_paths
 
 static int rec_path(struct vbd_paths *p, unsigned int fdom,
 		    unsigned int devid)
@@ -118,7 +111,7 @@ static const char *vdev_name(unsigned int devid, char *buf, size_t size)
 	return buf;
 }
 
-static int parse_domid(const char *s, unsigned int *out)
+int ctl_parse_domid(const char *s, unsigned int *out)
 {
 	uint32_t v;
 
@@ -226,8 +219,8 @@ static double now_s(void)
  * watch (which fires once when set, and maybe spuriously: we re-read).
  * Returns the state reached, -ETIMEDOUT, or -errno.
  */
-static int wait_state(struct xs_handle *xsh, const char *dir,
-		      bool (*want)(XenbusState), double timeout_s)
+int ctl_wait_state(struct xs_handle *xsh, const char *dir,
+		   bool (*want)(XenbusState), double timeout_s)
 {
 	char path[XENSTORE_ABS_PATH_MAX + 1];
 	double deadline = now_s() + timeout_s;
@@ -264,24 +257,24 @@ static int wait_state(struct xs_handle *xsh, const char *dir,
 	return rc;
 }
 
-static bool state_initwait_or_later(XenbusState s)
+bool ctl_state_initwait_or_later(XenbusState s)
 {
 	return s >= XenbusStateInitWait;
 }
 
-static bool state_connected(XenbusState s)
+bool ctl_state_connected(XenbusState s)
 {
 	return s == XenbusStateConnected || s >= XenbusStateClosing;
 }
 
-static bool state_closed(XenbusState s)
+bool ctl_state_closed(XenbusState s)
 {
 	return s == XenbusStateClosed;
 }
 
 static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
 {
-	const struct vbd_paths *p = opaque;
+	const struct ctl_dev_paths *p = opaque;
 	int rc;
 
 	rc = xpv_xs_rm(xsh, t, p->be, NULL);
@@ -370,8 +363,8 @@ static int run_script(const char *script, const char *action, const char *be)
  * names one, then both directories go.  Returns 0 or -errno (-ETIMEDOUT:
  * not closed in time, nothing removed).
  */
-static int detach_vbd(struct xs_handle *xsh, const struct vbd_paths *p,
-		      double timeout_s, bool force)
+int ctl_detach_dev(struct xs_handle *xsh, const struct ctl_dev_paths *p,
+		   double timeout_s, bool force)
 {
 	const struct xpv_xs_kv closing[] = {
 		{ "online", "0" },
@@ -383,7 +376,7 @@ static int detach_vbd(struct xs_handle *xsh, const struct vbd_paths *p,
 	rc = xpv_xs_write_batch(xsh, p->be, closing, 2);
 	if (rc < 0)
 		return rc;
-	rc = wait_state(xsh, p->be, state_closed, timeout_s);
+	rc = ctl_wait_state(xsh, p->be, ctl_state_closed, timeout_s);
 	if (rc == -ETIMEDOUT && !force)
 		return rc;
 	if (rc < 0 && rc != -ETIMEDOUT && rc != -ENOENT)
@@ -410,7 +403,7 @@ static int hotplug_add(struct xs_handle *xsh, const struct attach_args *a,
 	char buf[512];
 	int rc, len;
 
-	rc = wait_state(xsh, a->p.be, state_initwait_or_later,
+	rc = ctl_wait_state(xsh, a->p.be, ctl_state_initwait_or_later,
 			wait_s > 0 ? wait_s : INIT_TIMEOUT_S);
 	if (rc < 0) {
 		fprintf(stderr, "xenpvctl attach: the backend did not reach InitWait: %s\n",
@@ -477,12 +470,12 @@ int ctl_attach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_domid(optarg, &a.fdom) < 0)
+			if (ctl_parse_domid(optarg, &a.fdom) < 0)
 				goto bad;
 			have_domid = true;
 			break;
 		case 'b':
-			if (parse_domid(optarg, &a.bdom) < 0)
+			if (ctl_parse_domid(optarg, &a.bdom) < 0)
 				goto bad;
 			break;
 		case 't':
@@ -558,7 +551,7 @@ int ctl_attach(int argc, char **argv)
 		goto fail;
 	if (a.script && hotplug_add(xsh, &a, wait_s) < 0) {
 		/* As libxl: a disk whose script failed is taken away. */
-		rc = detach_vbd(xsh, &a.p, INIT_TIMEOUT_S, true);
+		rc = ctl_detach_dev(xsh, &a.p, INIT_TIMEOUT_S, true);
 		if (rc < 0)
 			fprintf(stderr, "xenpvctl attach: removing the disk: %s\n",
 				strerror(-rc));
@@ -566,12 +559,15 @@ int ctl_attach(int argc, char **argv)
 		return 1;
 	}
 	if (wait_s > 0) {
-		rc = wait_state(xsh, a.p.be, state_initwait_or_later, wait_s);
+		rc = ctl_wait_state(xsh, a.p.be, ctl_state_initwait_or_later,
+				    wait_s);
 		if (rc >= 0 && wait_connected) {
-			rc = wait_state(xsh, a.p.be, state_connected, wait_s);
+			rc = ctl_wait_state(xsh, a.p.be, ctl_state_connected,
+					    wait_s);
 			if (rc >= 0)
-				rc = wait_state(xsh, a.p.fe, state_connected,
-						wait_s);
+				rc = ctl_wait_state(xsh, a.p.fe,
+						    ctl_state_connected,
+						    wait_s);
 			if (rc >= 0 && rc != XenbusStateConnected)
 				rc = -ENOTCONN;
 		}
@@ -697,7 +693,7 @@ int ctl_detach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_domid(optarg, &fdom) < 0)
+			if (ctl_parse_domid(optarg, &fdom) < 0)
 				goto usage;
 			have_domid = true;
 			break;
@@ -714,7 +710,7 @@ int ctl_detach(int argc, char **argv)
 			type = optarg;
 			break;
 		case 'b':
-			if (parse_domid(optarg, &bdom) < 0)
+			if (ctl_parse_domid(optarg, &bdom) < 0)
 				goto usage;
 			break;
 		case 'h':
@@ -748,7 +744,7 @@ int ctl_detach(int argc, char **argv)
 		xpv_xs_close(xsh);
 		return 1;
 	}
-	rc = detach_vbd(xsh, &p, timeout_s, force);
+	rc = ctl_detach_dev(xsh, &p, timeout_s, force);
 	if (rc == -ETIMEDOUT) {
 		fprintf(stderr, "xenpvctl detach: backend did not reach Closed within %gs (use --force)\n",
 			timeout_s);
@@ -819,7 +815,7 @@ int ctl_list(int argc, char **argv)
 			type = optarg;
 			break;
 		case 'b':
-			if (parse_domid(optarg, &bdom) < 0)
+			if (ctl_parse_domid(optarg, &bdom) < 0)
 				goto usage;
 			break;
 		case 'h':

@@ -4,6 +4,7 @@
  *
  *   attach/detach/list  play the toolstack: create and remove VBD
  *                       directories in XenStore the way libxl does
+ *   p9-attach/p9-detach the same for 9pfs shares
  *   stats               per-VBD statistics of a running xenpvd
  *   io/bench            I/O through libxenpvfront, from the guest side
  */
@@ -20,6 +21,8 @@ static const struct {
 	{ "attach", ctl_attach, "give a domain a disk served by xenpvd" },
 	{ "detach", ctl_detach, "take a disk away (Closing, then remove)" },
 	{ "list", ctl_list, "list VBDs and their states" },
+	{ "p9-attach", ctl_p9_attach, "share a dom0 directory with a guest" },
+	{ "p9-detach", ctl_p9_detach, "take a share away" },
 	{ "stats", ctl_stats, "per-VBD statistics of a running xenpvd" },
 	{ "io", ctl_io, "verified I/O through libxenpvfront" },
 	{ "bench", ctl_bench, "benchmark through libxenpvfront" },
@@ -31,7 +34,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: xenpvctl COMMAND [ARGS...]   (COMMAND --help for more)\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
 }
 
 int main(int argc, char **argv)

@@ -54,6 +54,9 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->domid = XPVD_ALL_DOMAINS;
 	cfg->handoff = true;
 	cfg->qmp_stats = true;	/* qmp_dir "": chosen by main */
+	cfg->p9_max_rings = XPVD_P9_DEFAULT_RINGS;
+	cfg->p9_max_order = XPVD_P9_MAX_ORDER;
+	cfg->p9_threads = XPVD_P9_DEFAULT_THREADS;
 }
 
 /* ---- value parsers: 0 or -errno with a message ---- */
@@ -293,6 +296,31 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 	if (!strcmp(key, "vbd3-stats-dir"))
 		return get_str(v, cfg->vbd3_dir, sizeof(cfg->vbd3_dir), true,
 			       err, errlen);
+	if (!strcmp(key, "p9-max-rings"))
+		return get_num(v, 2, XPVD_P9_MAX_RINGS, &cfg->p9_max_rings,
+			       err, errlen);
+	if (!strcmp(key, "p9-max-ring-page-order"))
+		return get_num(v, 1, XPVD_P9_MAX_ORDER, &cfg->p9_max_order,
+			       err, errlen);
+	if (!strcmp(key, "p9-threads"))
+		return get_num(v, 1, XPVD_P9_MAX_THREADS_CFG,
+			       &cfg->p9_threads, err, errlen);
+	if (!strcmp(key, "p9-max-fids"))
+		return get_num(v, 0, 1u << 24, &cfg->p9_max_fids, err, errlen);
+	if (!strcmp(key, "p9-max-open"))
+		return get_num(v, 0, 1u << 20, &cfg->p9_max_open, err, errlen);
+	if (!strcmp(key, "p9-max-xattr"))
+		return get_num(v, 0, 1u << 20, &cfg->p9_max_xattr, err,
+			       errlen);
+	if (!strcmp(key, "p9-xattr-any"))
+		return get_bool(v, &cfg->p9_xattr_any, err, errlen);
+	if (!strcmp(key, "p9-socket"))
+		return get_str(v, cfg->p9_socket, sizeof(cfg->p9_socket), true,
+			       err, errlen);
+	if (!strcmp(key, "p9-socket-export"))
+		return get_str(v, cfg->p9_socket_export,
+			       sizeof(cfg->p9_socket_export), true, err,
+			       errlen);
 	return seterr(-ENOENT, err, errlen, "unknown key");
 }
 
@@ -402,6 +430,17 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 	fprintf(f, "vbd3-stats = %s\n", cfg->vbd3_stats ? "yes" : "no");
 	if (*cfg->vbd3_dir)
 		fprintf(f, "vbd3-stats-dir = %s\n", cfg->vbd3_dir);
+	fprintf(f, "p9-max-rings = %u\n", cfg->p9_max_rings);
+	fprintf(f, "p9-max-ring-page-order = %u\n", cfg->p9_max_order);
+	fprintf(f, "p9-threads = %u\n", cfg->p9_threads);
+	fprintf(f, "p9-max-fids = %u\n", cfg->p9_max_fids);
+	fprintf(f, "p9-max-open = %u\n", cfg->p9_max_open);
+	fprintf(f, "p9-max-xattr = %u\n", cfg->p9_max_xattr);
+	fprintf(f, "p9-xattr-any = %s\n", cfg->p9_xattr_any ? "yes" : "no");
+	if (*cfg->p9_socket)
+		fprintf(f, "p9-socket = %s\n", cfg->p9_socket);
+	if (*cfg->p9_socket_export)
+		fprintf(f, "p9-socket-export = %s\n", cfg->p9_socket_export);
 }
 
 /* ---- per-device overrides ---- */

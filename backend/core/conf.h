@@ -67,6 +67,19 @@
  */
 #define XPVD_DEFAULT_BUFFER_BUDGET 64u
 
+/*
+ * The 9pfs channel.  Rings per share: Linux uses 2 and refuses a backend
+ * offering fewer; more let a frontend of ours spread its requests.
+ * Executors per ring: how many requests of one ring run at once (QEMU
+ * and xen-9pfsd run one).  Ring order 9 is the most the interface page
+ * can name (1 MiB a direction).
+ */
+#define XPVD_P9_DEFAULT_RINGS 4u
+#define XPVD_P9_MAX_RINGS 16u
+#define XPVD_P9_DEFAULT_THREADS 4u
+#define XPVD_P9_MAX_THREADS_CFG 64u
+#define XPVD_P9_MAX_ORDER 9u
+
 /* Where the log goes (the `log` key, --log). */
 enum xpvd_log_target {
 	XPVD_LOG_AUTO,		/* stderr; syslog when stderr is not open */
@@ -121,6 +134,18 @@ struct xpvd_config {
 	bool vbd3_stats;		/* publish xentop's vbd3 statistics */
 	char vbd3_dir[XPVD_CFG_PATH_LEN];	/* their base: /dev/shm, the
 						 * world's dir on sim */
+	/* The 9pfs channel (p9-* keys). */
+	uint32_t p9_max_rings;		/* 2..XPVD_P9_MAX_RINGS */
+	uint32_t p9_max_order;		/* 1..9 */
+	uint32_t p9_threads;		/* executors per ring */
+	uint32_t p9_max_fids;		/* per share, 0: the server's */
+	uint32_t p9_max_open;		/* per share, 0: the server's */
+	uint32_t p9_max_xattr;		/* bytes, 0: the server's */
+	bool p9_xattr_any;		/* all namespaces, not only user. */
+	/* Debugging: a 9P server on a unix socket (p9-socket) for the
+	 * directory p9-socket-export, off when "". */
+	char p9_socket[XPVD_CFG_SOCK_LEN];
+	char p9_socket_export[XPVD_CFG_PATH_LEN];
 };
 
 

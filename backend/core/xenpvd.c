@@ -33,6 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "9pfs.h"
+#include "p9sock.h"
+#include "ring-flex.h"
 #include "blk.h"
 #include "conf.h"
 #include "control.h"
@@ -111,7 +114,20 @@ static void usage(FILE *f)
 		"  --log=auto|stderr|syslog|FILE\n"
 		"                              where the log goes (default auto)\n"
 		"  --log-file=FILE             the same as --log=FILE\n"
-		"  --debug=COMP,...            main,dev,io,req,gnt,ctl or all\n",
+		"  --debug=COMP,...            main,dev,io,req,gnt,ctl or all\n"
+		"9pfs shares (type 9pfs or xen_9pfs):\n"
+		"  --p9-max-rings=N            rings offered per share (2..16,\n"
+		"                              default 4)\n"
+		"  --p9-max-ring-page-order=N  1..9 (default 9: 1 MiB each way)\n"
+		"  --p9-threads=N              requests run at once per ring\n"
+		"                              (default 4)\n"
+		"  --p9-max-fids=N, --p9-max-open=N, --p9-max-xattr=BYTES\n"
+		"                              per-share caps (0: the defaults)\n"
+		"  --p9-xattr-any=yes|no       every xattr namespace, not only\n"
+		"                              user.* (default no)\n"
+		"  --p9-socket=PATH --p9-socket-export=DIR\n"
+		"                              debugging: serve DIR over 9P on a\n"
+		"                              unix socket (off by default)\n",
 		XPVD_MAX_QUEUES);
 }
 
@@ -148,6 +164,15 @@ static const struct option long_opts[] = {
 	{ "log", required_argument, NULL, OPT_KEY },
 	{ "log-file", required_argument, NULL, OPT_KEY },
 	{ "debug", required_argument, NULL, OPT_KEY },
+	{ "p9-max-rings", required_argument, NULL, OPT_KEY },
+	{ "p9-max-ring-page-order", required_argument, NULL, OPT_KEY },
+	{ "p9-threads", required_argument, NULL, OPT_KEY },
+	{ "p9-max-fids", required_argument, NULL, OPT_KEY },
+	{ "p9-max-open", required_argument, NULL, OPT_KEY },
+	{ "p9-max-xattr", required_argument, NULL, OPT_KEY },
+	{ "p9-xattr-any", required_argument, NULL, OPT_KEY },
+	{ "p9-socket", required_argument, NULL, OPT_KEY },
+	{ "p9-socket-export", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -387,12 +412,49 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 	return 0;
 }
 
+/* ---- the 9P server on a unix socket (debugging, p9sock.h) ---- */
+
+/* Serves p9-socket-export on p9-socket.  0, or -1 after logging why. */
+static int p9_debug_socket(const struct xpvd_config *cfg,
+			   struct p9_export **exp, struct p9_sock **sock)
+{
+	struct p9_export_opts o = {
+		.path = cfg->p9_socket_export,
+		.model = P9_SM_NONE,
+		.max_fids = cfg->p9_max_fids,
+		.max_open = cfg->p9_max_open,
+		.max_xattr = cfg->p9_max_xattr,
+		.xattr_any = cfg->p9_xattr_any,
+	};
+	int err;
+
+	if (!*cfg->p9_socket_export) {
+		xpvd_err(XPVD_C_MAIN, "p9-socket needs p9-socket-export");
+		return -1;
+	}
+	err = p9_export_open(&o, exp);
+	if (!err)
+		err = p9_sock_start(*exp, cfg->p9_socket,
+				    XPV_FLEX_RING_SIZE(cfg->p9_max_order),
+				    sock);
+	if (err) {
+		xpvd_err(XPVD_C_MAIN, "9P debugging socket %s for %s: %s",
+			 cfg->p9_socket, cfg->p9_socket_export,
+			 strerror(-err));
+		return -1;
+	}
+	xpvd_warn(XPVD_C_MAIN, "debugging: serving %s over 9P on %s",
+		  cfg->p9_socket_export, cfg->p9_socket);
+	return 0;
+}
+
 /* ---- main ---- */
 
 /* The channels this daemon carries (xendev.h), and so the backend types
  * it can serve. */
 static const struct xpvd_channel *const channels[] = {
 	&xpvd_blk_channel,
+	&xpvd_p9_channel,
 	NULL,
 };
 
@@ -405,6 +467,8 @@ int main(int argc, char **argv)
 	struct xpvd_vbd3 *vbd3 = NULL;
 	struct xpvd_control *ctl = NULL;
 	struct xpvd_qmp *qmp = NULL;
+	struct p9_export *p9exp = NULL;
+	struct p9_sock *p9sock = NULL;
 	struct signalfd_siginfo si;
 	/* Signals, XenStore, reaper, the control socket's, QMP's. */
 	struct pollfd pfd[3 + XPVD_CTL_NR_POLLFDS + XPVD_QMP_NR_POLLFDS];
@@ -541,6 +605,8 @@ int main(int argc, char **argv)
 			xpvd_warn(XPVD_C_MAIN, "xentop statistics in %s: %s",
 				  cfg.vbd3_dir, strerror(-err));
 	}
+	if (*cfg.p9_socket && p9_debug_socket(&cfg, &p9exp, &p9sock))
+		goto out;
 	xpvd_info(XPVD_C_MAIN,
 		  "serving backend/%s on %s: indirect %u, ring order %u, "
 		  "%u queues, persistent %s, control %s",
@@ -629,6 +695,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	p9_sock_stop(p9sock);
+	p9_export_close(p9exp);
 	xpvd_qmp_close(qmp);
 	xpvd_vbd3_close(vbd3);
 	xpvd_control_close(ctl);

@@ -31,6 +31,7 @@ fi
 XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
 RAW=${RAW:-$top_builddir/tests/blk/test-frontend-raw}
+P9RAW=${P9RAW:-$top_builddir/tests/9pfs/p9-ring-raw}
 DEVID=51712
 MAX_ORDER=4
 MAX_QUEUES=4
@@ -39,13 +40,15 @@ MAX_INDIRECT=1024
 [ -x "$XENPVD" ] || skip "no $XENPVD (not built)"
 [ -x "$CTL" ] || skip "no $CTL (not built)"
 [ -x "$RAW" ] || skip "no $RAW (not built)"
+[ -x "$P9RAW" ] || skip "no $P9RAW (not built)"
 requires which timeout
 requires which xenstore-read
 [ -d /proc/self/task ] || skip "no /proc/PID/task"
 
 start_sim_world WORLD
 start_sim_xenpvd --max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
-	--max-indirect-segments=$MAX_INDIRECT
+	--max-indirect-segments=$MAX_INDIRECT --type="qdisk 9pfs" \
+	--p9-max-rings=4
 cleanup_fn "[ \"\${HOSTILE_VERBOSE:-}\" ] && tail -60 '$XPVD_LOG'"
 
 sim_domain_create 1 --name hostile --mem-mb 512
@@ -367,6 +370,105 @@ for _ in $(seq 100); do
 done
 [ "$st" = 6 ] || why "backend state '$st' 10 s after the domain died, not 6"
 xenstore-rm "$BE1" 2>/dev/null
+case_end 0
+
+# ---- 9pfs: guest 1 gets a share; the bystander's block I/O goes on ----
+P9EXP=$WORLD/p9export
+P9CANARY=$WORLD/p9canary
+P9BE=/local/domain/0/backend/9pfs/1/0
+mkdir -p "$P9EXP" || hard_error "mkdir $P9EXP"
+echo "outside the export" >"$P9CANARY"
+
+p9attach1() {
+	"$CTL" p9-attach --domid 1 --path "$P9EXP" --tag hostile --wait 20 \
+		>/dev/null 2>"$WORLD/attach.err" ||
+		why "p9-attach: $(cat "$WORLD/attach.err")"
+}
+
+p9detach1() {
+	local out
+	out=$("$CTL" p9-detach --domid 1 --timeout 10 2>&1) ||
+		why "p9-detach (backend not Closed in 10 s?): $out"
+	if xenstore-read "$P9BE/state" >/dev/null 2>&1; then
+		why "backend directory left after p9-detach"
+		xenstore-rm "$P9BE" 2>/dev/null
+	fi
+	xenstore-rm /local/domain/1/device/9pfs/0 2>/dev/null
+	[ "$(cat "$P9CANARY")" = "outside the export" ] ||
+		why "the file outside the export changed"
+}
+
+# p9raw ARGS...: p9-ring-raw in guest 1 (bounded); sets RC, OUT.
+p9raw() {
+	RC=0
+	OUT=$(in_guest 1 timeout -k 2 60 "$P9RAW" --export "$P9EXP" "$@" \
+		2>&1) || RC=$?
+}
+
+# p9_stopped NAME SCENARIO: ring 0 stops (one warning line), nothing of
+# the message runs, ring 1 keeps serving (p9-ring-raw checks both).
+p9_stopped() {
+	case_begin "$1"
+	p9attach1
+	[ -n "$WHY" ] || p9raw --rings 2 --order 2 "$2"
+	[ -n "$WHY" ] || [ "$RC" = 0 ] || why "p9-ring-raw exit $RC"
+	grep "ring stopped" "$XPVD_LOG" | tail -1 |
+		grep -q "9pfs 1/0 ring 0" ||
+		why "no 'ring stopped' line naming 9pfs 1/0 ring 0"
+	p9detach1
+	case_end 1
+}
+
+# p9_refused NAME ERROR-PATTERN P9RAW-ARGS...: the backend refuses the
+# connection: error node matching the pattern, Closing, nothing served.
+p9_refused() {
+	local name=$1 pat=$2 err st
+	shift 2
+	case_begin "$name"
+	p9attach1
+	if [ -z "$WHY" ]; then
+		p9raw --hostile "$@" basic
+		[ "$RC" = 3 ] || why "p9-ring-raw exit $RC, expected 3 (refused)"
+		err=$(xenstore-read "$P9BE/error" 2>/dev/null)
+		grep -Eq -- "$pat" <<<"$err" ||
+			why "error node '$err' does not match '$pat'"
+		st=$(xenstore-read "$P9BE/state" 2>/dev/null)
+		[ "$st" = 5 ] || why "backend state $st, expected 5 (Closing)"
+	fi
+	p9detach1
+	case_end 0
+}
+
+# A message of size 6 (below the 7-byte header).
+p9_stopped 9p-size-below-header size6
+# A size above the negotiated msize.
+p9_stopped 9p-size-above-msize sizebig
+# out_prod more than a ring ahead of out_cons.
+p9_stopped 9p-producer-beyond-ring prodbeyond
+# in_cons beyond what the backend ever produced.
+p9_stopped 9p-in-cons-beyond-produced incons
+# An interface page with ring_order 0 and 10 (1..9 are valid).
+p9_refused 9p-ring-order-0 "ring 0" --rings 2 --order 0
+p9_refused 9p-ring-order-10 "ring 0" --rings 2 --order 10
+# num-rings 0, and 5 where 4 are offered.
+p9_refused 9p-num-rings-0 "num-rings" --rings 2 --xs num-rings=0
+p9_refused 9p-num-rings-5 "num-rings" --rings 5 --order 1
+# version 2 (only 1 exists).
+p9_refused 9p-version-2 "version" --rings 2 --xs version=2
+
+case_begin 9p-frontend-killed-mid-io
+# A frontend killed while its rings are full of requests: the share is
+# detached cleanly, nothing leaks.
+p9attach1
+if [ -z "$WHY" ]; then
+	in_guest 1 "$P9RAW" --export "$P9EXP" --rings 2 --order 1 fill \
+		fill fill fill >/dev/null 2>&1 &
+	kpid=$!
+	sleep 0.3
+	kill -9 $kpid 2>/dev/null
+	wait $kpid 2>/dev/null
+fi
+p9detach1
 case_end 0
 
 # ---- guest 2's verdict ----

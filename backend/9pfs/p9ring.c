@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p9ring.c - one 9pfs ring served by a pool of executor threads (see
+ * p9ring.h for the guarantees).
+ *
+ * Threads: one event thread polls the event channel and the stop eventfd
+ * and wakes the executors; `threads` executors each take one message at a
+ * time.  Two locks:
+ *   lk      the consumer side (out ring: private cons, pins, published
+ *           out_cons), the broken/stopping flags, and the waits (new
+ *           messages: cv_work; room in the in ring: cv_room);
+ *   prod_lk the producer side, held from a reply's reserve() to its
+ *           commit(): one reply is written at a time, at the ring's tail.
+ * Order: prod_lk before lk, never the reverse.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "barrier.h"
+#include "p9ring.h"
+#include "p9wire.h"
+#include "ring-flex.h"
+
+/* What an executor is doing, seen by the consumer side. */
+struct exec {
+	struct xpvd_p9ring *r;
+	pthread_t thr;
+	bool started;
+	uint8_t *buf;		/* the message's private copy (ring size) */
+	struct iovec data[2];	/* Twrite payload, in the ring */
+	int ndata;
+	bool pinned;		/* [pin, pin + pin_len) still unconsumed */
+	uint32_t pin;
+	uint32_t pin_len;
+	size_t reserved;	/* reply room reserved, 0 when none */
+};
+
+struct xpvd_p9ring {
+	struct xpvd_p9ring_params p;
+	struct p9_session *sess;	/* from xpvd_p9ring_run() */
+	char name[48];
+	const struct xpv_platform *plat;
+	struct xpv_gnt *gnt;
+	struct xpv_evtchn *evt;
+	int port;
+	void *intf;
+	void *data;
+	unsigned int order;
+	uint32_t npages;
+	struct xpv_flex in, out;	/* in: to the frontend */
+
+	pthread_mutex_t lk;
+	pthread_cond_t cv_work;
+	pthread_cond_t cv_room;
+	uint32_t out_cons;		/* next byte to take (private) */
+	uint32_t out_pub;		/* out_cons as published */
+	bool broken;
+	bool stopping;
+
+	pthread_mutex_t prod_lk;
+	uint32_t in_prod;		/* our producer index (private) */
+
+	/* The platform's event channel handles are not thread-safe: every
+	 * call on evt is made under this lock. */
+	pthread_mutex_t evt_lk;
+
+	int stop_fd;
+	pthread_t evthr;
+	bool evthr_started;
+	unsigned int running;		/* executors still running */
+	bool finished;
+	struct exec ex[XPVD_P9_MAX_THREADS];
+};
+
+static bool is_stopping(struct xpvd_p9ring *r)
+{
+	return __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void notify(struct xpvd_p9ring *r)
+{
+	pthread_mutex_lock(&r->evt_lk);
+	r->plat->evtchn->notify(r->evt, (xpv_port_t)r->port);
+	pthread_mutex_unlock(&r->evt_lk);
+}
+
+/* Under lk.  Logged once per ring (rate-limited per device). */
+static void ring_broken(struct xpvd_p9ring *r, const char *what,
+			unsigned long v)
+{
+	if (r->broken)
+		return;
+	__atomic_store_n(&r->broken, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&r->cv_work);
+	pthread_cond_broadcast(&r->cv_room);
+	xpvd_log_guest_at(LOG_WARNING, r->p.rl, XPVD_C_IO,
+			  "%s: %s (%lu): ring stopped", r->name, what, v);
+}
+
+/* Copies len bytes at free-running index idx of ring f to buf. */
+static void ring_copy_out(const struct xpv_flex *f, uint32_t idx, void *buf,
+			  size_t len)
+{
+	uint32_t off = idx & (f->size - 1);
+	size_t first = f->size - off;
+
+	if (first > len)
+		first = len;
+	memcpy(buf, f->data + off, first);
+	memcpy((uint8_t *)buf + first, f->data, len - first);
+}
+
+/* The ring's bytes [idx, idx + len) as at most two iovecs; the count. */
+static int ring_iov(const struct xpv_flex *f, uint32_t idx, size_t len,
+		    struct iovec iov[2])
+{
+	uint32_t off = idx & (f->size - 1);
+	size_t first = f->size - off;
+
+	iov[0].iov_base = f->data + off;
+	if (len <= first) {
+		iov[0].iov_len = len;
+		return len ? 1 : 0;
+	}
+	iov[0].iov_len = first;
+	iov[1].iov_base = f->data;
+	iov[1].iov_len = len - first;
+	return 2;
+}
+
+/* ---- consumer side (the out ring), under lk ---- */
+
+/*
+ * Publishes out_cons: up to the oldest message whose payload is still
+ * being written, or everything taken.  Returns whether it moved.
+ */
+static bool publish_cons(struct xpvd_p9ring *r)
+{
+	uint32_t cons = r->out_cons, best = r->out_cons - r->out_pub;
+	unsigned int i;
+
+	for (i = 0; i < r->p.threads; i++) {
+		const struct exec *e = &r->ex[i];
+
+		if (e->pinned && e->pin - r->out_pub < best) {
+			best = e->pin - r->out_pub;
+			cons = e->pin;
+		}
+	}
+	if (cons == r->out_pub)
+		return false;
+	/* Our reads of the bytes before cons (copies, pwritev) are done
+	 * before the frontend may reuse them. */
+	xpv_mb();
+	xpv_write_once_u32(r->out.cons, cons);
+	r->out_pub = cons;
+	return true;
+}
+
+/*
+ * Takes the next whole message for e: 1 taken (e->buf holds it, or its
+ * Twrite header with e->data the payload in place), 0 none yet, -1 the
+ * ring is broken.  *size is the message's size.
+ */
+static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
+{
+	const uint32_t ring = r->out.size;
+	uint32_t prod, queued, msize, limit;
+	uint8_t hdr[P9_HDR_SIZE];
+
+	prod = xpv_read_once_u32(r->out.prod);
+	/* The producer index before the bytes it covers (pairs with the
+	 * frontend's write barrier before out_prod). */
+	xpv_rmb();
+	if (prod - r->out_pub > ring) {
+		ring_broken(r, "out_prod beyond the ring", prod - r->out_pub);
+		return -1;
+	}
+	queued = prod - r->out_cons;
+	if (queued > prod - r->out_pub) {
+		ring_broken(r, "out_prod went back", r->out_cons - prod);
+		return -1;
+	}
+	if (queued < P9_HDR_SIZE)
+		return 0;
+	ring_copy_out(&r->out, r->out_cons, hdr, sizeof(hdr));
+	msize = (uint32_t)p9_le_get(hdr, 4);
+	limit = p9_session_msize(r->sess);
+	if (!limit || limit > ring)
+		limit = ring;
+	if (msize < P9_HDR_SIZE || msize > limit) {
+		ring_broken(r, "bad message size", msize);
+		return -1;
+	}
+	/* The header may be visible before the rest: wait for it (the
+	 * frontend notifies when it writes more). */
+	if (queued < msize)
+		return 0;
+	e->ndata = 0;
+	e->pinned = false;
+	if (hdr[4] == P9_TWRITE && msize > P9_TWRITE_HDR) {
+		ring_copy_out(&r->out, r->out_cons, e->buf, P9_TWRITE_HDR);
+		e->ndata = ring_iov(&r->out, r->out_cons + P9_TWRITE_HDR,
+				    msize - P9_TWRITE_HDR, e->data);
+		e->pinned = true;
+		e->pin = r->out_cons;
+		e->pin_len = msize;
+	} else {
+		ring_copy_out(&r->out, r->out_cons, e->buf, msize);
+	}
+	r->out_cons += msize;
+	*size = msize;
+	return 1;
+}
+
+/* ---- producer side (the in ring): the server's reply ops ---- */
+
+static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
+{
+	struct exec *e = opaque;
+	struct xpvd_p9ring *r = e->r;
+	uint32_t cons, used;
+
+	if (max > r->in.size)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&r->prod_lk);
+	pthread_mutex_lock(&r->lk);
+	for (;;) {
+		if (r->broken || r->stopping)
+			break;
+		cons = xpv_read_once_u32(r->in.cons);
+		/* in_cons before we write over what it freed. */
+		xpv_mb();
+		used = r->in_prod - cons;
+		if (used > r->in.size) {
+			ring_broken(r, "in_cons beyond what was produced",
+				    used);
+			break;
+		}
+		if (r->in.size - used >= max)
+			break;
+		pthread_cond_wait(&r->cv_room, &r->lk);
+	}
+	if (r->broken || r->stopping) {
+		pthread_mutex_unlock(&r->lk);
+		pthread_mutex_unlock(&r->prod_lk);
+		return -ESHUTDOWN;
+	}
+	pthread_mutex_unlock(&r->lk);
+	e->reserved = max;
+	return ring_iov(&r->in, r->in_prod, max, iov);
+}
+
+static void reply_commit(void *opaque, size_t len)
+{
+	struct exec *e = opaque;
+	struct xpvd_p9ring *r = e->r;
+
+	if (len > e->reserved)
+		len = e->reserved;	/* a server bug; never past the room */
+	e->reserved = 0;
+	if (len) {
+		/* The whole reply before in_prod: a Linux frontend reads
+		 * `size` bytes as soon as it sees the header. */
+		xpv_wmb();
+		r->in_prod += (uint32_t)len;
+		xpv_write_once_u32(r->in.prod, r->in_prod);
+	}
+	pthread_mutex_unlock(&r->prod_lk);
+	if (len)
+		notify(r);
+}
+
+static const struct p9_reply_ops reply_ops = {
+	.reserve = reply_reserve,
+	.commit = reply_commit,
+};
+
+/* ---- threads ---- */
+
+static void *exec_main(void *arg)
+{
+	struct exec *e = arg;
+	struct xpvd_p9ring *r = e->r;
+	struct p9_req rq;
+	uint32_t size;
+	bool moved;
+	int got;
+
+	pthread_mutex_lock(&r->lk);
+	for (;;) {
+		if (r->broken || r->stopping)
+			break;
+		got = take(r, e, &size);
+		if (got < 0)
+			break;
+		if (got == 0) {
+			pthread_cond_wait(&r->cv_work, &r->lk);
+			continue;
+		}
+		/* Copied out: the frontend may reuse those bytes (all but a
+		 * Twrite's, pinned until written). */
+		moved = publish_cons(r);
+		/* Another message may be waiting behind this one. */
+		pthread_cond_signal(&r->cv_work);
+		pthread_mutex_unlock(&r->lk);
+		if (moved)
+			notify(r);
+
+		rq.msg = e->buf;
+		rq.size = size;
+		rq.len = e->ndata ? P9_TWRITE_HDR : size;
+		rq.data = e->data;
+		rq.ndata = e->ndata;
+		p9_handle(r->sess, &rq, &reply_ops, e);
+
+		pthread_mutex_lock(&r->lk);
+		if (e->pinned) {
+			e->pinned = false;
+			if (publish_cons(r)) {
+				pthread_mutex_unlock(&r->lk);
+				notify(r);
+				pthread_mutex_lock(&r->lk);
+			}
+		}
+	}
+	r->running--;
+	pthread_mutex_unlock(&r->lk);
+	return NULL;
+}
+
+static void wake_all(struct xpvd_p9ring *r)
+{
+	pthread_mutex_lock(&r->lk);
+	pthread_cond_broadcast(&r->cv_work);
+	pthread_cond_broadcast(&r->cv_room);
+	pthread_mutex_unlock(&r->lk);
+}
+
+static void *event_main(void *arg)
+{
+	struct xpvd_p9ring *r = arg;
+	struct pollfd pfd[2];
+	unsigned int i, left;
+	uint64_t v;
+	int port;
+
+	pfd[0].fd = r->plat->evtchn->fd(r->evt);
+	pfd[1].fd = r->stop_fd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	/* Requests may be waiting already (an early kick): look now. */
+	wake_all(r);
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			if (read(r->stop_fd, &v, sizeof(v)) < 0)
+				v = 0;
+			if (is_stopping(r))
+				break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			pthread_mutex_lock(&r->evt_lk);
+			while ((port = r->plat->evtchn->pending(r->evt)) >= 0)
+				r->plat->evtchn->unmask(r->evt,
+							(xpv_port_t)port);
+			pthread_mutex_unlock(&r->evt_lk);
+		}
+		wake_all(r);
+	}
+	/* Executors waiting for work or room see `stopping`; one in the
+	 * middle of a request finishes it. */
+	for (;;) {
+		wake_all(r);
+		pthread_mutex_lock(&r->lk);
+		left = r->running;
+		pthread_mutex_unlock(&r->lk);
+		if (!left)
+			break;
+		poll(NULL, 0, 10);
+	}
+	for (i = 0; i < r->p.threads; i++)
+		if (r->ex[i].started)
+			pthread_join(r->ex[i].thr, NULL);
+	__atomic_store_n(&r->finished, true, __ATOMIC_RELEASE);
+	if (r->p.done_fd >= 0) {
+		v = 1;
+		if (write(r->p.done_fd, &v, sizeof(v)) < 0)
+			v = 0; /* the counter is saturated: still readable */
+	}
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+static void destroy(struct xpvd_p9ring *r)
+{
+	const struct xpv_platform *plat = r->plat;
+	unsigned int i;
+
+	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
+		if (r->ex[i].buf)
+			munmap(r->ex[i].buf, r->out.size);
+	if (r->port >= 0)
+		plat->evtchn->unbind(r->evt, (xpv_port_t)r->port);
+	plat->evtchn->close(r->evt);
+	if (r->data)
+		plat->gnt->unmap(r->gnt, r->data, r->npages);
+	if (r->intf)
+		plat->gnt->unmap(r->gnt, r->intf, 1);
+	plat->gnt->close(r->gnt);
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
+	pthread_mutex_destroy(&r->lk);
+	pthread_mutex_destroy(&r->prod_lk);
+	pthread_mutex_destroy(&r->evt_lk);
+	pthread_cond_destroy(&r->cv_work);
+	pthread_cond_destroy(&r->cv_room);
+	free(r);
+}
+
+int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
+		      struct xpvd_p9ring **out)
+{
+	const struct xpv_platform *plat = p->plat;
+	uint32_t refs[1u << XPV_9PFS_MAX_ORDER];
+	struct xpvd_p9ring *r;
+	unsigned int i;
+	int err;
+
+	if (!p->threads || p->threads > XPVD_P9_MAX_THREADS ||
+	    p->max_order < XPV_9PFS_MIN_ORDER ||
+	    p->max_order > XPV_9PFS_MAX_ORDER)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->p = *p;
+	r->plat = plat;
+	r->port = -1;
+	r->stop_fd = -1;
+	pthread_mutex_init(&r->lk, NULL);
+	pthread_mutex_init(&r->prod_lk, NULL);
+	pthread_mutex_init(&r->evt_lk, NULL);
+	pthread_cond_init(&r->cv_work, NULL);
+	pthread_cond_init(&r->cv_room, NULL);
+	snprintf(r->name, sizeof(r->name), "9pfs %u/%u ring %u", p->domid,
+		 p->devid, p->idx);
+
+	err = plat->gnt->open(&r->gnt);
+	if (err)
+		goto fail;
+	plat->gnt->set_max_grants(r->gnt, 1 + (1u << p->max_order));
+	err = plat->gnt->map(r->gnt, p->domid, 1, &p->ref, 1, &r->intf);
+	if (err) {
+		r->intf = NULL;
+		goto fail;
+	}
+	/* ring_order and ref[] read once, into private memory. */
+	err = xpv_9pfs_intf_read(r->intf, p->max_order, refs);
+	if (err < 0)
+		goto fail;
+	r->order = (unsigned int)err;
+	r->npages = 1u << r->order;
+	err = plat->gnt->map(r->gnt, p->domid, r->npages, refs, 1, &r->data);
+	if (err) {
+		r->data = NULL;
+		goto fail;
+	}
+	err = xpv_9pfs_rings(r->intf, r->data, r->order, &r->in, &r->out);
+	if (err)
+		goto fail;
+	/* Where the previous connection (or a fresh frontend) left them. */
+	r->in_prod = xpv_read_once_u32(r->in.prod);
+	r->out_cons = r->out_pub = xpv_read_once_u32(r->out.cons);
+	err = plat->evtchn->open(&r->evt);
+	if (err)
+		goto fail;
+	err = plat->evtchn->bind_interdomain(r->evt, p->domid, p->remote_port);
+	if (err < 0)
+		goto fail;
+	r->port = err;
+	for (i = 0; i < p->threads; i++) {
+		/* Touched only as large messages come. */
+		r->ex[i].buf = mmap(NULL, r->out.size, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r->ex[i].buf == MAP_FAILED) {
+			r->ex[i].buf = NULL;
+			err = -ENOMEM;
+			goto fail;
+		}
+		r->ex[i].r = r;
+	}
+	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->stop_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	xpvd_dbg(XPVD_C_IO, "%s: mapped: order %u", r->name, r->order);
+	*out = r;
+	return 0;
+
+fail:
+	destroy(r);
+	return err;
+}
+
+int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess)
+{
+	unsigned int i;
+	int err = 0;
+
+	r->sess = sess;
+	for (i = 0; i < r->p.threads; i++) {
+		err = -pthread_create(&r->ex[i].thr, NULL, exec_main,
+				      &r->ex[i]);
+		if (err)
+			break;
+		r->ex[i].started = true;
+		pthread_mutex_lock(&r->lk);
+		r->running++;
+		pthread_mutex_unlock(&r->lk);
+	}
+	if (!err)
+		err = -pthread_create(&r->evthr, NULL, event_main, r);
+	if (err) {
+		pthread_mutex_lock(&r->lk);
+		r->stopping = true;
+		pthread_cond_broadcast(&r->cv_work);
+		pthread_mutex_unlock(&r->lk);
+		for (i = 0; i < r->p.threads; i++)
+			if (r->ex[i].started)
+				pthread_join(r->ex[i].thr, NULL);
+		return err;
+	}
+	r->evthr_started = true;
+	return 0;
+}
+
+void xpvd_p9ring_request_stop(struct xpvd_p9ring *r)
+{
+	uint64_t one = 1;
+
+	if (!r || !r->evthr_started || is_stopping(r))
+		return;
+	pthread_mutex_lock(&r->lk);
+	__atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&r->cv_work);
+	pthread_cond_broadcast(&r->cv_room);
+	pthread_mutex_unlock(&r->lk);
+	if (write(r->stop_fd, &one, sizeof(one)) < 0)
+		xpvd_dbg(XPVD_C_IO, "%s: stop kick failed", r->name);
+}
+
+bool xpvd_p9ring_finished(const struct xpvd_p9ring *r)
+{
+	return !r->evthr_started ||
+	       __atomic_load_n(&r->finished, __ATOMIC_ACQUIRE);
+}
+
+void xpvd_p9ring_reap(struct xpvd_p9ring *r)
+{
+	if (!r)
+		return;
+	if (r->evthr_started) {
+		xpvd_p9ring_request_stop(r);
+		pthread_join(r->evthr, NULL);
+	}
+	destroy(r);
+}
+
+uint32_t xpvd_p9ring_size(const struct xpvd_p9ring *r)
+{
+	return r->out.size;
+}
+
+unsigned int xpvd_p9ring_order(const struct xpvd_p9ring *r)
+{
+	return r->order;
+}
+
+bool xpvd_p9ring_broken(const struct xpvd_p9ring *r)
+{
+	return __atomic_load_n(&r->broken, __ATOMIC_RELAXED);
+}
