@@ -36,10 +36,10 @@
 
 /*
  * The backend types libxl hands a PV guest's device model (QEMU): a device
- * model serves them all, as QEMU would (Xen 4.17: qdisk disks; the 9pfs
- * channel adds its type here).
+ * model serves them all, as QEMU would (Xen 4.17: qdisk disks and 9pfs
+ * shares of `p9 = [...]`).
  */
-#define XPVD_DM_TYPES "qdisk"
+#define XPVD_DM_TYPES "qdisk 9pfs"
 #define XPVD_DM_MAX_MONITORS 4u
 #define XPVD_DM_PATH_LEN 108	/* sun_path */
 

@@ -412,6 +412,74 @@ static int dm_start(const struct xpvd_config *cfg, const struct xpvd_dm *dm,
 	return 0;
 }
 
+/* ---- standing in for xen-9pfsd (Xen >= 4.19) ---- */
+
+/*
+ * libxl spawns LIBEXEC_BIN/xen-9pfsd (no arguments) for a xen_9pfs share
+ * when /local/domain/<self>/libxl/xen-9pfs/state is absent, and waits for
+ * it to read `running`.  Installed under that name, xenpvd serves
+ * backend/xen_9pfs and writes the key; a daemon serving xen_9pfs under its
+ * own name writes it too, so that libxl never starts a second server.
+ */
+#define P9D_NAME "xen-9pfsd"
+
+static bool p9d_argv(const char *argv0)
+{
+	const char *b = strrchr(argv0, '/');
+
+	return !strcmp(b ? b + 1 : argv0, P9D_NAME);
+}
+
+struct p9d_claim {
+	const char *dir;
+	bool spawned;		/* as xen-9pfsd: another one wins */
+	bool other;		/* out: the key was there */
+};
+
+static int p9d_claim_txn(struct xs_handle *xsh, xs_transaction_t t,
+			 void *opaque)
+{
+	struct p9d_claim *c = opaque;
+	char buf[32];
+
+	c->other = xpv_xs_read(xsh, t, c->dir, "state", buf, sizeof(buf)) >= 0;
+	if (c->other && c->spawned)
+		return 0;
+	return xpv_xs_write(xsh, t, c->dir, "state", "running");
+}
+
+/* 1 when a xen-9pfsd is running already (we were spawned: leave), 0 when
+ * the key is ours, -errno. */
+static int p9d_claim(const struct xpvd_config *cfg, bool spawned, char *dir,
+		     size_t size)
+{
+	struct p9d_claim c = { .dir = dir, .spawned = spawned };
+	struct xs_handle *xsh;
+	int err;
+
+	snprintf(dir, size, "/local/domain/%u/libxl/xen-9pfs",
+		 cfg->self_domid);
+	err = xpv_xs_open(&xsh);
+	if (err)
+		return err;
+	err = xpv_xs_transact(xsh, p9d_claim_txn, &c);
+	xpv_xs_close(xsh);
+	if (err)
+		return err;
+	return c.other && spawned ? 1 : 0;
+}
+
+/* As xen-9pfsd at its exit: the key goes, so libxl spawns a new one. */
+static void p9d_release(const char *dir)
+{
+	struct xs_handle *xsh;
+
+	if (xpv_xs_open(&xsh))
+		return;
+	xpv_xs_rm(xsh, XBT_NULL, dir, NULL);
+	xpv_xs_close(xsh);
+}
+
 /* ---- the 9P server on a unix socket (debugging, p9sock.h) ---- */
 
 /* Serves p9-socket-export on p9-socket.  0, or -1 after logging why. */
@@ -476,7 +544,8 @@ int main(int argc, char **argv)
 	int64_t vbd3_next = 0, now;
 	struct xpvd_dm dm = { 0 };
 	bool dm_mode = xpvd_dm_argv(argc, argv);
-	char err_text[256];
+	bool p9d_mode = !dm_mode && p9d_argv(argv[0]), p9d_claimed = false;
+	char err_text[256], p9d_dir[96];
 	sigset_t mask;
 	int sfd = -1, err, rc = 1, timeout, t;
 	bool check = false;
@@ -500,6 +569,10 @@ int main(int argc, char **argv)
 		dm_config(&cfg, &dm);
 	} else if (configure(argc, argv, &cfg, &check)) {
 		return 2;
+	} else if (p9d_mode) {
+		/* What libxl spawned it for, whatever the file says. */
+		snprintf(cfg.type, sizeof(cfg.type), "xen_9pfs");
+		cfg.handoff = false;
 	}
 	cfg.plat = xpv_platform_get(*cfg.platform ? cfg.platform : NULL);
 	if (!cfg.plat) {
@@ -573,6 +646,19 @@ int main(int argc, char **argv)
 		xpvd_err(XPVD_C_MAIN, "cannot watch XenStore: %s",
 			 strerror(-err));
 		goto out;
+	}
+	if (xpvd_config_has_type(&cfg, "xen_9pfs")) {
+		err = p9d_claim(&cfg, p9d_mode, p9d_dir, sizeof(p9d_dir));
+		if (err == 1) {
+			xpvd_info(XPVD_C_MAIN, "%s is running already",
+				  P9D_NAME);
+			rc = 0;
+			goto out;
+		}
+		if (err)
+			xpvd_warn(XPVD_C_MAIN, "%s/state: %s", p9d_dir,
+				  strerror(-err));
+		p9d_claimed = !err;
 	}
 	err = xpvd_control_open(cfg.control_path, &ctl);
 	if (err == -EPERM || err == -ENOTDIR)
@@ -662,7 +748,8 @@ int main(int argc, char **argv)
 		}
 		if (pfd[0].revents & POLLIN) {
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-			    (si.ssi_signo != SIGHUP || dm_mode)) {
+			    (si.ssi_signo != SIGHUP || dm_mode ||
+			     p9d_mode)) {
 				xpvd_info(XPVD_C_MAIN, "signal %u: stopping%s",
 					  si.ssi_signo, dm_mode ? "" :
 					  " (devices stay connected)");
@@ -695,6 +782,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	if (p9d_claimed && p9d_mode)
+		p9d_release(p9d_dir);
 	p9_sock_stop(p9sock);
 	p9_export_close(p9exp);
 	xpvd_qmp_close(qmp);
