@@ -239,6 +239,323 @@ void *xpvf_buf_alloc(struct xpvf *h, size_t len);
  */
 void xpvf_buf_free(struct xpvf *h, void *buf);
 
+/* ==== 9pfs: a Xen 9pfs share (9pnet_xen + v9fs, without the kernel) ==== */
+
+/*
+ * The frontend half of Xen's 9pfs transport (docs/misc/9pfs.pandoc):
+ * xpvf_9p_open() finds 9pfs device devid of the domain (the share's name
+ * is the `tag` key of its frontend directory), grants one interface page
+ * and 2^order data pages per ring, negotiates the rings with whichever
+ * backend serves it (xenpvd, QEMU, xen-9pfsd) and starts a 9P2000.L
+ * session (Tversion).  Then either send raw 9P messages (xpvf_9p_submit(),
+ * asynchronous, any number in flight) or use the small synchronous client
+ * below (attach, walk, open, read, write...), or both.
+ *
+ * A message goes on ring tag % rings, as Linux sends them, whole; its
+ * reply comes back on the same ring, in any order, and is matched by tag.
+ * A backend that answers a tag not in flight, a reply larger than msize or
+ * than the buffer given for it, or ring indices that cannot be right,
+ * breaks the device: everything in flight fails with -EIO, nothing more is
+ * sent (the library reads nothing outside the rings whatever the backend
+ * writes).
+ *
+ * A 9P session does not survive its connection: the server forgets every
+ * fid when the rings go.  So when the backend leaves Connected (Closing,
+ * Closed, back to InitWait), requests in flight fail with -ECONNRESET and
+ * the handle is over: every later call fails with -ECONNRESET (-ENODEV
+ * when the device was removed).  Close it and open the share again, which
+ * starts a new session: attach and walk again.
+ *
+ * Threads, fork, callbacks, errors and logging: as for the block API
+ * above.  A 9pfs handle is independent of any block handle.
+ */
+
+/* An open 9pfs device with its 9P session (opaque). */
+struct xpvf_9p;
+
+/* Options for xpvf_9p_open(); zero-initialise, then set what you need. */
+struct xpvf_9p_opts {
+	/* sizeof(struct xpvf_9p_opts): lets the library grow the struct. */
+	size_t size;
+	/* "xen", "sim" or NULL (as struct xpvf_opts). */
+	const char *platform;
+	/* Upper bounds on what is negotiated.  Rings: 0 means 2 (what Linux
+	 * uses), at most 16 and what the backend offers (max-rings).  Ring
+	 * page order: 0 means the backend's max-ring-page-order up to 9 (1 MiB
+	 * each way per ring); a platform that grants fewer pages gets a
+	 * smaller order (Linux's gntalloc allows 1024 pages by default). */
+	unsigned int max_rings;
+	unsigned int max_ring_page_order;
+	/* The 9P msize asked for in Tversion: 0 means as large as a ring
+	 * carries (2^(order+11) bytes), otherwise at least 4096 and cut to
+	 * that.  The server may answer less; that is used. */
+	uint32_t msize;
+	/* How long xpvf_9p_open() (connecting and Tversion) and
+	 * xpvf_9p_close() wait for the backend, in ms (0: 10000). */
+	unsigned int timeout_ms;
+};
+
+/*
+ * Opens 9pfs device devid of domain domid (XPVF_DOMID_SELF: ours; its
+ * directory is /local/domain/<domid>/device/9pfs/<devid>), connects, and
+ * negotiates a 9P2000.L session (Tversion) with the server.  opts may be
+ * NULL.  Blocks until the session is up or opts->timeout_ms passes
+ * (-ETIMEDOUT).  Other errors: -ENOENT (no such device), -EINVAL (bad
+ * options), -EPROTO (the backend offers no transport version 1 or no ring,
+ * or the server's Rversion makes no sense), -EPROTONOSUPPORT (the server
+ * does not speak 9P2000.L), -ECONNRESET (the backend left meanwhile), or
+ * the platform's -errno.  On failure nothing is left behind.
+ */
+int xpvf_9p_open(struct xpvf_9p **out, unsigned int domid, unsigned int devid,
+		 const struct xpvf_9p_opts *opts);
+
+/*
+ * Disconnects (Closing, then Closed, waiting up to opts->timeout_ms for
+ * the backend) and frees the handle.  Nothing is clunked: the server drops
+ * the session's fids with the connection.  Replies that arrive while it
+ * waits complete normally; the other requests complete with -ECANCELED
+ * before it returns.  Accepts NULL.  Must not be called from a callback.
+ */
+void xpvf_9p_close(struct xpvf_9p *h);
+
+/* What was negotiated; filled by xpvf_9p_info(). */
+struct xpvf_9p_info {
+	unsigned int rings;
+	unsigned int ring_page_order;
+	uint32_t ring_size;		/* bytes each way per ring */
+	uint32_t msize;			/* the session's, from Rversion */
+	unsigned int backend_domid;
+	/* The share's tag (the frontend directory's `tag`, "" when absent
+	 * or longer than 255 bytes), NUL-terminated. */
+	char tag[256];
+};
+
+/* Fills *info.  Returns 0, or -EINVAL for a NULL argument. */
+int xpvf_9p_info(struct xpvf_9p *h, struct xpvf_9p_info *info);
+
+/* ---- raw 9P messages ---- */
+
+/* The shortest reply buffer: an Rlerror (size, type, tag, ecode). */
+#define XPVF_9P_MIN_REPLY 11u
+/* Fids of raw messages must be at or above this; the client functions
+ * below never use them. */
+#define XPVF_9P_RAW_FID_BASE 0x80000000u
+
+/*
+ * Called once per submitted message.  result is the reply's length (>= 7;
+ * the whole reply, header included, is in reply[0..result), which is the
+ * caller's rbuf) or a negative errno: -EMSGSIZE when the reply was larger
+ * than rcap (the device is then broken), -EIO when the device is broken,
+ * -ECONNRESET when the connection ended, -ENODEV when the device went
+ * away, -ECANCELED when the handle closes.  An Rlerror is a reply like any
+ * other (result 11).  len is result when it is >= 0, else 0.  A callback
+ * may call xpvf_9p_submit(), xpvf_9p_in_flight() and xpvf_9p_info(), no
+ * other function on the same handle.
+ */
+typedef void (*xpvf_9p_done_fn)(void *opaque, int result, const void *reply,
+				size_t len);
+
+/*
+ * Sends one 9P2000.L T-message and returns at once.  tmsg[0..len) is a
+ * whole message: its size field is len, its type a T-message other than
+ * Tversion (the library runs the session's), len at most the session's
+ * msize.  The library picks the tag and writes it into tmsg[5..6]; tmsg
+ * must stay valid and unchanged until done runs (the message waits in the
+ * library while the ring is full).  The reply is copied into rbuf, which
+ * holds rcap >= XPVF_9P_MIN_REPLY bytes: size it to what this message can
+ * get back (Rread: 11 + count), not to msize.  Fids of raw messages start
+ * at XPVF_9P_RAW_FID_BASE.
+ *
+ * Returns 0 (done will be called exactly once, never from inside this
+ * call) or -errno (done will never be called): -EINVAL for a bad message
+ * or argument, -EMSGSIZE for a message above msize, -EAGAIN when 1024
+ * messages are in flight (process replies and try again), -EIO when the
+ * device is broken, -ECONNRESET when the connection ended, -ENODEV when
+ * the device is gone.
+ */
+int xpvf_9p_submit(struct xpvf_9p *h, void *tmsg, size_t len, void *rbuf,
+		   size_t rcap, xpvf_9p_done_fn done, void *opaque);
+
+/*
+ * A file descriptor that polls readable when xpvf_9p_process() has work
+ * (replies, room on a full ring, a backend state change).  Valid until
+ * xpvf_9p_close().
+ */
+int xpvf_9p_fd(struct xpvf_9p *h);
+
+/*
+ * Handles everything pending without blocking: replies (calling their
+ * callbacks), messages waiting for ring room, backend state changes.
+ * Returns the number of callbacks run (>= 0), or -EIO once the device is
+ * broken, -ECONNRESET once the connection has ended, -ENODEV once the
+ * device is gone.
+ */
+int xpvf_9p_process(struct xpvf_9p *h);
+
+/*
+ * Waits up to timeout_ms (-1: forever) for xpvf_9p_fd(), then calls
+ * xpvf_9p_process() and returns as it does (0 on timeout).  While messages
+ * are in flight it may return 0 after a second: it then notifies the
+ * backend again (an event may be lost across a backend's restart), so
+ * callers loop on it.
+ */
+int xpvf_9p_wait(struct xpvf_9p *h, int timeout_ms);
+
+/* Messages submitted whose done has not run yet (0 for NULL); the client
+ * functions' own messages included. */
+unsigned int xpvf_9p_in_flight(struct xpvf_9p *h);
+
+/* ---- a synchronous 9P2000.L client ---- */
+
+/*
+ * Each function sends its messages and waits for the replies, running
+ * other messages' callbacks meanwhile; none may be called from a callback.
+ * They return 0 (or a count) or -errno: the server's Rlerror code (-ENOENT,
+ * -EACCES...), -EPROTO for a reply that does not parse, or the transport's
+ * errors as xpvf_9p_submit() (never -EAGAIN: a full table is waited out).
+ * Fids are numbers the library allocates (below XPVF_9P_RAW_FID_BASE) and
+ * takes back at xpvf_9p_clunk().  Names are one path component each (no
+ * '/'); the server confines them to the share.  Every reply is read into
+ * a buffer sized to that message, never to msize.
+ */
+
+/* A 9P qid: the server's identity of a file. */
+struct xpvf_9p_qid {
+	uint8_t type;		/* XPVF_9P_QT* bits */
+	uint32_t version;
+	uint64_t path;
+};
+
+#define XPVF_9P_QTDIR 0x80
+#define XPVF_9P_QTSYMLINK 0x02
+#define XPVF_9P_QTFILE 0x00
+
+/* Tlopen/Tlcreate flags: 9P2000.L's numbers (Linux's generic O_* values,
+ * those of x86 and arm), not necessarily the host's O_*. */
+#define XPVF_9P_RDONLY 00000000u
+#define XPVF_9P_WRONLY 00000001u
+#define XPVF_9P_RDWR 00000002u
+#define XPVF_9P_CREATE 00000100u
+#define XPVF_9P_EXCL 00000200u
+#define XPVF_9P_TRUNC 00001000u
+#define XPVF_9P_APPEND 00002000u
+#define XPVF_9P_DIRECTORY 00200000u
+#define XPVF_9P_NOFOLLOW 00400000u
+#define XPVF_9P_SYNC 04000000u
+
+/* xpvf_9p_unlinkat() flag: remove a directory (AT_REMOVEDIR). */
+#define XPVF_9P_AT_REMOVEDIR 0x200u
+
+/*
+ * Tattach: the root of the share as a new fid, for user uname / n_uname
+ * (numeric uid; 0xffffffff: none) and share aname (xenpvd ignores it; ""
+ * is fine).  qid may be NULL.  0 and *fid.
+ */
+int xpvf_9p_attach(struct xpvf_9p *h, const char *uname, uint32_t n_uname,
+		   const char *aname, uint32_t *fid, struct xpvf_9p_qid *qid);
+
+/*
+ * Twalk from fid along path ("a/b/c"; empty components and "." are
+ * skipped; "" clones fid) to a new fid, in walks of at most 16 names.
+ * fid itself is unchanged.  0 and *newfid; -ENOENT when a component does
+ * not exist (no fid is left behind), -ENAMETOOLONG when a component is
+ * longer than 65535 bytes or a walk does not fit msize.
+ */
+int xpvf_9p_walk(struct xpvf_9p *h, uint32_t fid, const char *path,
+		 uint32_t *newfid);
+
+/* Tlopen: opens fid (a file or a directory, for xpvf_9p_readdir()) with
+ * XPVF_9P_* flags.  qid may be NULL. */
+int xpvf_9p_lopen(struct xpvf_9p *h, uint32_t fid, uint32_t flags,
+		  struct xpvf_9p_qid *qid);
+
+/*
+ * Tlcreate: creates file name in directory dirfid with XPVF_9P_* flags,
+ * mode bits and group gid, and opens it: as in 9P, dirfid then stands for
+ * the new open file, not the directory (walk a clone first to keep the
+ * directory).  qid may be NULL.
+ */
+int xpvf_9p_lcreate(struct xpvf_9p *h, uint32_t dirfid, const char *name,
+		    uint32_t flags, uint32_t mode, uint32_t gid,
+		    struct xpvf_9p_qid *qid);
+
+/*
+ * Tread / Twrite on an open fid: len bytes at offset off, split into
+ * messages of at most msize - 11 (read) or msize - 23 (write) bytes, a
+ * few in flight at once.  Returns the bytes moved from off on, without a
+ * gap: fewer than len at end of file or when a part came back short or
+ * failed after earlier parts succeeded; -errno when nothing was moved.
+ * Reads land straight in buf; writes are copied into a set of buffers the
+ * handle keeps (allocated at the first write, msize bytes each, a few per
+ * ring).  len above INT64_MAX is -EINVAL.
+ */
+int64_t xpvf_9p_read(struct xpvf_9p *h, uint32_t fid, uint64_t off, void *buf,
+		     size_t len);
+int64_t xpvf_9p_write(struct xpvf_9p *h, uint32_t fid, uint64_t off,
+		      const void *buf, size_t len);
+
+/* One directory entry, as Rreaddir gives it. */
+struct xpvf_9p_dirent {
+	struct xpvf_9p_qid qid;
+	uint64_t offset;	/* the cookie that continues after it */
+	uint8_t type;		/* DT_* value */
+	const char *name;	/* NUL-terminated, valid during the call */
+	uint16_t name_len;
+};
+
+/* Called per entry by xpvf_9p_readdir(): 0 to go on, non-zero to stop
+ * after this entry. */
+typedef int (*xpvf_9p_dirent_fn)(void *opaque,
+				 const struct xpvf_9p_dirent *ent);
+
+/*
+ * Treaddir on a directory fid opened with xpvf_9p_lopen(): one message's
+ * worth of entries from *cookie (0: the start), each passed to fn; *cookie
+ * becomes the offset of the last entry passed.  Returns the number of
+ * entries passed; 0 at the end of the directory.  Call it again until it
+ * returns 0.
+ */
+int xpvf_9p_readdir(struct xpvf_9p *h, uint32_t fid, uint64_t *cookie,
+		    xpvf_9p_dirent_fn fn, void *opaque);
+
+/* Rgetattr's fields; valid says which the server filled in (P9_GETATTR_*
+ * bits of 9P2000.L: 0x1 mode ... 0x200 size, 0x7ff the basic set). */
+struct xpvf_9p_attr {
+	uint64_t valid;
+	struct xpvf_9p_qid qid;
+	uint32_t mode, uid, gid;
+	uint64_t nlink, rdev, size, blksize, blocks;
+	uint64_t atime_sec, atime_nsec, mtime_sec, mtime_nsec;
+	uint64_t ctime_sec, ctime_nsec, btime_sec, btime_nsec;
+	uint64_t gen, data_version;
+};
+
+/* Tgetattr (everything) of fid, open or not. */
+int xpvf_9p_getattr(struct xpvf_9p *h, uint32_t fid, struct xpvf_9p_attr *a);
+
+/* Tsetattr: sets fid's file size (truncates or extends). */
+int xpvf_9p_truncate(struct xpvf_9p *h, uint32_t fid, uint64_t size);
+
+/* Tfsync of an open fid (datasync: only what reading the data needs). */
+int xpvf_9p_fsync(struct xpvf_9p *h, uint32_t fid, int datasync);
+
+/* Tmkdir: directory name in directory dfid, with mode and gid.  qid may
+ * be NULL.  dfid is unchanged. */
+int xpvf_9p_mkdir(struct xpvf_9p *h, uint32_t dfid, const char *name,
+		  uint32_t mode, uint32_t gid, struct xpvf_9p_qid *qid);
+
+/* Tunlinkat: removes name from directory dfid (flags 0 for a file,
+ * XPVF_9P_AT_REMOVEDIR for an empty directory). */
+int xpvf_9p_unlinkat(struct xpvf_9p *h, uint32_t dfid, const char *name,
+		     uint32_t flags);
+
+/*
+ * Tclunk: ends fid.  The fid is given back to the library whatever the
+ * answer (9P ends a fid even when Rclunk is an error), so it must not be
+ * used again.  -EBADF for a fid the library did not hand out.
+ */
+int xpvf_9p_clunk(struct xpvf_9p *h, uint32_t fid);
+
 #ifdef __cplusplus
 }
 #endif
