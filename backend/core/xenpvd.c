@@ -693,12 +693,14 @@ int main(int argc, char **argv)
 	}
 	if (*cfg.p9_socket && p9_debug_socket(&cfg, &p9exp, &p9sock))
 		goto out;
+	xpvd_info(XPVD_C_MAIN, "serving backend/%s on %s, control %s",
+		  cfg.type, cfg.plat->name, cfg.control_path);
 	xpvd_info(XPVD_C_MAIN,
-		  "serving backend/%s on %s: indirect %u, ring order %u, "
-		  "%u queues, persistent %s, control %s",
-		  cfg.type, cfg.plat->name, cfg.max_indirect_segs,
-		  cfg.max_ring_order, cfg.max_queues,
-		  cfg.persistent ? "on" : "off", cfg.control_path);
+		  "block: indirect %u, ring order %u, %u queues, persistent "
+		  "%s; 9pfs: %u rings of order %u, %u executors each",
+		  cfg.max_indirect_segs, cfg.max_ring_order, cfg.max_queues,
+		  cfg.persistent ? "on" : "off", cfg.p9_max_rings,
+		  cfg.p9_max_order, cfg.p9_threads);
 	/* Both would take every backend/vbd device: the first to write a
 	 * state wins, and the guest gets a mix. */
 	if (xpvd_config_has_type(&cfg, "vbd") &&
