@@ -186,7 +186,8 @@ _xen_build_images() {
 	_xen_vmlinux "$kver" "$tmp/vmlinux" ||
 		{ xen_say "cannot extract vmlinux"; return 1; }
 
-	# Guest: busybox, mkfs, coreutils dd, blkfront and ext4.
+	# Guest: busybox, mkfs, coreutils dd, blkfront and ext4, 9pnet_xen
+	# and v9fs.
 	r=$tmp/guest-root
 	_xen_skeleton "$r"
 	_xen_copy "$r" /sbin/mke2fs /usr/bin/dd /usr/bin/sha256sum \
@@ -196,7 +197,7 @@ _xen_build_images() {
 		ln -sf ../bin/kmod "$r/usr/sbin/$f"
 	done
 	_xen_modules "$r" "$kver" xen-blkfront ext4 crc32c_generic \
-		crc32c-intel
+		crc32c-intel 9pnet_xen 9p
 	install -m 755 "$XEN_DIR/guest/init" "$r/init"
 	_xen_cpio "$r" >"$tmp/guest.cpio"
 	rm -rf "$r"
