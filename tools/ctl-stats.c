@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ctl-stats.c - `xenpvctl stats [--json] [--socket PATH]`: asks a running
- * xenpvd for its per-VBD statistics on its control socket and prints them
- * as a table, or as the daemon's JSON with --json.
+ * xenpvd for its per-device statistics on its control socket and prints
+ * them as tables (VBDs, then 9pfs shares when it serves any), or as the
+ * daemon's JSON with --json.
  *
- * The daemon writes one VBD object per line with flat numeric members and
- * flat arrays of numbers (backend/blk/stats.c), so the table is read with a
- * small member lookup rather than a JSON parser.  The latency histograms'
- * buckets and percentile estimate are backend/blk/stats.h's own.
+ * The daemon writes an array per channel ("vbds", "shares"), each array's
+ * name on a line of its own and one device object per line with flat
+ * numeric members, flat arrays of numbers and a few strings
+ * (backend/blk/stats.c, backend/9pfs/9pfs.c), so the tables are read with
+ * a small member lookup rather than a JSON parser.  The latency
+ * histograms' buckets and percentile estimate are backend/blk/stats.h's
+ * own.
  */
 #include "config.h"
 
@@ -202,39 +206,146 @@ static void print_latency(const char *l)
 	}
 }
 
+/*
+ * The JSON string member "key" of a one-line object, decoded, into out;
+ * control characters (and what does not decode) shown as '?'.  "?" when
+ * there is no such member.
+ */
+static void member_text(const char *line, const char *key, char *out,
+			size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+	unsigned int u;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(line, pat);
+	if (!p) {
+		snprintf(out, size, "?");
+		return;
+	}
+	for (p += strlen(pat); *p && *p != '"' && n + 1 < size; p++) {
+		char c = *p;
+
+		if (c == '\\') {
+			p++;
+			if (*p == 'u' &&
+			    strspn(p + 1, "0123456789abcdefABCDEF") >= 4 &&
+			    sscanf(p + 1, "%4x", &u) == 1) {
+				c = u >= 0x20 && u < 0x7f ? (char)u : '?';
+				p += 4;
+			} else if (*p == '"' || *p == '\\' || *p == '/') {
+				c = *p;
+			} else if (*p) {
+				c = '?';
+			} else {
+				break;
+			}
+		} else if ((unsigned char)c < 0x20 || c == 0x7f) {
+			c = '?';
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+}
+
+static void print_vbd(const char *l)
+{
+	char state[32];
+	uint64_t req, segs;
+
+	member_str(l, "state", state, sizeof(state));
+	req = member(l, "requests");
+	segs = member(l, "segments");
+	printf("%5" PRIu64 " %6" PRIu64 " %-12s %2" PRIu64 " %10" PRIu64
+	       " %10" PRIu64 " %10" PRIu64 " %6" PRIu64 " %8" PRIu64
+	       " %8.1f %10" PRIu64 " %8" PRIu64 " %5" PRIu64 "\n",
+	       member(l, "domid"), member(l, "devid"), state,
+	       member(l, "queues"), req, member(l, "reads"),
+	       member(l, "writes"), member(l, "errors"),
+	       member(l, "indirect"),
+	       req ? (double)segs / (double)req : 0.0,
+	       member(l, "pgrant_hits"), member(l, "pgrant_misses"),
+	       member(l, "inflight"));
+	print_latency(l);
+}
+
+/* A share of the 9pfs channel: requests, payload bytes each way, errors,
+ * mean latency, and the payload bytes the server copied beyond the one
+ * move between file and ring. */
+static void print_share(const char *l)
+{
+	char state[32], path[4096];
+
+	member_str(l, "state", state, sizeof(state));
+	member_text(l, "path", path, sizeof(path));
+	printf("%5" PRIu64 " %6" PRIu64 " %-12s %10" PRIu64 " %6" PRIu64
+	       " %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %8" PRIu64
+	       " %s\n",
+	       member(l, "domid"), member(l, "devid"), state,
+	       member(l, "requests"), member(l, "errors"),
+	       member(l, "read_bytes"), member(l, "write_bytes"),
+	       member(l, "copied_bytes"), member(l, "avg_lat_us"), path);
+}
+
+enum section { SEC_VBDS, SEC_SHARES, SEC_OTHER };
+
+/* Which array a line names ("vbds":[ ...), or -1 for none. */
+static int section_of(const char *l)
+{
+	const char *p = strstr(l, "\":[");
+
+	if (!p || !strncmp(l, "{\"domid\":", 9))
+		return -1;
+	if (strstr(l, "\"vbds\":["))
+		return SEC_VBDS;
+	if (strstr(l, "\"shares\":["))
+		return SEC_SHARES;
+	return SEC_OTHER;
+}
+
 static void print_table(const char *json)
 {
 	const char *line = json;
+	bool shares_head = false;
+	int sec = SEC_VBDS;
 
 	printf("%5s %6s %-12s %2s %10s %10s %10s %6s %8s %8s %10s %8s %5s\n",
 	       "DOMID", "DEVID", "STATE", "Q", "REQUESTS", "READS", "WRITES",
 	       "ERRORS", "INDIRECT", "SEGS/REQ", "PG-HITS", "PG-MISS",
 	       "INFL");
-	while ((line = strstr(line, "{\"domid\":"))) {
+	while (*line) {
 		const char *end = strchr(line, '\n');
-		char l[8192], state[32];
 		size_t n = end ? (size_t)(end - line) : strlen(line);
-		uint64_t req, segs;
+		char l[8192];
+		int s;
 
 		if (n >= sizeof(l))
 			n = sizeof(l) - 1;
 		memcpy(l, line, n);
 		l[n] = '\0';
-		member_str(l, "state", state, sizeof(state));
-		req = member(l, "requests");
-		segs = member(l, "segments");
-		printf("%5" PRIu64 " %6" PRIu64 " %-12s %2" PRIu64 " %10" PRIu64
-		       " %10" PRIu64 " %10" PRIu64 " %6" PRIu64 " %8" PRIu64
-		       " %8.1f %10" PRIu64 " %8" PRIu64 " %5" PRIu64 "\n",
-		       member(l, "domid"), member(l, "devid"), state,
-		       member(l, "queues"), req, member(l, "reads"),
-		       member(l, "writes"), member(l, "errors"),
-		       member(l, "indirect"),
-		       req ? (double)segs / (double)req : 0.0,
-		       member(l, "pgrant_hits"), member(l, "pgrant_misses"),
-		       member(l, "inflight"));
-		print_latency(l);
-		line += n;
+		line = end ? end + 1 : line + n;
+		s = section_of(l);
+		if (s >= 0) {
+			sec = s;
+			continue;
+		}
+		if (strncmp(l, "{\"domid\":", 9))
+			continue;
+		if (sec == SEC_VBDS) {
+			print_vbd(l);
+		} else if (sec == SEC_SHARES) {
+			if (!shares_head)
+				printf("\n%5s %6s %-12s %10s %6s %14s %14s "
+				       "%12s %8s %s\n",
+				       "DOMID", "DEVID", "9PFS-STATE",
+				       "REQUESTS", "ERRORS", "READ-BYTES",
+				       "WRITE-BYTES", "COPIED-BYTES",
+				       "AVG-US", "PATH");
+			shares_head = true;
+			print_share(l);
+		}
 	}
 }
 

@@ -9,12 +9,20 @@
 # verifiable pattern with 1 MiB (indirect) requests and 4 KiB random I/O,
 # reads everything back and checks every byte, flushes, discards a range
 # and checks it reads as zeros; then the benchmark runs the same I/O
-# through the guest and directly on the image with fio.  Ends with one
-# line: "demo: ok verified_bytes=N ...".  Leaves nothing running.
+# through the guest and directly on the image with fio.  The same xenpvd
+# also serves 9pfs: the toolstack (xenpvctl p9-attach) shares a host
+# directory with the guest, which writes a file into it through
+# libxenpvfront (xenpvctl p9 put), reads it back (p9 cat), and both copies
+# are compared with the original; then 1 MiB sequential reads of a file of
+# the share through the guest against pread on the same file on the host
+# (xenpvctl p9 bench, both from the page cache).  Ends with one line:
+# "demo: ok verified_bytes=N ... p9_verified_bytes=N ...".  Leaves nothing
+# running.
 #
 # Environment: DEMO_IMAGE_MB (default 256), DEMO_RUNTIME (seconds per
-# benchmark run, default 5), DEMO_DIR (where the image goes: a real
-# filesystem, so that O_DIRECT reaches the device; default /var/tmp).
+# benchmark run, default 5), DEMO_P9_MB (the 9pfs read file, default 256),
+# DEMO_DIR (where the image and the share go: a real filesystem, so that
+# O_DIRECT reaches the device; default /var/tmp).
 set -euo pipefail
 
 build=$(cd "${1:?usage: demo.sh BUILDDIR}" && pwd)
@@ -24,6 +32,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 mb=${DEMO_IMAGE_MB:-256}
 runtime=${DEMO_RUNTIME:-5}
+p9mb=${DEMO_P9_MB:-256}
 work=$(mktemp -d "${DEMO_DIR:-/var/tmp}/xenpvd-demo.XXXXXX")
 trap 'blk_cleanup; rm -rf "$work"' EXIT
 
@@ -36,9 +45,9 @@ die() {
 echo "== image: $mb MiB at $work/disk.img, written end to end"
 blk_image "$work/disk.img" "$mb"
 
-echo "== sim world: xenstored, dom0, guest 1"
+echo "== sim world: xenstored, dom0, guest 1; xenpvd serves qdisk and 9pfs"
 blk_world
-blk_start_xenpvd "$work/xenpvd.log"
+blk_start_xenpvd "$work/xenpvd.log" --type="qdisk 9pfs"
 blk_attach "$work/disk.img" || die "attach"
 "$ctl" list | sed 's/^/   /'
 
@@ -77,8 +86,55 @@ printf '   %-24s %14s %14s %8s\n' "1m seq read QD16 MiB/s" "$mbs" "$fmbs" \
 echo
 
 blk_detach || die "detach"
+
+echo "== 9pfs: $work/share shared with guest 1 (xenpvctl p9-attach, tag demo)"
+share=$work/share
+mkdir "$share"
+dd if=/dev/urandom of="$share/seq.dat" bs=1M count="$p9mb" status=none \
+	conv=fsync
+head -c $(((8 << 20) + 4321)) /dev/urandom >"$work/p9-src"
+"$ctl" p9-attach --domid 1 --path "$share" --tag demo --wait 20 \
+	>/dev/null || die "p9-attach"
+put=$(blk_in_guest "$ctl" p9 put "$work/p9-src" from-guest.bin) ||
+	die "p9 put: $put"
+echo "   guest: $put"
+cmp "$share/from-guest.bin" "$work/p9-src" ||
+	die "the host's copy of what the guest wrote differs"
+blk_in_guest "$ctl" p9 cat from-guest.bin >"$work/p9-back" || die "p9 cat"
+cmp "$work/p9-back" "$work/p9-src" || die "what the guest read back differs"
+p9verified=$(stat -c %s "$work/p9-back")
+echo "   read back through libxenpvfront and compared: $p9verified bytes"
+blk_in_guest "$ctl" p9 ls -l | sed 's/^/   guest ls: /'
+
+echo "== 9pfs: 1 MiB sequential reads of a $p9mb MiB file, 2 s each:" \
+	"guest (libxenpvfront -> xenpvd) vs pread on the host"
+p9d=$("$ctl" p9 bench --rw read --direct-path "$share/seq.dat" \
+	--runtime 2) || die "p9 bench direct"
+p9g=$(blk_in_guest "$ctl" p9 bench --rw read --file seq.dat --runtime 2) ||
+	die "p9 bench"
+p9mbs=$(blk_field "$p9g" MiBps)
+p9dmbs=$(blk_field "$p9d" MiBps)
+p9stats=$("$ctl" stats --json) || die "xenpvctl stats"
+p9copies=$(python3 -c '
+import json, sys
+s = json.load(sys.stdin)["shares"][0]
+n = s["read_bytes"] + s["write_bytes"]
+print("%.3f" % (1 + s["copied_bytes"] / n) if n else "n/a")
+' <<<"$p9stats")
+printf '\n   %-24s %14s %14s %8s\n' "workload" "9pfs (sim)" "pread direct" "ratio"
+printf '   %-24s %14s %14s %8s\n' "1m seq read MiB/s" "$p9mbs" "$p9dmbs" \
+	"$(blk_ratio "$p9mbs" "$p9dmbs")"
+printf '   %-24s %14s %14s\n' "  p50 / p99 latency us" \
+	"$(blk_field "$p9g" p50_us) / $(blk_field "$p9g" p99_us)" \
+	"$(blk_field "$p9d" p50_us) / $(blk_field "$p9d" p99_us)"
+echo "   backend copies per payload byte: $p9copies (msize $(blk_field "$p9g" msize))"
+echo
+"$ctl" p9-detach --domid 1 --timeout 10 >/dev/null || die "p9-detach"
+
 blk_stop_xenpvd
 echo "demo: ok verified_bytes=$verified indirect_requests=$indirect" \
 	"max_segments=$maxseg iops_4k_randread=$iops" \
 	"ratio_4k_vs_direct=$(blk_ratio "$iops" "$fiops")" \
-	"seq_1m_MiBps=$mbs ratio_1m_vs_direct=$(blk_ratio "$mbs" "$fmbs")"
+	"seq_1m_MiBps=$mbs ratio_1m_vs_direct=$(blk_ratio "$mbs" "$fmbs")" \
+	"p9_verified_bytes=$p9verified p9_read_MiBps=$p9mbs" \
+	"ratio_p9_read_vs_direct=$(blk_ratio "$p9mbs" "$p9dmbs")"

@@ -23,6 +23,7 @@ static const struct {
 	{ "list", ctl_list, "list VBDs and their states" },
 	{ "p9-attach", ctl_p9_attach, "share a dom0 directory with a guest" },
 	{ "p9-detach", ctl_p9_detach, "take a share away" },
+	{ "p9", ctl_p9, "use a 9pfs share from the guest (ls, cat, put, bench)" },
 	{ "stats", ctl_stats, "per-VBD statistics of a running xenpvd" },
 	{ "io", ctl_io, "verified I/O through libxenpvfront" },
 	{ "bench", ctl_bench, "benchmark through libxenpvfront" },

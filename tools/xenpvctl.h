@@ -57,6 +57,8 @@ int ctl_detach_dev(struct xs_handle *xsh, const struct ctl_dev_paths *p,
  * a 9P client acting as the guest. */
 int ctl_p9_attach(int argc, char **argv);
 int ctl_p9_detach(int argc, char **argv);
+/* ctl-p9io.c: a share used through libxenpvfront (run as the guest). */
+int ctl_p9(int argc, char **argv);
 
 /* ctl-stats.c: per-VBD statistics from a running xenpvd. */
 int ctl_stats(int argc, char **argv);

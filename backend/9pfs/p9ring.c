@@ -62,6 +62,7 @@ struct xpvd_p9ring {
 	pthread_cond_t cv_work;
 	pthread_cond_t cv_room;
 	uint32_t out_cons;		/* next byte to take (private) */
+	unsigned int room_waiters;	/* executors in reply_reserve()'s wait */
 	uint32_t out_pub;		/* out_cons as published */
 	bool broken;
 	bool stopping;
@@ -248,7 +249,9 @@ static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
 		}
 		if (r->in.size - used >= max)
 			break;
+		r->room_waiters++;
 		pthread_cond_wait(&r->cv_room, &r->lk);
+		r->room_waiters--;
 	}
 	if (r->broken || r->stopping) {
 		pthread_mutex_unlock(&r->lk);
@@ -310,8 +313,11 @@ static void *exec_main(void *arg)
 		/* Copied out: the frontend may reuse those bytes (all but a
 		 * Twrite's, pinned until written). */
 		moved = publish_cons(r);
-		/* Another message may be waiting behind this one. */
-		pthread_cond_signal(&r->cv_work);
+		/* A header of another message behind this one: wake the next
+		 * executor for it (one event wakes one executor). */
+		if (xpv_read_once_u32(r->out.prod) - r->out_cons >=
+		    P9_HDR_SIZE)
+			pthread_cond_signal(&r->cv_work);
 		pthread_mutex_unlock(&r->lk);
 		if (moved)
 			notify(r);
@@ -338,6 +344,23 @@ static void *exec_main(void *arg)
 	return NULL;
 }
 
+/*
+ * An event: the frontend wrote requests, or consumed replies.  One idle
+ * executor is woken for the requests (it wakes the next if it finds more
+ * than one message), and the executors waiting for room, if any: waking
+ * every executor on every event costs a futex wake and a context switch
+ * each, for nothing.
+ */
+static void wake(struct xpvd_p9ring *r)
+{
+	pthread_mutex_lock(&r->lk);
+	pthread_cond_signal(&r->cv_work);
+	if (r->room_waiters)
+		pthread_cond_broadcast(&r->cv_room);
+	pthread_mutex_unlock(&r->lk);
+}
+
+/* Stopping: every executor must look at the flags. */
 static void wake_all(struct xpvd_p9ring *r)
 {
 	pthread_mutex_lock(&r->lk);
@@ -358,7 +381,7 @@ static void *event_main(void *arg)
 	pfd[1].fd = r->stop_fd;
 	pfd[0].events = pfd[1].events = POLLIN;
 	/* Requests may be waiting already (an early kick): look now. */
-	wake_all(r);
+	wake(r);
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -375,7 +398,7 @@ static void *event_main(void *arg)
 							(xpv_port_t)port);
 			pthread_mutex_unlock(&r->evt_lk);
 		}
-		wake_all(r);
+		wake(r);
 	}
 	/* Executors waiting for work or room see `stopping`; one in the
 	 * middle of a request finishes it. */

@@ -35,14 +35,10 @@
 #define RLOPEN_SIZE (P9_HDR_SIZE + P9_QID_SIZE + 4u)
 #define RMKDIR_SIZE (P9_HDR_SIZE + P9_QID_SIZE)
 #define RGETATTR_SIZE (P9_HDR_SIZE + 8u + P9_QID_SIZE + 3u * 4u + 15u * 8u)
-#define REMPTY_SIZE P9_HDR_SIZE
+/* An empty reply is 7 bytes, but its buffer must hold an Rlerror. */
+#define REMPTY_SIZE XPVF_9P_MIN_REPLY
 /* Treaddir's count, at most (64 KiB is what Linux asks for too). */
 #define READDIR_MAX 65536u
-
-static uint32_t max_u32(uint32_t a, uint32_t b)
-{
-	return a > b ? a : b;
-}
 
 /* ---- set-up ---- */
 
@@ -154,7 +150,10 @@ static int rpc(struct xpvf_9p *h, struct p9_cur *c, unsigned char *rbuf,
 	n = p9_end(c);
 	if (n < 0)
 		return n;
-	rcap = max_u32(rcap, XPVF_9P_MIN_REPLY);
+	/* Every reply buffer here holds an Rlerror (11 bytes) at least:
+	 * never claim more room than the caller's buffer has. */
+	if (rcap < XPVF_9P_MIN_REPLY)
+		return -EINVAL;
 	for (;;) {
 		err = p9f_submit(h, c->data, (uint32_t)n, rbuf, rcap, NULL, 0,
 				 p9f_sync_done, &s);
@@ -316,7 +315,10 @@ static int walk_part(struct xpvf_9p *h, uint32_t fid, uint32_t newfid,
 	p9_put16(&c, (uint16_t)k);
 	for (i = 0; i < k; i++)
 		p9_putstr(&c, names[i], lens[i]);
-	err = rpc(h, &c, rbuf, RWALK_SIZE(k), &rc);
+	/* Sized to the names asked for, and to an Rlerror at least (a
+	 * clone's Rwalk is 9 bytes); rbuf holds either. */
+	err = rpc(h, &c, rbuf, RWALK_SIZE(k) < XPVF_9P_MIN_REPLY ?
+		  XPVF_9P_MIN_REPLY : RWALK_SIZE(k), &rc);
 	if (err)
 		return err;
 	nwqid = p9_get16(&rc);
