@@ -219,22 +219,9 @@ int ctl_p9_attach(int argc, char **argv)
 	}
 	if (rc < 0)
 		goto fail;
-	if (wait_s > 0) {
-		rc = ctl_wait_state(xsh, a.p.be, ctl_state_initwait_or_later,
-				    wait_s);
-		if (rc >= 0 && wait_connected) {
-			rc = ctl_wait_state(xsh, a.p.be, ctl_state_connected,
-					    wait_s);
-			if (rc >= 0)
-				rc = ctl_wait_state(xsh, a.p.fe,
-						    ctl_state_connected,
-						    wait_s);
-			if (rc >= 0 && rc != XenbusStateConnected)
-				rc = -ENOTCONN;
-		}
-		if (rc < 0)
-			goto fail;
-	}
+	rc = ctl_wait_attached(xsh, &a.p, wait_s, wait_connected);
+	if (rc < 0)
+		goto fail;
 	printf("%s %u\n", a.p.be, a.devid);
 	xpv_xs_close(xsh);
 	return 0;

@@ -272,6 +272,29 @@ bool ctl_state_closed(XenbusState s)
 	return s == XenbusStateClosed;
 }
 
+/*
+ * After an attach: with wait_s > 0, waits for the backend's InitWait and,
+ * with connected, for both ends Connected (-ENOTCONN when either went
+ * elsewhere).  0 or -errno.
+ */
+int ctl_wait_attached(struct xs_handle *xsh, const struct ctl_dev_paths *p,
+		      double wait_s, bool connected)
+{
+	int rc;
+
+	if (wait_s <= 0)
+		return 0;
+	rc = ctl_wait_state(xsh, p->be, ctl_state_initwait_or_later, wait_s);
+	if (rc < 0 || !connected)
+		return rc < 0 ? rc : 0;
+	rc = ctl_wait_state(xsh, p->be, ctl_state_connected, wait_s);
+	if (rc >= 0)
+		rc = ctl_wait_state(xsh, p->fe, ctl_state_connected, wait_s);
+	if (rc >= 0 && rc != XenbusStateConnected)
+		rc = -ENOTCONN;
+	return rc < 0 ? rc : 0;
+}
+
 static int detach_txn(struct xs_handle *xsh, xs_transaction_t t, void *opaque)
 {
 	const struct ctl_dev_paths *p = opaque;
@@ -558,22 +581,9 @@ int ctl_attach(int argc, char **argv)
 		xpv_xs_close(xsh);
 		return 1;
 	}
-	if (wait_s > 0) {
-		rc = ctl_wait_state(xsh, a.p.be, ctl_state_initwait_or_later,
-				    wait_s);
-		if (rc >= 0 && wait_connected) {
-			rc = ctl_wait_state(xsh, a.p.be, ctl_state_connected,
-					    wait_s);
-			if (rc >= 0)
-				rc = ctl_wait_state(xsh, a.p.fe,
-						    ctl_state_connected,
-						    wait_s);
-			if (rc >= 0 && rc != XenbusStateConnected)
-				rc = -ENOTCONN;
-		}
-		if (rc < 0)
-			goto fail;
-	}
+	rc = ctl_wait_attached(xsh, &a.p, wait_s, wait_connected);
+	if (rc < 0)
+		goto fail;
 	printf("%s %u\n", a.p.be, a.devid);
 	xpv_xs_close(xsh);
 	return 0;

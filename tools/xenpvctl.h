@@ -45,6 +45,13 @@ bool ctl_state_connected(XenbusState s);	/* or Closing and later */
 bool ctl_state_closed(XenbusState s);
 
 /*
+ * After an attach: with wait_s > 0, the backend's InitWait and, with
+ * connected, both ends Connected.  0 or -errno (-ETIMEDOUT, -ENOTCONN).
+ */
+int ctl_wait_attached(struct xs_handle *xsh, const struct ctl_dev_paths *p,
+		      double wait_s, bool connected);
+
+/*
  * The toolstack's detach: online 0 and Closing, wait for Closed (up to
  * timeout_s; with force, remove anyway), run `<script> remove` if the
  * backend names one, remove both directories and the record.  0 or
