@@ -202,6 +202,309 @@ def xs():
         put('%02d' % i, 'xs-parse', v)
 
 
+# 9P2000.L sessions (fuzz-9p-server.c): a stage byte, then messages
+# size[4] type[1] tag[2] body; size's high byte is the transport's
+# behaviour for that message.  Without bit 0 of the stage byte the
+# harness has already sent Tversion and Tattach of fid 0 to the export's
+# root.
+P9 = 'fuzz-9p-server'
+(TSTATFS, TLOPEN, TLCREATE, TSYMLINK, TMKNOD, TRENAME, TREADLINK, TGETATTR,
+ TSETATTR, TXATTRWALK, TXATTRCREATE, TREADDIR, TFSYNC, TLOCK, TGETLOCK,
+ TLINK, TMKDIR, TRENAMEAT, TUNLINKAT, TVERSION, TAUTH, TATTACH, TFLUSH,
+ TWALK, TREAD, TWRITE, TCLUNK, TREMOVE) = (
+    8, 12, 14, 16, 18, 20, 22, 24, 26, 30, 32, 40, 50, 52, 54, 70, 72, 74,
+    76, 100, 102, 104, 108, 110, 116, 118, 120, 122)
+NOFID = 0xffffffff
+RDONLY, WRONLY, RDWR, TRUNC, DIRECTORY = 0, 1, 2, 0o1000, 0o200000
+SPLIT_MID, SPLIT_LAST = 14, 15          # reply room split selectors
+IOV1, IOV2, IOV3, RESERVE_FAIL = 1, 2, 3, 15   # high nibble
+
+
+class Session:
+    def __init__(self, stage=0):
+        self.out = bytearray([stage])
+        self.tag = 1
+
+    def msg(self, mtype, body, ctl=0, tag=None):
+        if tag is None:
+            self.tag = self.tag % 60000 + 1
+            tag = self.tag
+        self.out += struct.pack('<IBH', (7 + len(body)) | ctl << 24,
+                                mtype, tag) + body
+        return self
+
+    def bytes(self):
+        return bytes(self.out)
+
+
+def s9(x):
+    x = x.encode() if isinstance(x, str) else x
+    return struct.pack('<H', len(x)) + x
+
+
+def walk(fid, newfid, *names):
+    return struct.pack('<IIH', fid, newfid, len(names)) + \
+        b''.join(s9(n) for n in names)
+
+
+def rw(fid, off, count):
+    return struct.pack('<IQI', fid, off, count)
+
+
+def p9():
+    u32 = lambda v: struct.pack('<I', v)
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1, 'file'))
+    s.msg(TLOPEN, struct.pack('<II', 1, RDONLY))
+    s.msg(TREAD, rw(1, 0, 4096))
+    s.msg(TREAD, rw(1, 4, 8), ctl=SPLIT_MID)
+    s.msg(TREAD, rw(1, 1 << 20, 100))
+    s.msg(TGETATTR, struct.pack('<IQ', 1, 0x3fff))
+    s.msg(TCLUNK, u32(1))
+    s.msg(TWALK, walk(0, 2, 'dir', 'sub', 'deep'))
+    s.msg(TLOPEN, struct.pack('<II', 2, RDONLY))
+    s.msg(TREAD, rw(2, 0, 100), ctl=3)
+    s.msg(TWALK, walk(0, 3, 'big'))
+    s.msg(TLOPEN, struct.pack('<II', 3, RDONLY))
+    s.msg(TREAD, rw(3, 0, 0xffffffff), ctl=SPLIT_LAST)
+    s.msg(TREAD, rw(3, 4096, 8192))
+    s.msg(TSTATFS, u32(0))
+    s.msg(TREAD, rw(2, 0, 100))      # still open
+    s.msg(TCLUNK, u32(2))
+    s.msg(TREAD, rw(2, 0, 100))      # clunked: Rlerror
+    put('walk-lopen-read', P9, s.bytes())
+    put('walk-lopen-read-disk', P9,
+        bytes([0x10]) + s.bytes()[1:])
+    put('walk-lopen-read-msize4096', P9,
+        bytes([0x40]) + s.bytes()[1:])
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1))
+    s.msg(TLCREATE, u32(1) + s9('new') + struct.pack('<III', RDWR, 0o644, 0))
+    s.msg(TWRITE, rw(1, 0, 11) + b'hello, 9p!\n')
+    s.msg(TWRITE, rw(1, 11, 20) + bytes(range(20)), ctl=IOV2 << 4)
+    s.msg(TWRITE, rw(1, 31, 30) + b'z' * 30, ctl=IOV3 << 4 | 5)
+    s.msg(TWRITE, rw(1, 1 << 40, 1) + b'!', ctl=IOV1 << 4)
+    s.msg(TWRITE, rw(1, 0, 50) + b'short')           # count > payload
+    s.msg(TREAD, rw(1, 0, 64), ctl=7)
+    s.msg(TFSYNC, struct.pack('<II', 1, 0))
+    s.msg(TSETATTR, struct.pack('<IIIIIQQQQQ', 1, 0x8 | 0x1, 0o600, 0, 0,
+                                5, 0, 0, 0, 0))
+    s.msg(TGETATTR, struct.pack('<IQ', 1, 0x3fff))
+    s.msg(TLOCK, struct.pack('<IBIQQI', 1, 1, 0, 0, 0, 42) + s9('me'))
+    s.msg(TGETLOCK, struct.pack('<IBQQI', 1, 0, 0, 10, 42) + s9('me'))
+    s.msg(TCLUNK, u32(1))
+    s.msg(TWALK, walk(0, 2, 'new'))
+    s.msg(TLOPEN, struct.pack('<II', 2, RDONLY | TRUNC))
+    s.msg(TREMOVE, u32(2))
+    s.msg(TGETATTR, struct.pack('<IQ', 2, 0x3fff))   # removed: Rlerror
+    put('lcreate-write-read', P9, s.bytes())
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1))
+    s.msg(TLOPEN, struct.pack('<II', 1, RDONLY | DIRECTORY))
+    s.msg(TREADDIR, rw(1, 0, 4096))
+    s.msg(TREADDIR, rw(1, 0, 60), ctl=9)
+    s.msg(TREADDIR, rw(1, 0, 20))                   # too small for one
+    s.msg(TWALK, walk(0, 2, 'dir'))
+    s.msg(TREADDIR, rw(2, 0, 4096))                 # not open
+    s.msg(TLOPEN, struct.pack('<II', 2, RDONLY))
+    s.msg(TREADDIR, rw(2, 0, 8192), ctl=SPLIT_MID)
+    s.msg(TREAD, rw(2, 0, 100))                     # a directory
+    s.msg(TWALK, walk(0, 3, 'file'))
+    s.msg(TLOPEN, struct.pack('<II', 3, RDONLY))
+    s.msg(TREADDIR, rw(3, 0, 100))                  # not a directory
+    put('readdir', P9, s.bytes())
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1, 'xfile'))
+    s.msg(TXATTRWALK, struct.pack('<II', 1, 2) + s9('user.color'))
+    s.msg(TREAD, rw(2, 0, 100))
+    s.msg(TREAD, rw(2, 2, 100), ctl=4)
+    s.msg(TCLUNK, u32(2))
+    s.msg(TXATTRWALK, struct.pack('<II', 1, 3) + s9(''))
+    s.msg(TREAD, rw(3, 0, 4096))
+    s.msg(TXATTRWALK, struct.pack('<II', 1, 4) + s9('trusted.x'))
+    s.msg(TWALK, walk(0, 5, 'xfile'))
+    s.msg(TXATTRCREATE, u32(5) + s9('user.new') + struct.pack('<QI', 5, 0))
+    s.msg(TWRITE, rw(5, 0, 5) + b'hello', ctl=IOV2 << 4)
+    s.msg(TCLUNK, u32(5))
+    s.msg(TXATTRWALK, struct.pack('<II', 1, 6) + s9('user.new'))
+    s.msg(TREAD, rw(6, 0, 5))
+    s.msg(TWALK, walk(0, 7, 'xfile'))
+    s.msg(TXATTRCREATE, u32(7) + s9('user.half') + struct.pack('<QI', 8, 0))
+    s.msg(TWRITE, rw(7, 0, 3) + b'abc')
+    s.msg(TCLUNK, u32(7))                           # incomplete: Rlerror
+    s.msg(TWALK, walk(0, 8, 'xfile'))
+    s.msg(TXATTRCREATE, u32(8) + s9('user.color') + struct.pack('<QI', 0, 0))
+    s.msg(TCLUNK, u32(8))                           # removexattr
+    put('xattr', P9, s.bytes())
+    put('xattr-any-small', P9, bytes([0x28]) + s.bytes()[1:])
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1, 'file'))
+    s.msg(TWALK, walk(0, 2, 'dir'))
+    s.msg(TRENAME, struct.pack('<II', 1, 2) + s9('moved'))
+    s.msg(TGETATTR, struct.pack('<IQ', 1, 0x3fff))
+    s.msg(TRENAMEAT, u32(0) + s9('empty') + u32(2) + s9('moved2'))
+    s.msg(TRENAMEAT, u32(0) + s9('..') + u32(2) + s9('x'))
+    s.msg(TWALK, walk(2, 3, 'moved'))
+    s.msg(TLINK, struct.pack('<II', 0, 3) + s9('hard2'))
+    s.msg(TLINK, struct.pack('<II', 0, 2) + s9('dirlink'))
+    s.msg(TUNLINKAT, u32(2) + s9('moved2') + u32(0))
+    s.msg(TMKDIR, u32(0) + s9('newdir') + struct.pack('<II', 0o755, 0))
+    s.msg(TUNLINKAT, u32(0) + s9('newdir') + u32(0x200))
+    s.msg(TRENAME, struct.pack('<II', 0, 2) + s9('root'))  # the root: EBUSY
+    s.msg(TREMOVE, u32(3))
+    s.msg(TREMOVE, u32(0))
+    put('rename', P9, s.bytes())
+
+    s = Session()
+    s.msg(TWALK, walk(0, 1, '..'))
+    s.msg(TWALK, walk(0, 2, '..', '..', 'outside', 'canary'))
+    s.msg(TWALK, walk(0, 3, 'dir', '..', '..', '..'))
+    s.msg(TWALK, walk(0, 4, 'up', 'canary'))
+    s.msg(TWALK, walk(0, 5, 'canary-link'))
+    s.msg(TLOPEN, struct.pack('<II', 5, RDONLY))
+    s.msg(TREAD, rw(5, 0, 100))
+    s.msg(TREADLINK, u32(5))
+    s.msg(TXATTRWALK, struct.pack('<II', 5, 6) + s9('user.secret'))
+    s.msg(TREAD, rw(6, 0, 100))
+    s.msg(TWALK, walk(0, 7, 'etc', 'passwd'))
+    s.msg(TWALK, walk(0, 8, 'abs-canary'))
+    s.msg(TLOPEN, struct.pack('<II', 8, RDWR | TRUNC))
+    s.msg(TWRITE, rw(8, 0, 4) + b'pwnd')
+    s.msg(TSETATTR, struct.pack('<IIIIIQQQQQ', 8, 0x8, 0, 0, 0, 0, 0, 0,
+                                0, 0))
+    s.msg(TWALK, walk(0, 9, 'dir', 'dotdot'))
+    s.msg(TLOPEN, struct.pack('<II', 9, RDONLY))
+    s.msg(TREAD, rw(9, 0, 100))
+    s.msg(TWALK, walk(0, 16, 'up'))
+    s.msg(TLOPEN, struct.pack('<II', 16, RDONLY))
+    s.msg(TREADDIR, rw(16, 0, 4096))
+    s.msg(TWALK, walk(0, 17, '..', 'outside'))
+    s.msg(TWALK, walk(0, 18, 'up', 'canary'))
+    s.msg(TSYMLINK, u32(0) + s9('evil') + s9('/etc/passwd') + u32(0))
+    s.msg(TWALK, walk(0, 10, 'evil'))
+    s.msg(TLOPEN, struct.pack('<II', 10, WRONLY | TRUNC))
+    s.msg(TWALK, walk(0, 11, 'up'))
+    s.msg(TLCREATE, u32(11) + s9('pwn') + struct.pack('<III', RDWR, 0o644, 0))
+    s.msg(TLCREATE, u32(0) + s9('a/b') + struct.pack('<III', RDWR, 0o644, 0))
+    s.msg(TMKNOD, u32(0) + s9('dev') + struct.pack('<IIII', 0o20644, 1, 3, 0))
+    s.msg(TMKNOD, u32(0) + s9('pipe') + struct.pack('<IIII', 0o10644, 0, 0, 0))
+    s.msg(TWALK, walk(0, 12, 'fifo'))
+    s.msg(TLOPEN, struct.pack('<II', 12, RDONLY))
+    s.msg(TWALK, walk(0, 13, 'loop', 'x'))
+    s.msg(TLINK, struct.pack('<II', 0, 5) + s9('link-to-link'))
+    s.msg(TWALK, walk(0, 14))
+    s.msg(TLOPEN, struct.pack('<II', 14, RDONLY | DIRECTORY))
+    s.msg(TREADDIR, rw(14, 0, 8192))
+    s.msg(TATTACH, struct.pack('<II', 15, NOFID) + s9('x') + s9('/etc') +
+          u32(0))
+    put('confinement', P9, s.bytes())
+
+    s = Session(stage=1)                            # no prelude
+    s.msg(TWALK, walk(0, 1))
+    s.msg(TATTACH, struct.pack('<II', 0, NOFID) + s9('u') + s9('') + u32(0))
+    s.msg(TVERSION, struct.pack('<I', 8192) + s9('9P2000.u'), tag=0xffff)
+    s.msg(TATTACH, struct.pack('<II', 0, NOFID) + s9('u') + s9('') + u32(0))
+    s.msg(TVERSION, struct.pack('<I', 8192) + s9('9P2000.L'), tag=0xffff)
+    s.msg(TAUTH, struct.pack('<I', 9) + s9('u') + s9('') + u32(0))
+    s.msg(TATTACH, struct.pack('<II', 0, 9) + s9('u') + s9('') + u32(0))
+    s.msg(TATTACH, struct.pack('<II', 0, NOFID) + s9('u') + s9('') + u32(0))
+    s.msg(TATTACH, struct.pack('<II', 0, NOFID) + s9('u') + s9('') + u32(0))
+    s.msg(TWALK, walk(0, 1, 'file'))
+    s.msg(TVERSION, struct.pack('<I', 100) + s9('9P2000.L'), tag=0xffff)
+    s.msg(TWALK, walk(0, 2))
+    s.msg(TVERSION, struct.pack('<I', 1 << 20) + s9('9P2000.L'), tag=0xffff)
+    s.msg(TWALK, walk(1, 2))                        # clunked by Tversion
+    put('version', P9, s.bytes())
+
+    s = Session(stage=0x02)                         # read-only
+    s.msg(TWALK, walk(0, 1, 'file'))
+    s.msg(TLOPEN, struct.pack('<II', 1, RDWR))
+    s.msg(TLOPEN, struct.pack('<II', 1, RDONLY))
+    s.msg(TWRITE, rw(1, 0, 1) + b'x')
+    s.msg(TSETATTR, struct.pack('<IIIIIQQQQQ', 1, 0x1, 0o777, 0, 0, 0, 0,
+                                0, 0, 0))
+    s.msg(TWALK, walk(0, 2))
+    s.msg(TLCREATE, u32(2) + s9('n') + struct.pack('<III', RDWR, 0o644, 0))
+    s.msg(TMKDIR, u32(0) + s9('d') + struct.pack('<II', 0o755, 0))
+    s.msg(TXATTRCREATE, u32(1) + s9('user.a') + struct.pack('<QI', 1, 0))
+    s.msg(TUNLINKAT, u32(0) + s9('file') + u32(0))
+    s.msg(TRENAMEAT, u32(0) + s9('file') + u32(0) + s9('f2'))
+    s.msg(TWALK, walk(0, 3, 'empty'))
+    s.msg(TREMOVE, u32(3))
+    s.msg(TREAD, rw(1, 0, 100))
+    put('readonly', P9, s.bytes())
+
+    s = Session(stage=0x80)                         # max_msize 65536
+    s.msg(TFLUSH, struct.pack('<H', 5))
+    s.msg(TCLUNK, u32(77))
+    s.msg(TCLUNK, u32(0))
+    s.msg(TCLUNK, u32(0))
+    s.msg(TATTACH, struct.pack('<II', 1, NOFID) + s9('u') + s9('') + u32(0))
+    s.msg(TWALK, walk(1, 1, *(['dir'] * 17)))
+    s.msg(TWALK, walk(1, 2, 'dir', 'nosuch', 'x'))
+    s.msg(TWALK, walk(1, 3, 'dir', 'sub', 'deep', 'x'))
+    s.msg(TWALK, walk(1, 1, 'dir'))                 # in place
+    s.msg(TLOPEN, struct.pack('<II', 1, RDONLY))
+    s.msg(TWALK, walk(1, 1, 'sub'))                 # opened: Rlerror
+    s.msg(112, struct.pack('<IB', 1, 0))            # 9P2000's Topen
+    s.msg(TSTATFS, b'')                             # short
+    s.msg(TWALK, walk(1, 4, 'sub'), ctl=RESERVE_FAIL << 4)
+    s.msg(TGETATTR, struct.pack('<IQ', 4, 0x3fff))
+    s.msg(TREAD, rw(1, 0, 1 << 16), ctl=RESERVE_FAIL << 4)
+    put('fids-and-malformed', P9, s.bytes())
+
+    s = Session(stage=0x10)                         # on disk
+    s.msg(TWALK, walk(0, 1, 'big'))
+    s.msg(TLOPEN, struct.pack('<II', 1, RDWR))
+    s.msg(TSETATTR, struct.pack('<IIIIIQQQQQ', 1, 0x8, 0, 0, 0, 1 << 20,
+                                0, 0, 0, 0))
+    s.msg(TREAD, rw(1, 600000, 4096))               # a hole, not cached
+    s.msg(TREAD, rw(1, 12000, 8000), ctl=SPLIT_MID)
+    s.msg(TWALK, walk(0, 2))
+    s.msg(TLCREATE, u32(2) + s9('sparse') +
+          struct.pack('<III', RDWR | 0o10000, 0o644, 0))  # O_DSYNC
+    s.msg(TWRITE, rw(2, 1 << 30, 4) + b'tail', ctl=IOV1 << 4)
+    s.msg(TREAD, rw(2, (1 << 30) - 2048, 4096))
+    s.msg(TFSYNC, struct.pack('<II', 2, 1))
+    s.msg(TWALK, walk(0, 3, 'cold'))                # not in the page cache
+    s.msg(TLOPEN, struct.pack('<II', 3, RDONLY))
+    s.msg(TREAD, rw(3, 100, 3000), ctl=SPLIT_MID)
+    s.msg(TREAD, rw(3, 4096, 8192), ctl=8)
+    s.msg(TREAD, rw(3, 6000, 8192), ctl=RESERVE_FAIL << 4)
+    put('disk-sparse-read', P9, s.bytes())
+
+    s = Session(stage=0x80)                         # max_msize 65536
+    s.msg(TSYMLINK, u32(0) + s9('long') + s9('t' * 4095) + u32(0))
+    s.msg(TWALK, walk(0, 1, 'long'))
+    s.msg(TREADLINK, u32(1))
+    s.msg(TSYMLINK, u32(0) + s9('toolong') + s9('t' * 5000) + u32(0))
+    s.msg(TLCREATE, u32(0) + s9('n' * 256) + struct.pack('<III', 0, 0o644, 0))
+    s.msg(TMKDIR, u32(0) + s9('d' * 255) + struct.pack('<II', 0o755, 0))
+    s.msg(TWALK, walk(0, 2, 'd' * 255))
+    s.msg(TWALK, walk(0, 3, 'x' * 300))
+    s.msg(TXATTRWALK, struct.pack('<II', 0, 4) + s9('user.' + 'x' * 300))
+    s.msg(TWALK, walk(0, 5, 'file'))
+    s.msg(TLOPEN, struct.pack('<II', 5, RDWR))
+    s.msg(TLOCK, struct.pack('<IBIQQI', 5, 1, 0, 0, 0, 1) + s9('c' * 9000))
+    s.msg(TGETLOCK, struct.pack('<IBQQI', 5, 0, 0, 0, 1) + s9('c' * 9000))
+    put('long-names', P9, s.bytes())
+
+    s = Session(stage=0x80)             # 600 fids: the fid table grows
+    for i in range(600):
+        s.msg(TWALK, walk(0, 1000 + i * 7))
+    s.msg(TWALK, walk(1000 + 599 * 7, 1, 'dir'))
+    for i in range(0, 600, 3):
+        s.msg(TCLUNK, u32(1000 + i * 7))
+    s.msg(TGETATTR, struct.pack('<IQ', 1000 + 3 * 7, 0x3fff))
+    put('many-fids', P9, s.bytes())
+
+
 blkif()
 flex()
 xs()
+p9()

@@ -13,13 +13,15 @@
 # are merged (libFuzzer -merge=1) into the in-tree corpus, and a crashing
 # input is copied to tests/fuzz/crashes/TARGET/.  Extra arguments go to the
 # fuzzer (e.g. -jobs=2, -only_ascii=1).
+# TARGET may also be 9p-server, whose corpus and crashes directories are
+# named fuzz-9p-server.
 #
 # Exit 0 when the run ended without a crash, 1 on a crash, 2 on misuse,
 # 99 when the build fails.
 set -eu -o pipefail
 
 usage() {
-	echo "usage: $0 blkif-request|flex-ring|xs-parse SECONDS" \
+	echo "usage: $0 blkif-request|flex-ring|xs-parse|9p-server SECONDS" \
 		"[FUZZER-ARGS]" >&2
 	exit 2
 }
@@ -31,8 +33,11 @@ shift 2
 case $target in
 blkif-request | flex-ring) max_len=8192 ;;
 xs-parse) max_len=512 ;;
+9p-server) max_len=16384 ;;
 *) usage ;;
 esac
+corpus=$target
+[ "$target" != 9p-server ] || corpus=fuzz-9p-server
 case $secs in
 '' | *[!0-9]*) usage ;;
 esac
@@ -75,7 +80,7 @@ fi
 make -C "$work/build/tests" -j2 "fuzz/fuzz-$target" || exit 99
 
 fuzzer=$work/build/tests/fuzz/fuzz-$target
-seeds=$src/tests/fuzz/corpus/$target
+seeds=$src/tests/fuzz/corpus/$corpus
 live=$work/corpus/$target
 art=$work/artifacts/$target
 log=$work/$target.log
@@ -94,7 +99,7 @@ rc=0
 
 if grep -q -e '^==[0-9]*==ERROR' -e 'invariant broken' -e 'deadly signal' \
 	"$log" || [ "$rc" -ne 0 ]; then
-	crashes=$src/tests/fuzz/crashes/$target
+	crashes=$src/tests/fuzz/crashes/$corpus
 	mkdir -p "$crashes"
 	for f in "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*
 	do
