@@ -875,6 +875,102 @@ static void sc_incons(void)
 	expect_ring0_stopped("incons", prod0);
 }
 
+/* ---- the server's confinement, through the ring (hostile suite) ---- */
+
+/* A Twalk of n raw names (each name[i] of len[i] bytes) from fid 1. */
+static int walkn(uint32_t newfid, unsigned int n, const char *const *name,
+		 const size_t *len)
+{
+	struct p9_cur *c = msg(P9_TWALK);
+	unsigned int k;
+
+	p9_put32(c, 1);
+	p9_put32(c, newfid);
+	p9_put16(c, (uint16_t)n);
+	for (k = 0; k < n; k++)
+		p9_putstr(c, name[k], len[k]);
+	return rpc(0, c, P9_TWALK + 1);
+}
+
+static void must_fail(int n, const char *what)
+{
+	if (n >= 0)
+		failf("%s: succeeded (%d), must fail", what, n);
+	else
+		printf("%s: refused: %s\n", what, strerror(-n));
+}
+
+/*
+ * Names no file may have, `..` at the root, 17 names, a symlink to /etc
+ * the host left in the export (walked through, opened, created under),
+ * fid reuse, Tversion mid-session: each refused or harmless, and the
+ * share still serves afterwards.
+ */
+static void sc_confine(void)
+{
+	static const char slash[] = "a/b", nul[] = { 'a', 0, 'b' };
+	const char *names[17];
+	size_t lens[17];
+	unsigned int k;
+	int n;
+
+	names[0] = slash;
+	lens[0] = 3;
+	must_fail(walkn(30, 1, names, lens), "walk 'a/b'");
+	names[0] = nul;
+	lens[0] = 3;
+	must_fail(walkn(30, 1, names, lens), "walk 'a\\0b'");
+	names[0] = "";
+	lens[0] = 0;
+	must_fail(walkn(30, 1, names, lens), "walk ''");
+	for (k = 0; k < 17; k++) {
+		names[k] = ".";
+		lens[k] = 1;
+	}
+	must_fail(walkn(30, 17, names, lens), "walk of 17 names");
+	/* `..` at the root: the root again. */
+	n = walk1(0, 1, 31, NULL);
+	if (n < 0)
+		die("clone root");
+	names[0] = "..";
+	lens[0] = 2;
+	n = walkn(32, 1, names, lens);
+	if (n < 0)
+		failf("walk '..' at the root: %s", strerror(-n));
+	else
+		printf("walk '..' at the root: stays at the root\n");
+	/* Through the symlink to /etc: never. */
+	names[0] = "escape";
+	names[1] = "passwd";
+	lens[0] = 6;
+	lens[1] = 6;
+	/* A partial walk is the answer: the symlink's qid, not passwd's,
+	 * and newfid not made (9P's walk(5)). */
+	n = walkn(33, 2, names, lens);
+	if (n >= 0 && p9_le_get(rbuf + P9_HDR_SIZE, 2) >= 2)
+		failf("walk escape/passwd: went through the symlink");
+	else
+		printf("walk escape/passwd: stops at the symlink (%s)\n",
+		       n < 0 ? strerror(-n) : "partial Rwalk");
+	must_fail(walk1(0, 33, 36, NULL), "fid of the partial walk");
+	if (walk1(0, 1, 34, "escape") >= 0) {
+		must_fail(lopen(0, 34, P9_DOTL_RDONLY), "lopen of the symlink");
+		must_fail(lcreate(0, 34, "planted"), "lcreate under the symlink");
+	}
+	must_fail(lcreate(0, 31, ".."), "lcreate '..'");
+	/* fid reuse: attach and walk onto fids in use. */
+	must_fail(attach(0, 31), "attach onto a fid in use");
+	must_fail(walk1(0, 1, 31, NULL), "walk onto a fid in use");
+	/* Tversion mid-session: every fid gone, then a working share. */
+	version(0);
+	must_fail(walk1(0, 31, 35, NULL), "fid 31 after Tversion");
+	n = attach(0, 1);
+	if (n < 0)
+		failf("attach after Tversion: %s", strerror(-n));
+	/* And the share still serves. */
+	sc_basic();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -955,6 +1051,8 @@ int main(int argc, char **argv)
 			sc_size(msize + 1, "sizebig");
 		else if (!strcmp(s, "prodbeyond"))
 			sc_prodbeyond();
+		else if (!strcmp(s, "confine"))
+			sc_confine();
 		else if (!strcmp(s, "incons"))
 			sc_incons();
 		else

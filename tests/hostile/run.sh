@@ -456,6 +456,22 @@ p9_refused 9p-num-rings-5 "num-rings" --rings 5 --order 1
 # version 2 (only 1 exists).
 p9_refused 9p-version-2 "version" --rings 2 --xs version=2
 
+case_begin 9p-server-confinement
+# Through the ring, at the server: names with '/', NUL or nothing, 17
+# names, `..` at the root (stays), a symlink to /etc the host left in the
+# export (never walked through, opened or created under), fids in use,
+# Tversion mid-session (fids gone); each refused or harmless, the share
+# still serves, nothing outside the export changes (p9detach1 checks the
+# canary; /etc/planted must not exist).
+ln -sfn /etc "$P9EXP/escape"
+p9attach1
+[ -n "$WHY" ] || p9raw --rings 2 --order 2 confine
+[ -n "$WHY" ] || [ "$RC" = 0 ] || why "p9-ring-raw exit $RC"
+[ ! -e /etc/planted ] || why "/etc/planted exists"
+rm -f "$P9EXP/escape"
+p9detach1
+case_end 0
+
 case_begin 9p-frontend-killed-mid-io
 # A frontend killed while its rings are full of requests: the share is
 # detached cleanly, nothing leaks.
