@@ -29,8 +29,13 @@ struct p9dev {
 	unsigned int nr_rings;
 	unsigned int order;
 	struct xpvd_p9ring *ring[XPVD_P9_MAX_RINGS];
-	struct p9_session *parked_sess;	/* freed with the last ring */
-	unsigned int parked;
+	/* Sessions whose rings are stopping, each freed with its last ring
+	 * (the core connects again only once a device's workers are gone,
+	 * so one is the rule; a few slots cost nothing). */
+	struct {
+		struct p9_session *sess;
+		unsigned int rings;
+	} parked[4];
 	struct p9_stats past;		/* of the sessions that ended */
 	uint64_t rings_broken;
 };
@@ -223,35 +228,51 @@ static int p9_connect(struct xpvd_dev *d, const char *record)
 
 /* ---- stopping ---- */
 
-/* The rings stop; the session is freed when the last one is reaped. */
+static void session_end(struct p9dev *p, struct p9_session *sess)
+{
+	struct p9_stats st;
+
+	p9_session_stats(sess, &st);
+	stats_add(&p->past, &st);
+	p9_session_free(sess);
+}
+
+/* The rings stop; their session is freed when the last one is reaped. */
 static void p9_disconnect(struct xpvd_dev *d)
 {
 	struct p9dev *p = xpvd_dev_priv(d);
-	unsigned int i;
+	unsigned int i, n = 0, slot;
 
 	for (i = 0; i < p->nr_rings; i++) {
 		if (!p->ring[i])
 			continue;
+		/* Only rings that ran hold the session (a connect that
+		 * failed half-way leaves some that never did). */
+		if (xpvd_p9ring_session(p->ring[i]))
+			n++;
 		xpvd_p9ring_request_stop(p->ring[i]);
-		p->parked++;
 		xpvd_dev_park(d, p->ring[i]);
 		p->ring[i] = NULL;
 	}
 	p->nr_rings = 0;
-	if (p->sess) {
-		if (p->parked) {
-			/* Only one connection parks at a time: the core
-			 * connects again after every worker is reaped. */
-			p->parked_sess = p->sess;
-		} else {
-			struct p9_stats st;
-
-			p9_session_stats(p->sess, &st);
-			stats_add(&p->past, &st);
-			p9_session_free(p->sess);
-		}
+	if (!p->sess)
+		return;
+	if (!n) {
+		session_end(p, p->sess);
 		p->sess = NULL;
+		return;
 	}
+	for (slot = 0; slot < 4 && p->parked[slot].sess; slot++)
+		;
+	if (slot == 4) {
+		/* Not reached (see struct p9dev); kept, never freed early. */
+		xpvd_warn(XPVD_C_DEV, "%s: a 9P session left allocated",
+			  xpvd_dev_be(d));
+	} else {
+		p->parked[slot].sess = p->sess;
+		p->parked[slot].rings = n;
+	}
+	p->sess = NULL;
 }
 
 static bool p9_worker_finished(void *w)
@@ -262,24 +283,27 @@ static bool p9_worker_finished(void *w)
 static void p9_worker_reap(struct xpvd_dev *d, void *w)
 {
 	struct p9dev *p = xpvd_dev_priv(d);
-	struct p9_stats st;
+	struct p9_session *sess = xpvd_p9ring_session(w);
+	unsigned int slot;
 
 	if (xpvd_p9ring_broken(w))
 		p->rings_broken++;
 	xpvd_p9ring_reap(w);
-	if (--p->parked || !p->parked_sess)
+	for (slot = 0; slot < 4; slot++) {
+		if (p->parked[slot].sess != sess || !sess)
+			continue;
+		if (!--p->parked[slot].rings) {
+			session_end(p, sess);
+			p->parked[slot].sess = NULL;
+		}
 		return;
-	p9_session_stats(p->parked_sess, &st);
-	stats_add(&p->past, &st);
-	p9_session_free(p->parked_sess);
-	p->parked_sess = NULL;
+	}
 }
 
 /* Stops the rings (waiting) and leaves no record (9pfs.h). */
 static int p9_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 {
 	struct p9dev *p = xpvd_dev_priv(d);
-	struct p9_stats st;
 	unsigned int i;
 
 	for (i = 0; i < p->nr_rings; i++)
@@ -290,9 +314,7 @@ static int p9_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 	}
 	p->nr_rings = 0;
 	if (p->sess) {
-		p9_session_stats(p->sess, &st);
-		stats_add(&p->past, &st);
-		p9_session_free(p->sess);
+		session_end(p, p->sess);
 		p->sess = NULL;
 	}
 	return 0;

@@ -601,6 +601,11 @@ void xpvd_p9ring_reap(struct xpvd_p9ring *r)
 	destroy(r);
 }
 
+struct p9_session *xpvd_p9ring_session(const struct xpvd_p9ring *r)
+{
+	return r->sess;
+}
+
 uint32_t xpvd_p9ring_size(const struct xpvd_p9ring *r)
 {
 	return r->out.size;

@@ -74,6 +74,9 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
  */
 int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess);
 
+/* The session xpvd_p9ring_run() gave, or NULL if it never ran. */
+struct p9_session *xpvd_p9ring_session(const struct xpvd_p9ring *r);
+
 /* Bytes of each direction of the ring. */
 uint32_t xpvd_p9ring_size(const struct xpvd_p9ring *r);
 
