@@ -199,10 +199,15 @@ static int p9_connect(struct xpvd_dev *d, const char *record)
 		rp.ref = ref;
 		rp.remote_port = port;
 		err = xpvd_p9ring_start(&rp, &p->ring[i]);
-		if (err)
-			return xpvd_dev_fatal(d, err, "ring %u (ring_order "
-					      "above %u?)", i,
+		if (err == -EINVAL)
+			return xpvd_dev_fatal(d, err, "ring %u: its "
+					      "interface page's ring_order is "
+					      "not in 1..%u", i,
 					      cfg->p9_max_order);
+		if (err)
+			return xpvd_dev_fatal(d, err, "ring %u: cannot map "
+					      "ring-ref %u or bind event "
+					      "channel %u", i, ref, port);
 		p->nr_rings = i + 1;
 		if (!i || xpvd_p9ring_size(p->ring[i]) < msize)
 			msize = xpvd_p9ring_size(p->ring[i]);
