@@ -318,9 +318,10 @@ case_end 0
 # start_hang: test-frontend-raw keeps guest 1's ring full of writes.
 HANG_PID=
 start_hang() {
-	in_guest 1 timeout -k 2 60 "$RAW" --devid $DEVID --image "$IMG1" \
-		hang >"$WORLD/hang.out" 2>&1 &
-	HANG_PID=$!
+	# Not under timeout: the kill below must reach the frontend itself.
+	in_guest_bg 1 "$RAW" --devid $DEVID --image "$IMG1" \
+		hang >"$WORLD/hang.out" 2>&1
+	HANG_PID=$IN_GUEST_PID
 	track_pid $HANG_PID
 	for _ in $(seq 200); do
 		grep -q "hang: running" "$WORLD/hang.out" && return 0
@@ -477,9 +478,10 @@ case_begin 9p-frontend-killed-mid-io
 # detached cleanly, nothing leaks.
 p9attach1
 if [ -z "$WHY" ]; then
-	in_guest 1 "$P9RAW" --export "$P9EXP" --rings 2 --order 1 fill \
-		fill fill fill >/dev/null 2>&1 &
-	kpid=$!
+	in_guest_bg 1 "$P9RAW" --export "$P9EXP" --rings 2 --order 1 fill \
+		fill fill fill >/dev/null 2>&1
+	kpid=$IN_GUEST_PID
+	track_pid $kpid
 	sleep 0.3
 	kill -9 $kpid 2>/dev/null
 	wait $kpid 2>/dev/null
