@@ -374,15 +374,37 @@ int xpv_xs_write_batch(struct xs_handle *xsh, const char *dir,
 	return xpv_xs_transact(xsh, write_batch_txn, &b);
 }
 
+struct switch_arg {
+	const char *dir;
+	XenbusState state;
+};
+
+static int switch_state_txn(struct xs_handle *xsh, xs_transaction_t t,
+			    void *opaque)
+{
+	const struct switch_arg *a = opaque;
+	XenbusState cur;
+	int r;
+
+	r = xpv_xs_read_state(xsh, t, a->dir, &cur);
+	/* Removed by the toolstack: writing would bring it back. */
+	if (r == -ENOENT)
+		return -ENOENT;
+	/* Malformed or unreadable otherwise: just write ours. */
+	if (r == 0 && cur == a->state)
+		return 0;
+	return xpv_xs_printf(xsh, t, a->dir, "state", "%u",
+			     (unsigned int)a->state);
+}
+
 int xpv_xs_switch_state(struct xs_handle *xsh, xs_transaction_t t,
 			const char *dir, XenbusState state)
 {
-	XenbusState cur;
+	struct switch_arg a = {.dir = dir, .state = state};
 
 	if (state < XenbusStateInitialising || state > XenbusStateReconfigured)
 		return -EINVAL;
-	/* Unreadable or malformed: just write ours. */
-	if (xpv_xs_read_state(xsh, t, dir, &cur) == 0 && cur == state)
-		return 0;
-	return xpv_xs_printf(xsh, t, dir, "state", "%u", (unsigned int)state);
+	if (t != XBT_NULL)
+		return switch_state_txn(xsh, t, &a);
+	return xpv_xs_transact(xsh, switch_state_txn, &a);
 }

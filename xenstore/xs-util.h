@@ -157,7 +157,11 @@ int xpv_xs_write_batch(struct xs_handle *xsh, const char *dir,
 /*
  * Switches our end to state: writes "<dir>/state" as a decimal, unless it
  * already holds that state, so that the peer's watch does not fire for
- * nothing (as Linux's xenbus_switch_state()).  0 or -errno.
+ * nothing (as Linux's xenbus_switch_state()).  The node must exist: the
+ * toolstack creates it with the device and removes it on detach, and a
+ * write after the removal would bring back a device nobody will ever
+ * clean up; that is -ENOENT, with nothing written.  With XBT_NULL the
+ * check and the write are one transaction of their own.  0 or -errno.
  */
 int xpv_xs_switch_state(struct xs_handle *xsh, xs_transaction_t t,
 			const char *dir, XenbusState state);

@@ -488,6 +488,13 @@ static void test_switch_state_no_spurious_write(void)
 	XenbusState st = XenbusStateUnknown;
 	int r;
 
+	/* A removed device is not brought back. */
+	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), XenbusStateInitWait);
+	EXPECT_MSG(r == -ENOENT, "switch_state without a state node: %d", r);
+	r = xpv_xs_read_state(xsh, XBT_NULL, at("sw"), &st);
+	EXPECT_MSG(r == -ENOENT, "switch_state wrote to a removed node: %d",
+		   r);
+	raw_write("sw/state", "1", 1);
 	r = xpv_xs_switch_state(xsh, XBT_NULL, at("sw"), XenbusStateInitWait);
 	EXPECT_MSG(r == 0, "switch_state: %d", r);
 	r = xpv_xs_read_state(xsh, XBT_NULL, at("sw"), &st);
