@@ -184,14 +184,15 @@ int xpv_flex_discard(struct xpv_flex *r, size_t len)
 	return 0;
 }
 
-int xpv_flex_write(struct xpv_flex *r, const void *buf, size_t len)
+int xpv_flex_write2(struct xpv_flex *r, const void *a, size_t alen,
+		    const void *b, size_t blen)
 {
 	uint32_t cons, prod;
 	int err;
 
-	if (buf == NULL && len != 0)
+	if ((a == NULL && alen != 0) || (b == NULL && blen != 0))
 		return -EINVAL;
-	if (len > r->size)
+	if (alen > r->size || blen > r->size - alen)
 		return -EMSGSIZE;
 	err = snapshot(r, &cons, &prod);
 	if (err < 0)
@@ -202,16 +203,24 @@ int xpv_flex_write(struct xpv_flex *r, const void *buf, size_t len)
 	 * the space we overwrite has really been read.
 	 */
 	xpv_mb();
-	if (r->size - (prod - cons) < len)
+	if (r->size - (prod - cons) < alen + blen)
 		return -EAGAIN;
-	copy_in(r, prod, buf, len);
+	if (alen)
+		copy_in(r, prod, a, alen);
+	if (blen)
+		copy_in(r, prod + (uint32_t)alen, b, blen);
 	/*
 	 * The data before prod: pairs with the xpv_rmb() the consumer does
 	 * after loading prod in consume_prepare().
 	 */
 	xpv_wmb();
-	xpv_write_once_u32(r->prod, prod + (uint32_t)len);
+	xpv_write_once_u32(r->prod, prod + (uint32_t)(alen + blen));
 	return 0;
+}
+
+int xpv_flex_write(struct xpv_flex *r, const void *buf, size_t len)
+{
+	return xpv_flex_write2(r, buf, len, NULL, 0);
 }
 
 int xpv_flex_peek_9p_header(const struct xpv_flex *r, struct xpv_9p_hdr *hdr)

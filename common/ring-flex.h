@@ -70,6 +70,12 @@ int xpv_flex_discard(struct xpv_flex *r, size_t len);
  * nonsense; nothing is written on error. */
 int xpv_flex_write(struct xpv_flex *r, const void *buf, size_t len);
 
+/* Producer: the same for one message in two pieces, a then b, published
+ * together (the consumer never sees a without b).  Returns as
+ * xpv_flex_write(). */
+int xpv_flex_write2(struct xpv_flex *r, const void *a, size_t alen,
+		    const void *b, size_t blen);
+
 /* ---- 9P framing ---- */
 
 #define XPV_9P_HDR_SIZE 7u

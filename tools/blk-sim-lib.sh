@@ -8,7 +8,7 @@
 
 sim=$build/tools/xenpv-sim
 ctl=$build/tools/xenpvctl
-xenpvd=$build/backend/xenpvd
+xenpvd=${XENPVD_BIN:-$build/backend/xenpvd}
 blk_pids=()
 blk_world=
 blk_world_dir=

@@ -3,15 +3,31 @@
  * p9ring.c - one 9pfs ring served by a pool of executor threads (see
  * p9ring.h for the guarantees).
  *
- * Threads: one event thread polls the event channel and the stop eventfd
- * and wakes the executors; `threads` executors each take one message at a
- * time.  Two locks:
+ * Threads: `threads` executors each take one message at a time, and a
+ * thread that only waits for the stop to join them.  Leader/followers:
+ * of the executors that wait (for a message, or for room for a reply),
+ * one, the leader, polls the event channel itself; the others sleep on a
+ * condition variable.  An event thus wakes the thread that will run the
+ * message (one context switch, not two through a dispatcher), and that
+ * thread, leaving, makes a sleeping one the next leader, so an event is
+ * always seen while there is an executor free to act on it.  When every
+ * executor is busy nobody polls: the event stays pending (the fd stays
+ * readable) until one is free.
+ *
+ * Two locks:
  *   lk      the consumer side (out ring: private cons, pins, published
- *           out_cons), the broken/stopping flags, and the waits (new
- *           messages: cv_work; room in the in ring: cv_room);
+ *           out_cons), the broken/stopping flags, the leader and the
+ *           waits (new messages: cv_work; room in the in ring: cv_room);
  *   prod_lk the producer side, held from a reply's reserve() to its
  *           commit(): one reply is written at a time, at the ring's tail.
  * Order: prod_lk before lk, never the reverse.
+ *
+ * Notifications: every published reply notifies.  An out_cons advance
+ * notifies too (a writer blocked on a full out ring waits for any event),
+ * but not at once when a message was just taken and a follower is being
+ * made leader: the reply notifies soon after and covers it, and the new
+ * leader notifies after CONS_NOTIFY_MS if no reply did (a slow request).
+ * That saves the frontend a wake-up per message.
  */
 #include "config.h"
 
@@ -29,6 +45,9 @@
 #include "p9ring.h"
 #include "p9wire.h"
 #include "ring-flex.h"
+
+/* How long an out_cons advance may go unannounced (see above). */
+#define CONS_NOTIFY_MS 1
 
 /* What an executor is doing, seen by the consumer side. */
 struct exec {
@@ -51,6 +70,7 @@ struct xpvd_p9ring {
 	const struct xpv_platform *plat;
 	struct xpv_gnt *gnt;
 	struct xpv_evtchn *evt;
+	int evfd;			/* evt's pollable fd */
 	int port;
 	void *intf;
 	void *data;
@@ -62,8 +82,11 @@ struct xpvd_p9ring {
 	pthread_cond_t cv_work;
 	pthread_cond_t cv_room;
 	uint32_t out_cons;		/* next byte to take (private) */
-	unsigned int room_waiters;	/* executors in reply_reserve()'s wait */
+	bool leader;			/* an executor polls the event channel */
+	unsigned int work_waiters;	/* executors asleep on cv_work */
+	unsigned int room_waiters;	/* executors asleep on cv_room */
 	uint32_t out_pub;		/* out_cons as published */
+	int cons_unsent;		/* atomic: out_pub not yet notified */
 	bool broken;
 	bool stopping;
 
@@ -87,8 +110,12 @@ static bool is_stopping(struct xpvd_p9ring *r)
 	return __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* Any notify also announces every out_cons published before it. */
 static void notify(struct xpvd_p9ring *r)
 {
+	/* An exchange, not a store: reading the publisher's 1 orders its
+	 * out_cons write before this notify. */
+	(void)__atomic_exchange_n(&r->cons_unsent, 0, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&r->evt_lk);
 	r->plat->evtchn->notify(r->evt, (xpv_port_t)r->port);
 	pthread_mutex_unlock(&r->evt_lk);
@@ -223,6 +250,69 @@ static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 	return 1;
 }
 
+/* ---- waiting: the leader polls, the others sleep ---- */
+
+/* Takes every pending event (the platform masks a port it reports until
+ * it is unmasked). */
+static void drain_events(struct xpvd_p9ring *r)
+{
+	int port;
+
+	pthread_mutex_lock(&r->evt_lk);
+	while ((port = r->plat->evtchn->pending(r->evt)) >= 0)
+		r->plat->evtchn->unmask(r->evt, (xpv_port_t)port);
+	pthread_mutex_unlock(&r->evt_lk);
+}
+
+/*
+ * Waits, under lk, until what a thread waiting on cv (cv_work: a message;
+ * cv_room: room for a reply) waits for may have come: as the leader,
+ * polling the event channel and the stop, when nobody polls; else asleep
+ * on cv, which the leader signals.  The leader, back, hands on: the room
+ * waiter looks again, and if the leader waited for room a work waiter
+ * wakes too (for a message that came, or to lead).  Returns under lk; the
+ * caller looks again.
+ */
+static void wait_event(struct xpvd_p9ring *r, pthread_cond_t *cv)
+{
+	unsigned int *waiters =
+		cv == &r->cv_work ? &r->work_waiters : &r->room_waiters;
+	struct pollfd pfd[2];
+	int n, tmo;
+
+	if (r->leader) {
+		(*waiters)++;
+		pthread_cond_wait(cv, &r->lk);
+		(*waiters)--;
+		return;
+	}
+	r->leader = true;
+	/* Set under lk before a leader was made: seen here. */
+	tmo = __atomic_load_n(&r->cons_unsent, __ATOMIC_ACQUIRE) ?
+		      CONS_NOTIFY_MS :
+		      -1;
+	pthread_mutex_unlock(&r->lk);
+	pfd[0].fd = r->evfd;
+	pfd[1].fd = r->stop_fd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	n = poll(pfd, 2, tmo);
+	if (n == 0 && __atomic_load_n(&r->cons_unsent, __ATOMIC_ACQUIRE))
+		notify(r);	/* a slow request: announce out_cons now */
+	if (n > 0 && (pfd[0].revents & POLLIN))
+		drain_events(r);
+	pthread_mutex_lock(&r->lk);
+	r->leader = false;
+	/* An event channel that fails would make every poll return at
+	 * once: stop the ring rather than spin. */
+	if (n > 0 && (pfd[0].revents & (POLLERR | POLLNVAL)))
+		ring_broken(r, "event channel error",
+			    (unsigned long)pfd[0].revents);
+	if (r->room_waiters)
+		pthread_cond_broadcast(&r->cv_room);
+	if (cv != &r->cv_work && r->work_waiters)
+		pthread_cond_signal(&r->cv_work);
+}
+
 /* ---- producer side (the in ring): the server's reply ops ---- */
 
 static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
@@ -235,6 +325,14 @@ static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
 		return -EMSGSIZE;
 	pthread_mutex_lock(&r->prod_lk);
 	pthread_mutex_lock(&r->lk);
+	/* A Twrite's payload has been written by now (the server reserves
+	 * only when its reply is ready, p9srv.h): its bytes go back to the
+	 * frontend, announced by this reply's notify. */
+	if (e->pinned) {
+		e->pinned = false;
+		if (publish_cons(r))
+			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_RELEASE);
+	}
 	for (;;) {
 		if (r->broken || r->stopping)
 			break;
@@ -249,9 +347,7 @@ static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
 		}
 		if (r->in.size - used >= max)
 			break;
-		r->room_waiters++;
-		pthread_cond_wait(&r->cv_room, &r->lk);
-		r->room_waiters--;
+		wait_event(r, &r->cv_room);
 	}
 	if (r->broken || r->stopping) {
 		pthread_mutex_unlock(&r->lk);
@@ -279,7 +375,8 @@ static void reply_commit(void *opaque, size_t len)
 		xpv_write_once_u32(r->in.prod, r->in_prod);
 	}
 	pthread_mutex_unlock(&r->prod_lk);
-	if (len)
+	/* No reply (room given back): still announce a Twrite's bytes. */
+	if (len || __atomic_load_n(&r->cons_unsent, __ATOMIC_ACQUIRE))
 		notify(r);
 }
 
@@ -296,7 +393,7 @@ static void *exec_main(void *arg)
 	struct xpvd_p9ring *r = e->r;
 	struct p9_req rq;
 	uint32_t size;
-	bool moved;
+	bool moved, promote;
 	int got;
 
 	pthread_mutex_lock(&r->lk);
@@ -307,17 +404,27 @@ static void *exec_main(void *arg)
 		if (got < 0)
 			break;
 		if (got == 0) {
-			pthread_cond_wait(&r->cv_work, &r->lk);
+			wait_event(r, &r->cv_work);
 			continue;
 		}
 		/* Copied out: the frontend may reuse those bytes (all but a
 		 * Twrite's, pinned until written). */
 		moved = publish_cons(r);
-		/* A header of another message behind this one: wake the next
-		 * executor for it (one event wakes one executor). */
-		if (xpv_read_once_u32(r->out.prod) - r->out_cons >=
-		    P9_HDR_SIZE)
+		/* A sleeping executor takes over: as the leader if there is
+		 * none (someone must see the next event while this one
+		 * runs), or for a message queued behind this one. */
+		promote = r->work_waiters &&
+			  (!r->leader || xpv_read_once_u32(r->out.prod) -
+						     r->out_cons >=
+					     P9_HDR_SIZE);
+		if (promote)
 			pthread_cond_signal(&r->cv_work);
+		/* The new leader, or this message's reply, announces the
+		 * consumed bytes; else announce them now. */
+		if (moved && promote && !r->leader) {
+			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_RELEASE);
+			moved = false;
+		}
 		pthread_mutex_unlock(&r->lk);
 		if (moved)
 			notify(r);
@@ -344,22 +451,6 @@ static void *exec_main(void *arg)
 	return NULL;
 }
 
-/*
- * An event: the frontend wrote requests, or consumed replies.  One idle
- * executor is woken for the requests (it wakes the next if it finds more
- * than one message), and the executors waiting for room, if any: waking
- * every executor on every event costs a futex wake and a context switch
- * each, for nothing.
- */
-static void wake(struct xpvd_p9ring *r)
-{
-	pthread_mutex_lock(&r->lk);
-	pthread_cond_signal(&r->cv_work);
-	if (r->room_waiters)
-		pthread_cond_broadcast(&r->cv_room);
-	pthread_mutex_unlock(&r->lk);
-}
-
 /* Stopping: every executor must look at the flags. */
 static void wake_all(struct xpvd_p9ring *r)
 {
@@ -369,37 +460,20 @@ static void wake_all(struct xpvd_p9ring *r)
 	pthread_mutex_unlock(&r->lk);
 }
 
+/*
+ * Waits for the stop, then for the executors.  stop_fd is never read: it
+ * stays readable, so a leader that polls it after the stop sees it too.
+ */
 static void *event_main(void *arg)
 {
 	struct xpvd_p9ring *r = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd = {.fd = r->stop_fd, .events = POLLIN};
 	unsigned int i, left;
 	uint64_t v;
-	int port;
 
-	pfd[0].fd = r->plat->evtchn->fd(r->evt);
-	pfd[1].fd = r->stop_fd;
-	pfd[0].events = pfd[1].events = POLLIN;
-	/* Requests may be waiting already (an early kick): look now. */
-	wake(r);
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+	while (!is_stopping(r))
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
-		if (pfd[1].revents & POLLIN) {
-			if (read(r->stop_fd, &v, sizeof(v)) < 0)
-				v = 0;
-			if (is_stopping(r))
-				break;
-		}
-		if (pfd[0].revents & POLLIN) {
-			pthread_mutex_lock(&r->evt_lk);
-			while ((port = r->plat->evtchn->pending(r->evt)) >= 0)
-				r->plat->evtchn->unmask(r->evt,
-							(xpv_port_t)port);
-			pthread_mutex_unlock(&r->evt_lk);
-		}
-		wake(r);
-	}
 	/* Executors waiting for work or room see `stopping`; one in the
 	 * middle of a request finishes it. */
 	for (;;) {
@@ -508,6 +582,7 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	err = plat->evtchn->open(&r->evt);
 	if (err)
 		goto fail;
+	r->evfd = plat->evtchn->fd(r->evt);
 	err = plat->evtchn->bind_interdomain(r->evt, p->domid, p->remote_port);
 	if (err < 0)
 		goto fail;

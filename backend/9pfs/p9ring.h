@@ -21,7 +21,8 @@
  *   never dropped, never written over unconsumed bytes).
  * - The frontend is notified after every reply published and after
  *   out_cons advances (a Linux writer blocked on a full ring waits for any
- *   event).
+ *   event): at once, or, when a message was just taken, by its reply's
+ *   notification or within a millisecond, whichever comes first.
  * - A producer index beyond the ring, a message size below 7 or above the
  *   session's msize (the ring size before Tversion), or an in_cons beyond
  *   what we produced breaks the ring: it is logged once (rate-limited per

@@ -105,8 +105,10 @@ struct p9_req {
  * reserve() and commit() the transport writes no other reply, so keep
  * the time short (no blocking I/O: see Tread in p9srv.c).  commit() then
  * publishes the first len bytes (len <= max, 0 to give the room back
- * unused).  copied counts payload bytes the server copied (zero-copy
- * accounting: p9_stats).
+ * unused).  By reserve(), the server is done with the request's payload
+ * (p9_req.data): the transport may hand those bytes back to the frontend.
+ * copied counts payload bytes the server copied (zero-copy accounting:
+ * p9_stats).
  */
 struct p9_reply_ops {
 	int (*reserve)(void *opaque, size_t max, struct iovec iov[2]);

@@ -37,6 +37,9 @@
 #define RGETATTR_SIZE (P9_HDR_SIZE + 8u + P9_QID_SIZE + 3u * 4u + 15u * 8u)
 /* An empty reply is 7 bytes, but its buffer must hold an Rlerror. */
 #define REMPTY_SIZE XPVF_9P_MIN_REPLY
+/* A read or write is split over the rings in parts of at least this. */
+#define RW_SPLIT_MIN (64u << 10)
+
 /* Treaddir's count, at most (64 KiB is what Linux asks for too). */
 #define READDIR_MAX 65536u
 
@@ -54,10 +57,6 @@ int p9f_client_init(struct xpvf_9p *h)
 
 void p9f_client_free(struct xpvf_9p *h)
 {
-	unsigned int i;
-
-	for (i = 0; i < P9F_RW_DEPTH; i++)
-		free(h->wbufs[i]);
 	free(h->dirbuf);
 	free(h->meta);
 	free(h->fids);
@@ -685,10 +684,9 @@ static unsigned int rw_depth(const struct xpvf_9p *h)
 }
 
 static int start_part(struct xpvf_9p *h, bool write, struct rw_part *p,
-		      unsigned int slot, uint32_t fid, uint64_t off,
-		      unsigned char *buf, uint32_t want)
+		      uint32_t fid, uint64_t off, unsigned char *buf,
+		      uint32_t want)
 {
-	unsigned char *wb;
 	struct p9_cur c;
 	int n;
 
@@ -708,24 +706,19 @@ static int start_part(struct xpvf_9p *h, bool write, struct rw_part *p,
 		return p9f_submit(h, p->t, (uint32_t)n, p->r, sizeof(p->r),
 				  buf, want, p9f_sync_done, &p->s);
 	}
-	if (!h->wbufs[slot]) {
-		h->wbufs[slot] = malloc(h->msize);
-		if (!h->wbufs[slot])
-			return -ENOMEM;
-	}
-	wb = h->wbufs[slot];
-	p9_cur_init(&c, wb, P9_TWRITE_HDR + (size_t)want);
+	/* The header here, the payload from the caller's buffer: the
+	 * frontend's one copy is into the ring. */
+	p9_cur_init(&c, p->t, sizeof(p->t));
 	p9_begin(&c, P9_TWRITE, 0);
 	p9_put32(&c, fid);
 	p9_put64(&c, off);
 	p9_put32(&c, want);
-	memcpy(wb + P9_TWRITE_HDR, buf, want);
-	c.pos += want;
 	n = p9_end(&c);
 	if (n < 0)
 		return n;
-	return p9f_submit(h, wb, (uint32_t)n, p->r, sizeof(p->r), NULL, 0,
-			  p9f_sync_done, &p->s);
+	p9_le_put(p->t, (uint64_t)n + want, 4);
+	return p9f_submit_pay(h, p->t, (uint32_t)n, buf, want, p->r,
+			      sizeof(p->r), p9f_sync_done, &p->s);
 }
 
 /* A finished part: the bytes it moved, or -errno. */
@@ -769,6 +762,7 @@ static int64_t rw(struct xpvf_9p *h, bool write, uint32_t fid, uint64_t off,
 {
 	struct rw_part parts[P9F_RW_DEPTH];
 	uint64_t issued = 0, total = 0, left;
+	size_t per;
 	unsigned int next = 0, acc = 0, depth;
 	uint32_t max, want;
 	int64_t got, end_err = 0;
@@ -785,15 +779,23 @@ static int64_t rw(struct xpvf_9p *h, bool write, uint32_t fid, uint64_t off,
 	if (!len)
 		return 0;
 	max = h->msize - (write ? P9_TWRITE_HDR : P9_RREAD_HDR);
+	/* A call of up to a few parts goes as one part per ring, served side
+	 * by side, rather than as full parts one after the other (1 MiB at
+	 * msize 1 MiB would be 1 MiB - 11 bytes, then 11). */
+	if (h->nr > 1 && len > 2 * (size_t)RW_SPLIT_MIN) {
+		per = (len + h->nr - 1) / h->nr;
+		per = (per + 4095) & ~(size_t)4095;
+		if (per < max)
+			max = (uint32_t)per;
+	}
 	depth = rw_depth(h);
 	for (;;) {
 		progress = false;
 		while (!stop && !ended && issued < len && next - acc < depth) {
 			left = len - issued;
 			want = left < max ? (uint32_t)left : max;
-			err = start_part(h, write, &parts[next % depth],
-					 next % depth, fid, off + issued,
-					 buf + issued, want);
+			err = start_part(h, write, &parts[next % depth], fid,
+					 off + issued, buf + issued, want);
 			if (err == -EAGAIN)
 				break;	/* every tag taken: wait for one */
 			if (err < 0) {

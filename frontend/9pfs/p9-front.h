@@ -55,8 +55,10 @@
 
 struct p9f_req {
 	struct p9f_req *next;		/* its ring's queue while unsent */
-	const unsigned char *tmsg;
+	const unsigned char *tmsg;	/* the message, or its first part */
 	uint32_t tlen;
+	const unsigned char *tpay;	/* the rest (a Twrite's payload) */
+	uint32_t tpaylen;
 	uint8_t ttype;
 	bool in_use;
 	bool sent;			/* on the ring, waiting for a reply */
@@ -106,6 +108,7 @@ struct xpvf_9p {
 	uint16_t free_tags[P9F_MAX_TAGS];	/* FIFO */
 	unsigned int free_head, nr_free;
 	unsigned int busy;		/* requests whose done has not run */
+	unsigned int next_ring;		/* round robin over the rings */
 	unsigned int callbacks;		/* run since process() began */
 	uint64_t replies;		/* replies taken, ever */
 	uint64_t kick_seen;		/* replies at the last progress */
@@ -120,7 +123,6 @@ struct xpvf_9p {
 	uint32_t fid_hint;
 	unsigned char *meta;		/* metadata T-messages, grown */
 	size_t meta_cap;
-	unsigned char *wbufs[P9F_RW_DEPTH];	/* Twrite parts, msize each */
 	unsigned char *dirbuf;		/* Rreaddir, allocated once */
 	uint32_t dir_count;
 };
@@ -150,6 +152,13 @@ int p9f_send(struct xpvf_9p *h, unsigned int slot, const unsigned char *tmsg,
 int p9f_submit(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
 	       unsigned char *rbuf, uint32_t rcap, unsigned char *data,
 	       uint32_t dcap, xpvf_9p_done_fn done, void *opaque);
+/* The same for a message in two parts: tmsg (its header, whose size
+ * field counts both) and pay, written into the ring together, neither
+ * copied before (a Twrite's payload goes from the caller to the ring). */
+int p9f_submit_pay(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
+		   const unsigned char *pay, uint32_t paylen,
+		   unsigned char *rbuf, uint32_t rcap, xpvf_9p_done_fn done,
+		   void *opaque);
 int p9f_state_err(const struct xpvf_9p *h);
 void p9f_harvest(struct xpvf_9p *h);
 void p9f_issue(struct xpvf_9p *h);

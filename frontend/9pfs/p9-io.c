@@ -6,9 +6,11 @@
  * event loop (xpvf_9p_process(), xpvf_9p_wait()).
  *
  * Guarantees:
- * - A message is published whole (one xpv_flex_write()), in the order it
- *   was submitted on its ring; one that does not fit yet waits, and so do
- *   those behind it on that ring.
+ * - A message is published whole (one xpv_flex_write2()), in the order
+ *   it was submitted on its ring; one that does not fit yet waits, and so
+ *   do those behind it on that ring.  Messages go to the rings in turn
+ *   (Tversion to ring P9_NOTAG % rings), so that the parts of one large
+ *   read or write are served side by side.
  * - A reply is believed only if its header says size 7..msize, its tag is
  *   a request sent on this ring, its type is that request's R-type or
  *   Rlerror, and it fits the buffer its request gave.  Anything else
@@ -159,7 +161,8 @@ static int issue_ring(struct xpvf_9p *h, struct p9f_ring *r)
 
 	while ((q = r->q_head)) {
 		/* One write: the backend never sees part of a message. */
-		err = xpv_flex_write(&r->out, q->tmsg, q->tlen);
+		err = xpv_flex_write2(&r->out, q->tmsg, q->tlen, q->tpay,
+				      q->tpaylen);
 		if (err == -EAGAIN)
 			break;
 		if (err < 0)
@@ -193,17 +196,23 @@ void p9f_issue(struct xpvf_9p *h)
 	}
 }
 
-int p9f_send(struct xpvf_9p *h, unsigned int slot, const unsigned char *tmsg,
-	     uint32_t tlen, unsigned char *rbuf, uint32_t rcap,
-	     unsigned char *data, uint32_t dcap, xpvf_9p_done_fn done,
-	     void *opaque)
+static int send_req(struct xpvf_9p *h, unsigned int slot,
+		    const unsigned char *tmsg, uint32_t tlen,
+		    const unsigned char *pay, uint32_t paylen,
+		    unsigned char *rbuf, uint32_t rcap, unsigned char *data,
+		    uint32_t dcap, xpvf_9p_done_fn done, void *opaque)
 {
 	struct p9f_req *q = &h->reqs[slot];
 	struct p9f_ring *r;
 
-	q->ring = (uint16_t)(slot_tag(slot) % h->nr);
+	if (slot == P9F_VERSION_SLOT)
+		q->ring = (uint16_t)(slot_tag(slot) % h->nr);
+	else
+		q->ring = (uint16_t)(h->next_ring++ % h->nr);
 	q->tmsg = tmsg;
 	q->tlen = tlen;
+	q->tpay = pay;
+	q->tpaylen = pay ? paylen : 0;
 	q->ttype = tmsg[4];
 	q->rbuf = rbuf;
 	q->rcap = rcap;
@@ -229,9 +238,19 @@ int p9f_send(struct xpvf_9p *h, unsigned int slot, const unsigned char *tmsg,
 	return 0;
 }
 
-int p9f_submit(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
-	       unsigned char *rbuf, uint32_t rcap, unsigned char *data,
-	       uint32_t dcap, xpvf_9p_done_fn done, void *opaque)
+int p9f_send(struct xpvf_9p *h, unsigned int slot, const unsigned char *tmsg,
+	     uint32_t tlen, unsigned char *rbuf, uint32_t rcap,
+	     unsigned char *data, uint32_t dcap, xpvf_9p_done_fn done,
+	     void *opaque)
+{
+	return send_req(h, slot, tmsg, tlen, NULL, 0, rbuf, rcap, data, dcap,
+			done, opaque);
+}
+
+static int submit(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
+		  const unsigned char *pay, uint32_t paylen,
+		  unsigned char *rbuf, uint32_t rcap, unsigned char *data,
+		  uint32_t dcap, xpvf_9p_done_fn done, void *opaque)
 {
 	int err, tag;
 
@@ -242,8 +261,25 @@ int p9f_submit(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
 	if (tag < 0)
 		return tag;
 	p9_le_put(tmsg + 5, (uint64_t)tag, 2);
-	return p9f_send(h, (unsigned int)tag, tmsg, tlen, rbuf, rcap, data,
-			dcap, done, opaque);
+	return send_req(h, (unsigned int)tag, tmsg, tlen, pay, paylen, rbuf,
+			rcap, data, dcap, done, opaque);
+}
+
+int p9f_submit(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
+	       unsigned char *rbuf, uint32_t rcap, unsigned char *data,
+	       uint32_t dcap, xpvf_9p_done_fn done, void *opaque)
+{
+	return submit(h, tmsg, tlen, NULL, 0, rbuf, rcap, data, dcap, done,
+		      opaque);
+}
+
+int p9f_submit_pay(struct xpvf_9p *h, unsigned char *tmsg, uint32_t tlen,
+		   const unsigned char *pay, uint32_t paylen,
+		   unsigned char *rbuf, uint32_t rcap, xpvf_9p_done_fn done,
+		   void *opaque)
+{
+	return submit(h, tmsg, tlen, pay, paylen, rbuf, rcap, NULL, 0, done,
+		      opaque);
 }
 
 int xpvf_9p_submit(struct xpvf_9p *h, void *tmsg, size_t len, void *rbuf,
