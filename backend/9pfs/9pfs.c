@@ -156,6 +156,7 @@ static int p9_connect(struct xpvd_dev *d, const char *record)
 	struct xs_handle *xsh = xpvd_dev_xsh(d);
 	const char *fe = xpvd_dev_fe(d);
 	struct xpvd_p9ring_params rp = { 0 };
+	struct xpvd_p9group *group;
 	uint32_t version, nr, ref, port, msize = 0;
 	char node[32];
 	unsigned int i;
@@ -217,11 +218,18 @@ static int p9_connect(struct xpvd_dev *d, const char *record)
 	err = p9_session_new(p->exp, msize, &p->sess);
 	if (err)
 		return xpvd_dev_fatal(d, err, "starting a 9P session");
+	err = xpvd_p9group_new(nr, &group);
+	if (err)
+		return xpvd_dev_fatal(d, err, "starting a 9P session");
 	for (i = 0; i < nr; i++) {
-		err = xpvd_p9ring_run(p->ring[i], p->sess);
-		if (err)
+		err = xpvd_p9ring_run(p->ring[i], p->sess, group);
+		if (err) {
+			xpvd_p9group_put(group);
 			return xpvd_dev_fatal(d, err, "starting ring %u", i);
+		}
 	}
+	/* The rings hold it from here. */
+	xpvd_p9group_put(group);
 	p->order = xpvd_p9ring_order(p->ring[0]);
 	xpvd_dev_connected(d);
 	xpvd_log_guest_at(LOG_INFO, xpvd_dev_rl(d), XPVD_C_DEV,

@@ -129,12 +129,6 @@ struct p9_fid {
 	int xflags;
 };
 
-/* A request in flight, on the stack of p9_handle (for Tflush). */
-struct p9_inflight {
-	struct p9_inflight *next;
-	uint16_t tag;
-};
-
 struct p9_session {
 	struct p9_export *e;
 	uint32_t max_msize;

@@ -48,6 +48,21 @@
 
 /* How long an out_cons advance may go unannounced (see above). */
 #define CONS_NOTIFY_MS 1
+/* Messages of one ring a Tflush may cancel before they are taken. */
+#define CANCEL_MAX 8
+
+/*
+ * The rings of one connection, so that a Tflush on one ring can find the
+ * message it flushes still unread in another (see reply_flush()).  Each
+ * ring holds a reference and leaves its slot, under lk, before it is
+ * freed: a scan, which holds lk throughout, never meets a freed ring.
+ */
+struct xpvd_p9group {
+	pthread_mutex_t lk;
+	unsigned int refs;
+	unsigned int n;
+	struct xpvd_p9ring *ring[];
+};
 
 /* What an executor is doing, seen by the consumer side. */
 struct exec {
@@ -61,6 +76,8 @@ struct exec {
 	uint32_t pin;
 	uint32_t pin_len;
 	size_t reserved;	/* reply room reserved, 0 when none */
+	struct p9_inflight inflight;	/* its message, from take() */
+	bool tracked;		/* inflight is in the session's set */
 };
 
 struct xpvd_p9ring {
@@ -89,6 +106,13 @@ struct xpvd_p9ring {
 	int cons_unsent;		/* atomic: out_pub not yet notified */
 	bool broken;
 	bool stopping;
+	/* Flushed before taken: dropped unread when their turn comes. */
+	struct {
+		uint32_t pos;		/* free-running index of the header */
+		uint16_t tag;
+	} cancel[CANCEL_MAX];
+	unsigned int ncancel;
+	struct xpvd_p9group *group;	/* NULL when not in one */
 
 	pthread_mutex_t prod_lk;
 	uint32_t in_prod;		/* our producer index (private) */
@@ -194,10 +218,29 @@ static bool publish_cons(struct xpvd_p9ring *r)
 	return true;
 }
 
+/* Under lk: whether the message at out_cons (header hdr) was cancelled
+ * by a Tflush; its entry is removed. */
+static bool cancelled(struct xpvd_p9ring *r, const uint8_t *hdr)
+{
+	unsigned int i;
+	uint16_t tag;
+
+	for (i = 0; i < r->ncancel; i++) {
+		if (r->cancel[i].pos != r->out_cons)
+			continue;
+		tag = r->cancel[i].tag;
+		r->cancel[i] = r->cancel[--r->ncancel];
+		/* The guest may have rewritten it since: then it runs. */
+		return p9_le_get(hdr + 5, 2) == tag;
+	}
+	return false;
+}
+
 /*
  * Takes the next whole message for e: 1 taken (e->buf holds it, or its
- * Twrite header with e->data the payload in place), 0 none yet, -1 the
- * ring is broken.  *size is the message's size.
+ * Twrite header with e->data the payload in place), 2 one dropped (a
+ * flushed one: look again), 0 none yet, -1 the ring is broken.  *size is
+ * the message's size.
  */
 static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 {
@@ -233,6 +276,18 @@ static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 	 * frontend notifies when it writes more). */
 	if (queued < msize)
 		return 0;
+	if (r->ncancel && cancelled(r, hdr)) {
+		/* Flushed: consumed unread, never answered (9P lets the
+		 * server drop a flushed request).  Announced by the next
+		 * notify, or by the leader within CONS_NOTIFY_MS. */
+		r->out_cons += msize;
+		if (publish_cons(r))
+			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_RELEASE);
+		return 2;
+	}
+	/* In flight from now, under lk: a Tflush behind it (taken next by
+	 * another executor) waits for its reply. */
+	e->tracked = p9_inflight_begin(r->sess, &e->inflight, hdr);
 	e->ndata = 0;
 	e->pinned = false;
 	if (hdr[4] == P9_TWRITE && msize > P9_TWRITE_HDR) {
@@ -380,9 +435,79 @@ static void reply_commit(void *opaque, size_t len)
 		notify(r);
 }
 
+/*
+ * Under x's lk: looks for a message tagged tag among the bytes x's
+ * frontend published and no executor took yet; if there is one, it is
+ * marked to be dropped unread.  1 cancelled, 0 not there (or no slot
+ * left to remember it: then it runs and is answered).
+ */
+static int cancel_untaken(struct xpvd_p9ring *x, uint16_t tag)
+{
+	uint32_t prod, pos, size;
+	uint8_t hdr[P9_HDR_SIZE];
+
+	prod = xpv_read_once_u32(x->out.prod);
+	xpv_rmb();
+	if (x->broken || prod - x->out_pub > x->out.size)
+		return 0;	/* take() says what is wrong */
+	for (pos = x->out_cons; prod - pos >= P9_HDR_SIZE; pos += size) {
+		ring_copy_out(&x->out, pos, hdr, sizeof(hdr));
+		size = (uint32_t)p9_le_get(hdr, 4);
+		if (size < P9_HDR_SIZE || size > x->out.size)
+			return 0;
+		if (hdr[4] != P9_TFLUSH && p9_le_get(hdr + 5, 2) == tag) {
+			if (x->ncancel == CANCEL_MAX)
+				return 0;
+			x->cancel[x->ncancel].pos = pos;
+			x->cancel[x->ncancel].tag = tag;
+			x->ncancel++;
+			return 1;
+		}
+		if (size > prod - pos)
+			return 0;	/* the rest of it is not there yet */
+	}
+	return 0;
+}
+
+/*
+ * A Tflush of oldtag (p9_reply_ops.flush): the message it flushes may
+ * still be unread in a ring, ours or another, published before the
+ * Tflush but not taken yet (every executor of that ring busy); answered
+ * Rflush at once, it would run later and be answered after the Rflush,
+ * when the client may already have given oldtag to a new request.  So it
+ * is dropped unread instead.  The one message found, as 9P tags are
+ * unique among a client's outstanding requests.
+ */
+static int reply_flush(void *opaque, uint16_t oldtag)
+{
+	struct exec *e = opaque;
+	struct xpvd_p9group *g = e->r->group;
+	struct xpvd_p9ring *x;
+	unsigned int i;
+	int found = 0;
+
+	if (!g)
+		return 0;
+	pthread_mutex_lock(&g->lk);
+	for (i = 0; i < g->n && !found; i++) {
+		x = g->ring[i];
+		if (!x)
+			continue;
+		pthread_mutex_lock(&x->lk);
+		found = cancel_untaken(x, oldtag);
+		pthread_mutex_unlock(&x->lk);
+	}
+	pthread_mutex_unlock(&g->lk);
+	if (found)
+		xpvd_dbg(XPVD_C_IO, "%s: tag %u flushed before it was read",
+			 e->r->name, oldtag);
+	return found;
+}
+
 static const struct p9_reply_ops reply_ops = {
 	.reserve = reply_reserve,
 	.commit = reply_commit,
+	.flush = reply_flush,
 };
 
 /* ---- threads ---- */
@@ -403,6 +528,8 @@ static void *exec_main(void *arg)
 		got = take(r, e, &size);
 		if (got < 0)
 			break;
+		if (got == 2)
+			continue;
 		if (got == 0) {
 			wait_event(r, &r->cv_work);
 			continue;
@@ -434,6 +561,7 @@ static void *exec_main(void *arg)
 		rq.len = e->ndata ? P9_TWRITE_HDR : size;
 		rq.data = e->data;
 		rq.ndata = e->ndata;
+		rq.inflight = e->tracked ? &e->inflight : NULL;
 		p9_handle(r->sess, &rq, &reply_ops, e);
 
 		pthread_mutex_lock(&r->lk);
@@ -499,10 +627,48 @@ static void *event_main(void *arg)
 
 /* ---- start and stop ---- */
 
+int xpvd_p9group_new(unsigned int n, struct xpvd_p9group **out)
+{
+	struct xpvd_p9group *g;
+
+	g = calloc(1, sizeof(*g) + n * sizeof(g->ring[0]));
+	if (!g)
+		return -ENOMEM;
+	pthread_mutex_init(&g->lk, NULL);
+	g->refs = 1;
+	g->n = n;
+	*out = g;
+	return 0;
+}
+
+void xpvd_p9group_put(struct xpvd_p9group *g)
+{
+	bool last;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lk);
+	last = !--g->refs;
+	pthread_mutex_unlock(&g->lk);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&g->lk);
+	free(g);
+}
+
 static void destroy(struct xpvd_p9ring *r)
 {
 	const struct xpv_platform *plat = r->plat;
 	unsigned int i;
+
+	/* Out of the group first: a scan holds g->lk while it looks. */
+	if (r->group) {
+		pthread_mutex_lock(&r->group->lk);
+		if (r->p.idx < r->group->n && r->group->ring[r->p.idx] == r)
+			r->group->ring[r->p.idx] = NULL;
+		pthread_mutex_unlock(&r->group->lk);
+		xpvd_p9group_put(r->group);
+	}
 
 	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
 		if (r->ex[i].buf)
@@ -612,12 +778,20 @@ fail:
 	return err;
 }
 
-int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess)
+int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess,
+		    struct xpvd_p9group *g)
 {
 	unsigned int i;
 	int err = 0;
 
 	r->sess = sess;
+	if (g && r->p.idx < g->n) {
+		pthread_mutex_lock(&g->lk);
+		g->ring[r->p.idx] = r;
+		g->refs++;
+		pthread_mutex_unlock(&g->lk);
+		r->group = g;
+	}
 	for (i = 0; i < r->p.threads; i++) {
 		err = -pthread_create(&r->ex[i].thr, NULL, exec_main,
 				      &r->ex[i]);

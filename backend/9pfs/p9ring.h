@@ -69,11 +69,23 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 		      struct xpvd_p9ring **out);
 
 /*
+ * The rings of one connection (n slots, by ring number): a Tflush on one
+ * ring finds the message it flushes in another before that is read.
+ * Made with one reference (the caller's, xpvd_p9group_put()); each ring
+ * run in it holds one until it is reaped.
+ */
+struct xpvd_p9group;
+int xpvd_p9group_new(unsigned int n, struct xpvd_p9group **out);
+void xpvd_p9group_put(struct xpvd_p9group *g);
+
+/*
  * Starts the threads, serving sess (shared by the device's rings, made
  * once every ring's order is known: its msize cannot exceed the smallest
- * ring).  0 or -errno (then reap it as a stopped ring).
+ * ring), as ring p.idx of group g (NULL: none).  0 or -errno (then reap
+ * it as a stopped ring).
  */
-int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess);
+int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess,
+		    struct xpvd_p9group *g);
 
 /* The session xpvd_p9ring_run() gave, or NULL if it never ran. */
 struct p9_session *xpvd_p9ring_session(const struct xpvd_p9ring *r);

@@ -1193,6 +1193,9 @@ static int op_flush(struct p9_ctx *c)
 	oldtag = p9_get16(&c->in);
 	if (c->in.err)
 		return -EBADMSG;
+	/* Still unread in the transport: dropped there, Rflush now. */
+	if (c->ops->flush && c->ops->flush(c->opaque, oldtag) > 0)
+		return p9_reply_begin(c, P9_HDR_SIZE);
 	/* A Tflush is not in the in-flight set, so it never waits for
 	 * itself nor for another Tflush (no cycle). */
 	pthread_mutex_lock(&s->lock);
@@ -1281,13 +1284,25 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+bool p9_inflight_begin(struct p9_session *s, struct p9_inflight *rec,
+		       const uint8_t *hdr)
+{
+	if (hdr[4] == P9_TFLUSH)
+		return false;
+	rec->tag = (uint16_t)p9_le_get(hdr + 5, 2);
+	pthread_mutex_lock(&s->lock);
+	rec->next = s->inflight;
+	s->inflight = rec;
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
 int p9_handle(struct p9_session *s, const struct p9_req *rq,
 	      const struct p9_reply_ops *ops, void *opaque)
 {
 	struct p9_ctx c;
-	struct p9_inflight me, **pp;
+	struct p9_inflight me, *rec = rq->inflight, **pp;
 	uint64_t t0 = now_ns();
-	bool track;
 	int err, len;
 
 	memset(&c, 0, sizeof(c));
@@ -1310,8 +1325,8 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 	p9_cur_init(&c.in, (void *)rq->msg, rq->len);
 	c.in.pos = P9_HDR_SIZE;
 
-	track = c.type != P9_TFLUSH;
-	if (track) {
+	if (!rec && c.type != P9_TFLUSH) {
+		rec = &me;
 		me.tag = c.tag;
 		pthread_mutex_lock(&s->lock);
 		me.next = s->inflight;
@@ -1330,13 +1345,14 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 		if (err)
 			send_error(&c, err);
 	}
-	if (track) {
+out:
+	if (rec) {
 		/* After the reply's commit: a Tflush of this tag answers
 		 * after it. */
 		pthread_mutex_lock(&s->lock);
 		for (pp = &s->inflight; *pp; pp = &(*pp)->next) {
-			if (*pp == &me) {
-				*pp = me.next;
+			if (*pp == rec) {
+				*pp = rec->next;
 				break;
 			}
 		}
@@ -1344,7 +1360,6 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 			pthread_cond_broadcast(&s->flushed);
 		pthread_mutex_unlock(&s->lock);
 	}
-out:
 	p9_stat_add(s, lat_ns_total, now_ns() - t0);
 	return c.rc;
 }

@@ -87,13 +87,31 @@ uint32_t p9_session_msize(const struct p9_session *s);
  *     P9_TWRITE_HDR, and the iovecs' total is size - P9_TWRITE_HDR.
  *     ndata == 0 otherwise.
  */
+/* A request in the session's in-flight set (which a Tflush waits on). */
+struct p9_inflight {
+	struct p9_inflight *next;
+	uint16_t tag;
+};
+
 struct p9_req {
 	const uint8_t *msg;
 	size_t len;
 	uint32_t size;
 	const struct iovec *data;
 	int ndata;
+	/* From p9_inflight_begin(), or NULL: p9_handle() adds the request
+	 * itself.  Either way it leaves the set after its reply. */
+	struct p9_inflight *inflight;
 };
+
+/*
+ * Puts a request (hdr: its 7-byte header) in s's in-flight set now, as
+ * its transport takes it, before p9_handle() runs: a Tflush served
+ * meanwhile by another thread then waits for its reply instead of
+ * answering first.  A Tflush itself is never added (returns false).
+ */
+bool p9_inflight_begin(struct p9_session *s, struct p9_inflight *rec,
+		       const uint8_t *hdr);
 
 /*
  * Where a reply goes.  reserve() is called once per request when its
@@ -113,6 +131,11 @@ struct p9_req {
 struct p9_reply_ops {
 	int (*reserve)(void *opaque, size_t max, struct iovec iov[2]);
 	void (*commit)(void *opaque, size_t len);
+	/* Optional: a Tflush of oldtag came.  A transport that may hold the
+	 * flushed message unread (several rings, or executors all busy)
+	 * drops it and returns 1: it will never run nor be answered;
+	 * else 0. */
+	int (*flush)(void *opaque, uint16_t oldtag);
 };
 
 /*

@@ -1478,15 +1478,20 @@ struct async {
 	uint8_t msg[64];
 	size_t len;
 	struct gated_call gc;
+	const struct p9_reply_ops *ops;	/* g_ops when NULL */
+	struct p9_inflight *pre;	/* from p9_inflight_begin() */
 };
 
 static void *async_main(void *v)
 {
 	struct async *a = v;
-	struct p9_req rq = {
-	    .msg = a->msg, .len = a->len, .size = (uint32_t)a->len};
+	struct p9_req rq = {.msg = a->msg,
+			    .len = a->len,
+			    .size = (uint32_t)a->len,
+			    .inflight = a->pre};
 
-	T_CHECK(p9_handle(a->s, &rq, &g_ops, &a->gc) == 0, "p9_handle");
+	T_CHECK(p9_handle(a->s, &rq, a->ops ? a->ops : &g_ops, &a->gc) == 0,
+		"p9_handle");
 	return NULL;
 }
 
@@ -1600,6 +1605,86 @@ static void test_flush(void)
 	async_free(&rd);
 	async_free(&fl);
 	async_free(&fl2);
+}
+
+/* A transport whose flush() found the message unread and dropped it. */
+static int g_flush_dropped(void *opaque, uint16_t oldtag)
+{
+	(void)opaque;
+	(void)oldtag;
+	return 1;
+}
+
+static const struct p9_reply_ops g_ops_dropping = {
+    .reserve = g_reserve,
+    .commit = g_commit,
+    .flush = g_flush_dropped,
+};
+
+static bool committed(const struct async *a)
+{
+	bool done;
+
+	pthread_mutex_lock(&seq_mu);
+	done = a->gc.commit_seq != 0;
+	pthread_mutex_unlock(&seq_mu);
+	return done;
+}
+
+/*
+ * A request the transport took (p9_inflight_begin()) but has not handed
+ * to p9_handle() yet is in flight already: a Tflush of it, served by
+ * another thread in that window, answers only after its reply.  And a
+ * transport that dropped the flushed message unread gets Rflush at once.
+ */
+static void test_flush_taken(void)
+{
+	static struct async rd, fl;
+	struct p9_inflight rec, rec2;
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	uint8_t hdr[64];
+
+	test_where("flush of a taken request");
+	EXPECT_EQ(t_walkp(&C, ROOT, 310, "small", NULL), 1);
+	EXPECT_EQ(t_lopen(&C, 310, P9_DOTL_RDONLY, NULL), 0);
+	memset(&rd, 0, sizeof(rd));
+	memset(&fl, 0, sizeof(fl));
+	msg_flush(hdr, 7101, 7100);
+	EXPECT_EQ(p9_inflight_begin(C.s, &rec, hdr), false);
+	rd.len = msg_read(rd.msg, 7100, 310, 0, 100);
+	EXPECT_EQ(p9_inflight_begin(C.s, &rec, rd.msg), true);
+	fl.len = msg_flush(fl.msg, 7101, 7100);
+	async_start(&fl, C.s, NULL);
+	nanosleep(&ts, NULL);
+	EXPECT_EQ(committed(&fl), false); /* waits for the taken read */
+	rd.pre = &rec;
+	async_start(&rd, C.s, NULL);
+	async_join(&rd);
+	async_join(&fl);
+	EXPECT_EQ(rd.gc.commit_seq < fl.gc.commit_seq, 1);
+	EXPECT_EQ(rd.gc.t.reply[4], P9_TREAD + 1);
+	EXPECT_EQ(fl.gc.t.reply[4], P9_TFLUSH + 1);
+	async_free(&rd);
+	async_free(&fl);
+
+	/* Dropped by the transport: Rflush without waiting. */
+	memset(&rd, 0, sizeof(rd));
+	memset(&fl, 0, sizeof(fl));
+	rd.len = msg_read(rd.msg, 7200, 310, 0, 100);
+	EXPECT_EQ(p9_inflight_begin(C.s, &rec2, rd.msg), true);
+	fl.len = msg_flush(fl.msg, 7201, 7200);
+	fl.ops = &g_ops_dropping;
+	async_start(&fl, C.s, NULL);
+	async_join(&fl);
+	EXPECT_EQ(fl.gc.t.reply[4], P9_TFLUSH + 1);
+	/* (A dropped message never runs; this one leaves the set.) */
+	rd.pre = &rec2;
+	async_start(&rd, C.s, NULL);
+	async_join(&rd);
+	EXPECT_EQ(t_flush(&C, 7200), 0);
+	EXPECT_EQ(t_clunk(&C, 310), 0);
+	async_free(&rd);
+	async_free(&fl);
 }
 
 /* Threads hammering one session: walks, reads, getattrs, clunks of the
@@ -1829,6 +1914,7 @@ int main(void)
 	test_malformed();
 	test_fuzz();
 	test_flush();
+	test_flush_taken();
 	test_threads();
 	test_open_cap();
 	test_readonly();
