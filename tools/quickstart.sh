@@ -30,6 +30,8 @@ tsan_tests+=" blk/test-restart-term.sh blk/test-blk-two-guests.sh"
 tsan_tests+=" blk/test-blk-detach-during-io.sh"
 tsan_tests+=" frontend/test-frontend-default.sh"
 tsan_tests+=" frontend/test-frontend-reconnect.sh"
+tsan_tests+=" 9pfs/test-p9srv 9pfs/test-9pfs-ring-fill.sh"
+tsan_tests+=" 9pfs/test-9pfs-ring-concurrent.sh frontend/test-9pfs-front.sh"
 demo_pkgs=(fio python3)
 
 say() { printf 'quickstart: %s\n' "$*"; }
