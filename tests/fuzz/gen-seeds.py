@@ -3,10 +3,12 @@
 #
 # gen-seeds.py - writes the hand-made seeds of tests/fuzz/corpus/ (the
 # files named seed-*; the others were added by `run.sh`'s libFuzzer merge).
-# Run it from anywhere: python3 tests/fuzz/gen-seeds.py.  The seeds follow
-# the input formats documented at the top of each fuzz-*.c.
+# Run it from anywhere: python3 tests/fuzz/gen-seeds.py [TARGET...] (all
+# targets without one).  The seeds follow the input formats documented at
+# the top of each fuzz-*.c.
 import os
 import struct
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, 'corpus')
@@ -504,7 +506,139 @@ def p9():
     put('many-fids', P9, s.bytes())
 
 
-blkif()
-flex()
-xs()
-p9()
+# net-tx (fuzz-net-tx.c): nr, mode, 12-byte tx slots, the frame's bytes.
+CSUM, VALID, MORE, EXTRA = 1, 2, 4, 8
+NET = 'net-tx'
+
+
+def txs(off, flags, size, gref=0, tid=0):
+    return struct.pack('<IHHHH', gref, off, flags, tid, size)
+
+
+def ext(etype, more=False, body=b''):
+    return (bytes([etype, 1 if more else 0]) + body + bytes(10))[:12]
+
+
+def gso(gtype, size, more=False):
+    return ext(1, more, struct.pack('<HBBH', size, gtype, 0, 0))
+
+
+def chain(total, sizes, flags=0, first_extras=()):
+    """The first slot (total bytes, extras after it), then one slot per
+    size, each with more_data but the last."""
+    f = flags | (MORE if sizes else 0) | (EXTRA if first_extras else 0)
+    out = [txs(0, f, total, 1, 1)] + list(first_extras)
+    for i, sz in enumerate(sizes):
+        out.append(txs(96, MORE if i + 1 < len(sizes) else 0, sz,
+                       2 + i, 2 + i))
+    return out
+
+
+def net_in(slots, frame=b'', mode=0):
+    return bytes([len(slots), mode]) + b''.join(slots) + frame
+
+
+def eth(etype):
+    return b'\xff' * 6 + b'\x02' + bytes(5) + struct.pack('>H', etype)
+
+
+def ip4(proto, ihl=5, frag=0, tot=1500):
+    h = struct.pack('>BBHHHBBH4s4s', 0x40 | ihl, 0, tot, 1, frag, 64,
+                    proto, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    return h + b'\x01' * (ihl * 4 - 20)
+
+
+def ip6(nxt, plen=1400):
+    a = bytes([0xfe, 0x80] + [0] * 13 + [1])
+    b = bytes([0xfe, 0x80] + [0] * 13 + [2])
+    return struct.pack('>IHBB', 0x60000000, plen, nxt, 64) + a + b
+
+
+def ext6(nxt, length, kind=0):
+    if kind == 51:                      # AH: length in 4-byte units - 2
+        return bytes([nxt, length // 4 - 2]) + bytes(length - 2)
+    if kind == 44:                      # fragment
+        return bytes([nxt, 0]) + bytes(6)
+    return bytes([nxt, length // 8 - 1]) + bytes(length - 2)
+
+
+def tcp(doff=5):
+    return struct.pack('>HHIIBBHHH', 1234, 80, 1, 0, doff << 4, 0x18,
+                       65535, 0xbeef, 0) + bytes(doff * 4 - 20)
+
+
+def udp():
+    return struct.pack('>HHHH', 5353, 53, 100, 0)
+
+
+def net_tx():
+    v4tcp = eth(0x0800) + ip4(6) + tcp()
+    v4udp = eth(0x0800) + ip4(17) + udp()
+    v6tcp = eth(0x86dd) + ip6(6) + tcp()
+    put('single-60-ping', NET, net_in([txs(0, 0, 60)],
+                                      eth(0x0800) + ip4(1)))
+    put('tcpv4-csum-1514', NET, net_in([txs(2048, CSUM | VALID, 1514)],
+                                       v4tcp))
+    put('udpv4-csum', NET, net_in([txs(0, CSUM, 200)], v4udp))
+    put('ipv4-options', NET, net_in([txs(0, CSUM, 300)],
+                                    eth(0x0800) + ip4(6, 15) + tcp()))
+    put('tcpv6-csum', NET, net_in([txs(0, CSUM, 1514)], v6tcp))
+    e6 = (eth(0x86dd) + ip6(0) + ext6(43, 8) + ext6(60, 24) +
+          ext6(44, 16) + ext6(51, 8, 44) + ext6(17, 24, 51) + udp())
+    put('ipv6-ext-udp', NET, net_in([txs(0, CSUM, 1000)], e6))
+    e6f = eth(0x86dd) + ip6(44) + bytes([17, 0, 0, 8]) + bytes(4) + udp()
+    put('ipv6-fragment', NET, net_in([txs(0, CSUM, 500)], e6f))
+    put('ipv4-fragment', NET, net_in([txs(0, CSUM, 500)],
+                                     eth(0x0800) + ip4(17, frag=0x2000) +
+                                     udp()))
+    big = [4000] * 16
+    put('gso-tcpv4-64k', NET,
+        net_in(chain(65535, big, CSUM, [gso(1, 1448)]),
+               eth(0x0800) + ip4(6, tot=65521) + tcp(8)))
+    put('gso-tcpv6-64k', NET,
+        net_in(chain(65535, big, CSUM, [gso(2, 1440)]),
+               eth(0x86dd) + ip6(6, 65481) + tcp()))
+    put('gso-no-csum-blank', NET,
+        net_in(chain(9000, [4000, 4000], 0, [gso(1, 1448)]), v4tcp))
+    put('gso-mismatch', NET,
+        net_in(chain(9000, [4000, 4000], CSUM, [gso(2, 1448)]), v4tcp))
+    put('gso-size-0', NET, net_in(chain(60, [], 0, [gso(1, 0)])))
+    put('gso-type-3', NET, net_in(chain(60, [], 0, [gso(3, 1448)])))
+    put('slots-19-128', NET, net_in(chain(128, [6] * 18, CSUM), v4udp))
+    put('slots-20-drop', NET, net_in(chain(1000, [10] * 19)))
+    put('slots-21-drop', NET, net_in(chain(1000, [10] * 20)))
+    put('slots-22-fatal', NET, net_in(chain(1000, [10] * 21)))
+    put('past-prod', NET, net_in(chain(100, [10, 10])[:-1]))
+    put('cross-page', NET, net_in([txs(0, MORE, 300), txs(4000, 0, 200)]))
+    put('first-cross-page', NET, net_in([txs(4000, 0, 200)]))
+    put('size-wrap', NET, net_in(chain(1000, [800, 300])))
+    put('first-short', NET, net_in([txs(0, 0, 13), txs(0, 0, 14)]))
+    put('extra-missing', NET, net_in([txs(0, EXTRA, 60)]))
+    put('extra-type-0', NET, net_in([txs(0, EXTRA, 60), ext(0)]))
+    put('extra-type-5', NET, net_in([txs(0, EXTRA, 60), ext(5)]))
+    put('extras-hash-gso', NET,
+        net_in(chain(3000, [1000], CSUM,
+                     [ext(4, True, bytes([1, 1, 9, 9, 9, 9])),
+                      gso(2, 1440)]), v6tcp))
+    mc = bytes([1, 0, 0x5e, 0, 0, 1])
+    put('mcast-add-then-frame', NET,
+        net_in([txs(0, EXTRA | MORE, 0), ext(2, False, mc),
+                txs(0, 0, 60)], v4tcp))
+    put('mcast-del', NET, net_in([txs(0, EXTRA, 0), ext(3, False, mc)]))
+    put('stream', NET,
+        net_in([txs(0, 0, 60)] + chain(1514, [1400], CSUM) +
+               chain(1000, [800, 300]) + [txs(0, CSUM, 100)], v4tcp))
+    put('header-cut', NET, net_in([txs(0, CSUM, 1514)], v6tcp, mode=3))
+    put('no-rx-gso', NET,
+        net_in(chain(9000, [4000, 4000], CSUM, [gso(1, 1448)]), v4tcp,
+               mode=0x40))
+    put('csum-arp', NET, net_in([txs(0, CSUM, 60)], eth(0x0806)))
+    put('csum-vlan', NET, net_in([txs(0, CSUM, 64)], eth(0x8100)))
+    put('csum-icmp', NET, net_in([txs(0, CSUM, 98)], eth(0x0800) + ip4(1)))
+    put('empty', NET, net_in([]))
+
+
+TARGETS = {'blkif-request': blkif, 'flex-ring': flex, 'xs-parse': xs,
+           '9p-server': p9, 'net-tx': net_tx}
+for name in sys.argv[1:] or TARGETS:
+    TARGETS[name]()

@@ -3,10 +3,10 @@
 #
 # run.sh TARGET SECONDS - build one libFuzzer target and run it.
 #
-# TARGET is blkif-request, flex-ring or xs-parse.  The build is out of tree
-# in $XPV_FUZZ_DIR (default /tmp/xenpvd-fuzz-build): a copy of this source
-# tree without its build products (the tree itself may be configured in
-# place, and automake refuses VPATH builds from a configured tree), then
+# TARGET is blkif-request, flex-ring, xs-parse or net-tx.  The build is out
+# of tree in $XPV_FUZZ_DIR (default /tmp/xenpvd-fuzz-build): a copy of this
+# source tree without its build products (the tree itself may be configured
+# in place, and automake refuses VPATH builds from a configured tree), then
 # configure CC=clang --enable-fuzzing there.  The fuzzer starts from the
 # in-tree seed corpus (tests/fuzz/corpus/TARGET) plus a working corpus kept
 # in $XPV_FUZZ_DIR between runs; at the end the inputs that add coverage
@@ -21,8 +21,8 @@
 set -eu -o pipefail
 
 usage() {
-	echo "usage: $0 blkif-request|flex-ring|xs-parse|9p-server SECONDS" \
-		"[FUZZER-ARGS]" >&2
+	echo "usage: $0 blkif-request|flex-ring|xs-parse|9p-server|net-tx" \
+		"SECONDS [FUZZER-ARGS]" >&2
 	exit 2
 }
 
@@ -32,6 +32,7 @@ secs=$2
 shift 2
 case $target in
 blkif-request | flex-ring) max_len=8192 ;;
+net-tx) max_len=4096 ;;
 xs-parse) max_len=512 ;;
 9p-server) max_len=16384 ;;
 *) usage ;;
