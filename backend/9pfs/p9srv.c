@@ -30,7 +30,8 @@
  *   ENAMETOOLONG  a name over 255 bytes
  *   EBADF    an unknown fid, or one not opened for the operation
  *   EEXIST   a new fid (attach, walk, xattrwalk) already in use
- *   EMFILE   more fids than max_fids; ENFILE  more opened than max_open
+ *   EMFILE   more fids than max_fids; ENFILE  more opened than max_open;
+ *            either when the process's fd budget is spent (fd_budget)
  *   EPERM    opening or making a device node, FIFO or socket on the host
  *            (mknod of FIFOs and sockets is allowed; opening them is not),
  *            linking a directory
@@ -328,6 +329,57 @@ static bool have_openat2(int root)
 	return true;
 }
 
+/*
+ * The process's file descriptors are shared by every export and session,
+ * and by the daemon's other channels: a guest that walks its share's
+ * max_fids fids must not leave none to the others.  Each fid in a
+ * session's table and each opened fid holds one unit of this budget: the
+ * file limit (raised to the hard limit) less a reserve for everything
+ * else, a quarter of it and at least 1024.  Beyond it a new fid is EMFILE
+ * and an open ENFILE, as beyond the session's own caps.  0: unlimited
+ * (before the first export sets it).
+ */
+static unsigned long fd_budget;
+static unsigned long fd_used;	/* units held, all sessions */
+
+static void fd_budget_from_limit(void)
+{
+	struct rlimit rl;
+	unsigned long cur, reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	cur = rl.rlim_cur == RLIM_INFINITY ? 1ul << 20 :
+					     (unsigned long)rl.rlim_cur;
+	reserve = cur / 4 > 1024 ? cur / 4 : 1024;
+	p9_set_fd_budget(cur > 2 * reserve ? cur - reserve : cur / 2);
+}
+
+void p9_set_fd_budget(unsigned long units)
+{
+	__atomic_store_n(&fd_budget, units, __ATOMIC_RELAXED);
+}
+
+unsigned long p9_fd_budget_used(void)
+{
+	return __atomic_load_n(&fd_used, __ATOMIC_RELAXED);
+}
+
+static bool fd_unit_get(void)
+{
+	unsigned long b = __atomic_load_n(&fd_budget, __ATOMIC_RELAXED);
+
+	if (__atomic_add_fetch(&fd_used, 1, __ATOMIC_RELAXED) <= b || !b)
+		return true;
+	__atomic_sub_fetch(&fd_used, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+static void fd_units_put(unsigned long n)
+{
+	__atomic_sub_fetch(&fd_used, n, __ATOMIC_RELAXED);
+}
+
 int p9_export_open(const struct p9_export_opts *o, struct p9_export **out)
 {
 	struct p9_export *e;
@@ -377,11 +429,14 @@ int p9_export_open(const struct p9_export_opts *o, struct p9_export **out)
 	}
 	e->no_openat2 = !have_openat2(e->root->fd);
 	/* Each fid may hold an fd or two: take what the hard limit allows
-	 * (the daemon does the same; failing to is not an error). */
+	 * (the daemon does the same; failing to is not an error), and share
+	 * it out (fd_budget). */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (!__atomic_load_n(&fd_budget, __ATOMIC_RELAXED))
+		fd_budget_from_limit();
 	*out = e;
 	return 0;
 fail:
@@ -530,7 +585,7 @@ int p9_open_slot_get(struct p9_session *s)
 	int err = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->nopen >= s->e->max_open)
+	if (s->nopen >= s->e->max_open || !fd_unit_get())
 		err = -ENFILE;
 	else
 		s->nopen++;
@@ -542,6 +597,7 @@ void p9_open_slot_put(struct p9_session *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->nopen--;
+	fd_units_put(1);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -667,7 +723,7 @@ int p9_fid_insert(struct p9_session *s, struct p9_fid *f)
 		err = -EBADF;
 	else if (fid_find(s, f->id))
 		err = -EEXIST;
-	else if (s->nfids >= s->e->max_fids)
+	else if (s->nfids >= s->e->max_fids || !fd_unit_get())
 		err = -EMFILE;
 	if (!err) {
 		if (s->nfids >= s->tab_size * 2)
@@ -702,6 +758,7 @@ struct p9_fid *p9_fid_unlink(struct p9_session *s, uint32_t id)
 			*pp = f->next;
 			f->next = NULL;
 			s->nfids--;
+			fd_units_put(1);
 			__atomic_store_n(&s->st.fids, s->nfids,
 					 __ATOMIC_RELAXED);
 			break;
@@ -741,6 +798,7 @@ static void session_clunk_all(struct p9_session *s)
 		}
 		s->tab[i] = NULL;
 	}
+	fd_units_put(s->nfids);
 	s->nfids = 0;
 	__atomic_store_n(&s->st.fids, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&s->lock);

@@ -151,6 +151,16 @@ struct p9_reply_ops {
 int p9_handle(struct p9_session *s, const struct p9_req *rq,
 	      const struct p9_reply_ops *ops, void *opaque);
 
+/*
+ * Every session's fids and opened files draw on one budget of the
+ * process's file descriptors (each holds one unit), so that guests
+ * cannot take the fds the daemon's other devices need.  The first export
+ * sets it from RLIMIT_NOFILE (less a quarter, at least 1024, for the
+ * rest); this sets it (tests; 0 is unlimited).  used: units held now.
+ */
+void p9_set_fd_budget(unsigned long units);
+unsigned long p9_fd_budget_used(void);
+
 /* Counters of one session, summed by the transport for xenpvctl stats. */
 struct p9_stats {
 	uint64_t requests;		/* handled */

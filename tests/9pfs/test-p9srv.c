@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1243,6 +1244,40 @@ static void test_fids(void)
 	EXPECT_EQ(stats().fids, 1);
 }
 
+/*
+ * The process's fd budget is shared by every session: one that spends it
+ * leaves the next fid of another EMFILE and its next open ENFILE, until
+ * fids are clunked; a session's end gives its units back.
+ */
+static void test_fd_budget(void)
+{
+	struct t_client a, b;
+	unsigned long base;
+	uint32_t i;
+
+	test_where("fd budget");
+	connect_client(&a, E);
+	connect_client(&b, E);
+	base = p9_fd_budget_used();
+	p9_set_fd_budget(base + 6);
+	for (i = 0; i < 10; i++)
+		if (t_walk(&a, ROOT, 50 + i, 0, NULL, NULL) < 0)
+			break;
+	EXPECT_EQ(i, 6);
+	EXPECT_EQ_ERR(t_walk(&b, ROOT, 50, 0, NULL, NULL), -EMFILE);
+	EXPECT_EQ(t_clunk(&a, 50), 0);
+	EXPECT_EQ(t_walkp(&b, ROOT, 60, "small", NULL), 1);
+	EXPECT_EQ_ERR(t_lopen(&b, 60, P9_DOTL_RDONLY, NULL), -ENFILE);
+	EXPECT_EQ(t_clunk(&a, 51), 0);
+	EXPECT_EQ(t_lopen(&b, 60, P9_DOTL_RDONLY, NULL), 0);
+	EXPECT_EQ(p9_fd_budget_used(), base + 6);
+	disconnect_client(&a);
+	disconnect_client(&b);
+	/* Both roots, a's 4 clones, b's opened fid (2 units) given back. */
+	EXPECT_EQ(p9_fd_budget_used(), base - 2);
+	p9_set_fd_budget(ULONG_MAX);
+}
+
 /* max_open: opened fids per session. */
 static void test_open_cap(void)
 {
@@ -1895,6 +1930,9 @@ int main(void)
 	char after[4096];
 
 	setup();
+	/* Not this process's file limit: the caps under test are the
+	 * sessions' own (test_fd_budget() sets a small one). */
+	p9_set_fd_budget(ULONG_MAX);
 	test_export_open();
 	o.path = hp("export");
 	CHECK_EQ(p9_export_open(&o, &E), 0);
@@ -1915,6 +1953,7 @@ int main(void)
 	test_fuzz();
 	test_flush();
 	test_flush_taken();
+	test_fd_budget();
 	test_threads();
 	test_open_cap();
 	test_readonly();
