@@ -46,9 +46,18 @@ requires which xenstore-read
 [ -d /proc/self/task ] || skip "no /proc/PID/task"
 
 start_sim_world WORLD
+# The file limit xenpvd's systemd unit gives it (LimitNOFILE=65536), when
+# we may: 9p-many-fids walks a share's 16384 fids, within the budget of
+# fds xenpvd shares out to its 9p sessions (a quarter kept for the rest).
+ulimit -n 65536 2>/dev/null || true
+P9_MAX_FIDS=16384
+nofile=$(ulimit -n)
+if [ "$nofile" != unlimited ] && [ $((nofile * 3 / 4 - 2048)) -lt $P9_MAX_FIDS ]; then
+	P9_MAX_FIDS=$((nofile * 3 / 4 - 2048))
+fi
 start_sim_xenpvd --max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
 	--max-indirect-segments=$MAX_INDIRECT --type="qdisk 9pfs" \
-	--p9-max-rings=4
+	--p9-max-rings=4 --p9-max-fids=$P9_MAX_FIDS
 cleanup_fn "[ \"\${HOSTILE_VERBOSE:-}\" ] && tail -60 '$XPVD_LOG'"
 
 sim_domain_create 1 --name hostile --mem-mb 512
@@ -406,12 +415,15 @@ p9raw() {
 		2>&1) || RC=$?
 }
 
-# p9_stopped NAME SCENARIO: ring 0 stops (one warning line), nothing of
-# the message runs, ring 1 keeps serving (p9-ring-raw checks both).
+# p9_stopped NAME SCENARIO [P9RAW-ARGS...]: ring 0 stops (one warning
+# line), nothing of the message runs, ring 1 keeps serving (p9-ring-raw
+# checks both).
 p9_stopped() {
-	case_begin "$1"
+	local name=$1 sc=$2
+	shift 2
+	case_begin "$name"
 	p9attach1
-	[ -n "$WHY" ] || p9raw --rings 2 --order 2 "$2"
+	[ -n "$WHY" ] || p9raw --rings 2 --order 2 "$@" "$sc"
 	[ -n "$WHY" ] || [ "$RC" = 0 ] || why "p9-ring-raw exit $RC"
 	grep "ring stopped" "$XPVD_LOG" | tail -1 |
 		grep -q "9pfs 1/0 ring 0" ||
@@ -456,6 +468,18 @@ p9_refused 9p-num-rings-0 "num-rings" --rings 2 --xs num-rings=0
 p9_refused 9p-num-rings-5 "num-rings" --rings 5 --order 1
 # version 2 (only 1 exists).
 p9_refused 9p-version-2 "version" --rings 2 --xs version=2
+# An interface page whose ring_order disagrees with the pages the
+# frontend granted and laid its rings out in (9pfs has no frontend
+# ring-page-order key: the page's ring_order is the only word on it; the
+# incons case above is about in_cons, not this).  Order 4 in the page, 4
+# pages granted (order 2): the backend must refuse, naming the ring whose
+# references it cannot map.
+p9_refused 9p-ring-order-above-granted "ring 0: cannot map" --rings 2 \
+	--order 2 --page-order 4
+# Order 1 in ring 0's page, 4 pages laid out as order 2: the backend maps
+# a smaller ring and finds no message where it looks (a size of 0): ring
+# 0 stops with its log line, ring 1 (honest) serves.
+p9_stopped 9p-ring-order-below-granted orderlie --page-order 1
 
 case_begin 9p-server-confinement
 # Through the ring, at the server: names with '/', NUL or nothing, 17
@@ -472,6 +496,141 @@ p9attach1
 rm -f "$P9EXP/escape"
 p9detach1
 case_end 0
+
+# ---- 9pfs: hostile 9P messages at the server, through the ring ----
+# Each case runs one p9-ring-raw scenario (tests/9pfs/p9-ring-raw.c says
+# in detail what each message must get): every answer is the exact one
+# backend/9pfs/p9srv.c lists (an Rlerror errno, or a valid reply), the
+# share answers a Tgetattr after each hostile message, no ring stops,
+# and nothing outside the export is read or changed (p9detach1 checks
+# the canary; the symlink cases check /etc and the export's parents).
+
+# p9_server SCENARIO [P9RAW-ARGS...]: within a case, guest 1's share on 2
+# rings of order 2 (msize 8 KiB), SCENARIO run by p9-ring-raw.
+p9_server() {
+	p9attach1
+	[ -n "$WHY" ] || p9raw --rings 2 --order 2 "$@"
+	[ -n "$WHY" ] || [ "$RC" = 0 ] || why "p9-ring-raw exit $RC"
+}
+
+# p9_server_case NAME SCENARIO [P9RAW-ARGS...]: a case of just that.
+p9_server_case() {
+	local name=$1
+	shift
+	case_begin "$name"
+	p9_server "$@"
+	p9detach1
+	case_end 0
+}
+
+# xpv-* names are what the scenarios try to plant outside the export.
+planted_outside() { # DIR...
+	local d
+	for d in "$@"; do
+		ls -A "$d" 2>/dev/null | grep -q '^xpv-' &&
+			why "xpv-* names appeared in $d"
+	done
+}
+
+# Strings whose length runs past the message's end (Twalk, Tlcreate,
+# Tattach, Tsymlink, Trenameat, Tunlinkat, Txattrcreate, Tversion):
+# Rlerror EBADMSG each, nothing made, moved or attached, no reset.
+p9_server_case 9p-string-past-end strpast
+# Arrays past the end (Twalk nwname 5 with one name, a name cut in its
+# size; nwname 65535: EINVAL) and messages cut in their fixed fields
+# (Tread, Twrite, Tgetattr, Tsetattr, Tlcreate, Tlock, Tclunk, Tflush):
+# Rlerror EBADMSG, nothing done.
+p9_server_case 9p-count-past-end countpast
+# Tread and Treaddir counts of 2^32-1: clamped to msize - 11, no reply
+# longer than msize; Twrite counts above the bytes sent: EINVAL, nothing
+# written.
+p9_server_case 9p-count-above-msize bigcount
+# Tread at 2^64-1 and 2^63: EINVAL, at 2^63-1: 0 bytes; Twrite of 10
+# bytes at 2^63-1, 2^63, 2^64-1, 2^64-5: EINVAL (or EFBIG); Tsetattr
+# size 2^63, 2^64-1 and Tlock at 2^64-1: EINVAL; the file unchanged.
+p9_server_case 9p-offsets-near-2-64 offsets
+# Beyond 9p-server-confinement's two: Twalk, Tattach, Txattrwalk onto a
+# fid in use: EEXIST and that fid still names its file; NOFID: EBADF;
+# an opened fid walked in place, opened, created from: EINVAL; clunked
+# or removed fids: EBADF; two requests for one new fid, or two Tclunks,
+# racing on two rings: exactly one succeeds (20 times).
+p9_server_case 9p-fid-reuse fidreuse
+
+case_begin 9p-device-nodes
+# Tmknod of a character (1, 3) or block device: EPERM, nothing made.  A
+# device node and a FIFO made by the host in the export, and a FIFO made
+# by the guest: Tlopen read, write or O_TRUNC is EPERM for each, never
+# opened (CVE-2023-2861); Tlcreate over the device node EEXIST.
+mknod "$P9EXP/null" c 1 3 && mkfifo "$P9EXP/hfifo" ||
+	why "mknod/mkfifo in the export"
+[ -n "$WHY" ] || p9_server devnodes
+[ -c "$P9EXP/null" ] || why "the host's device node changed"
+rm -f "$P9EXP/null" "$P9EXP/hfifo" "$P9EXP/gfifo"
+p9detach1
+case_end 0
+
+# Treaddir of an opened file: ENOTDIR, of a directory not opened: EBADF;
+# at offsets never given (0x7fffffffdeadbeef, 2^63-1, 2^63, 2^64-1) and
+# with count 0: an error or a listing of the export's own names only;
+# then the whole directory lists from 0.
+p9_server_case 9p-readdir-hostile readdir
+
+case_begin 9p-host-symlinks
+# abs -> /etc, rel -> ../.. and rel2 -> ../../.. made by the host in the
+# export: walks through them stop at them (partial Rwalk), their fids are
+# the links (QTSYMLINK); Tlopen ELOOP; Tsetattr acts on the link, never
+# on the target (mode, owner, times of /etc and the others unchanged);
+# size EINVAL; as a directory (Tlcreate, Tmkdir, Tmknod, Tsymlink, Tlink,
+# Trename, Trenameat, Tunlinkat): ENOTDIR; an xattr through one: EPERM
+# at Tclunk, not set; nothing appears in /etc nor in the export's
+# parents; Tremove of rel2 removes the link only.
+ETC0=$(stat -c '%f %u %g' /etc)
+ln -sfn /etc "$P9EXP/abs" && ln -sfn ../.. "$P9EXP/rel" &&
+	ln -sfn ../../.. "$P9EXP/rel2" || why "symlinks in the export"
+[ -n "$WHY" ] || p9_server symlinks
+[ "$(stat -c '%f %u %g' /etc)" = "$ETC0" ] || why "/etc changed"
+planted_outside /etc "$WORLD" "$WORLD/.." "$WORLD/../.."
+rm -f "$P9EXP/abs" "$P9EXP/rel" "$P9EXP/rel2"
+p9detach1
+case_end 0
+
+case_begin 9p-dir-swapped-for-symlink
+# The guest holds fids of directory d (walked, opened); the host renames
+# d to d.moved and puts d -> /etc in its place (p9-ring-raw does it
+# through --export): Tlcreate, Tmkdir, Tsetattr and Treaddir through the
+# old fids act on d.moved, never on /etc; ".." from them is the export's
+# root; a new walk to d sees the symlink (Tlcreate under it: ENOTDIR).
+ETC0=$(stat -c '%f %u %g' /etc)
+p9_server swapdir
+[ "$(stat -c '%f %u %g' /etc)" = "$ETC0" ] || why "/etc changed"
+planted_outside /etc
+rm -f "$P9EXP/d"
+rm -rf "$P9EXP/d.moved"
+p9detach1
+case_end 0
+
+# Tflush of an unknown tag, a finished tag, itself, NOTAG: Rflush.  Ten
+# Treads on ring 0 whose replies do not fit its unread in ring, flushed
+# from ring 1: Rflush at once for an answered one and for one still
+# unread (dropped: never answered), none for those in flight until their
+# replies are written (ring 1 serves meanwhile); then each Tread but the
+# dropped one exactly one reply, each Tflush one Rflush, no hang.
+p9_server_case 9p-flush flush
+
+# Fids: clones of the root up to the session's cap (p9-max-fids as
+# xenpvd was started: 16384, its default, when the file limit allows), the next
+# Twalk/Tattach/Txattrwalk EMFILE, all clunked; a second round the same
+# (fids given back), xenpvd's resident set grown < 32 MiB by it; then
+# 10000 more and the share serves.
+p9_server_case 9p-many-fids manyfids --max-fids $P9_MAX_FIDS \
+	--xenpvd-pid $XPVD_PID
+
+# Txattrcreate of 1 MiB, 64 KiB + 1, 2^64-1: E2BIG (the limit is 64
+# KiB); of 64 KiB: set at Tclunk as the host's setxattr does (skipped
+# where the export has no user xattrs), read back; the session's xattr
+# budget: 64 KiB values held without data up to ENOMEM, given back at
+# Tclunk (EINVAL: never written whole, so not set).
+p9_server_case 9p-xattr-size xattr
 
 case_begin 9p-frontend-killed-mid-io
 # A frontend killed while its rings are full of requests: the share is
