@@ -1763,7 +1763,7 @@ static int xattr_name(struct p9_ctx *c, const char *name, size_t len, char *buf)
 	if (len > P9_XATTR_NAME_MAX)
 		return -ERANGE;
 	if (!c->s->e->o.xattr_any && (len < 5 || memcmp(name, "user.", 5))) {
-		p9_stat_add(c->s, refused, 1);
+		p9_stat_add(c->s, xattr_refused, 1);
 		return -EOPNOTSUPP;
 	}
 	memcpy(buf, name, len);

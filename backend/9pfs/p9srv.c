@@ -835,6 +835,8 @@ void p9_session_stats(const struct p9_session *s, struct p9_stats *out)
 	out->copied_bytes =
 	    __atomic_load_n(&s->st.copied_bytes, __ATOMIC_RELAXED);
 	out->refused = __atomic_load_n(&s->st.refused, __ATOMIC_RELAXED);
+	out->xattr_refused =
+		__atomic_load_n(&s->st.xattr_refused, __ATOMIC_RELAXED);
 	out->fids = __atomic_load_n(&s->st.fids, __ATOMIC_RELAXED);
 	out->lat_ns_total =
 	    __atomic_load_n(&s->st.lat_ns_total, __ATOMIC_RELAXED);

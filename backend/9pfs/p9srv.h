@@ -173,6 +173,8 @@ struct p9_stats {
 					 * through a bounce buffer) */
 	uint64_t refused;		/* confinement refusals (bad names,
 					 * non-regular opens, symlinks) */
+	uint64_t xattr_refused;		/* xattrs outside user.* (policy, not
+					 * an attack: `ls -l` asks for ACLs) */
 	uint64_t fids;			/* gauge: fids in use */
 	uint64_t lat_ns_total;		/* time in p9_handle, summed */
 };

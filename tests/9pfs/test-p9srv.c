@@ -1057,6 +1057,7 @@ static void test_xattr(void)
 {
 	char val[64], list[1024];
 	static uint8_t big[70000];
+	struct p9_stats st0, st1;
 	uint32_t fid;
 	int64_t sz;
 	ssize_t n;
@@ -1088,9 +1089,14 @@ static void test_xattr(void)
 	EXPECT_EQ_ERR(t_clunk(&C, 91), -EBADF);
 	/* newfid in use. */
 	EXPECT_EQ(t_xattrwalk(&C, 90, ROOT, "user.host"), -EEXIST);
-	/* Only user.* (xattr_any is off). */
+	/* Only user.* (xattr_any is off), counted apart from confinement
+	 * refusals. */
+	st0 = stats();
 	EXPECT_EQ(t_xattrwalk(&C, 90, 91, "trusted.x"), -EOPNOTSUPP);
 	EXPECT_EQ(t_xattrwalk(&C, 90, 91, "security.capability"), -EOPNOTSUPP);
+	st1 = stats();
+	EXPECT_EQ(st1.xattr_refused, st0.xattr_refused + 2);
+	EXPECT_EQ(st1.refused, st0.refused);
 	/* Set: create, write the value, clunk. */
 	EXPECT_EQ(t_walk(&C, 90, 92, 0, NULL, NULL), 0);
 	EXPECT_EQ(t_xattrcreate(&C, 92, "user.set", 10, 0), 0);
