@@ -81,6 +81,8 @@ struct p9f_ring {
 	int port;			/* -1 when none */
 	struct p9f_req *q_head, *q_tail;	/* unsent, in order */
 	unsigned int busy;		/* its requests, queued or sent */
+	uint64_t caps_sent;		/* reply room its sent requests may
+					 * need: their buffers, summed */
 	bool notify;			/* we produced or consumed */
 };
 

@@ -88,6 +88,8 @@ static void complete(struct xpvf_9p *h, struct p9f_req *q, int result)
 
 	if (h->rings[q->ring].busy)
 		h->rings[q->ring].busy--;
+	if (q->sent)
+		h->rings[q->ring].caps_sent -= (uint64_t)q->rcap + q->dcap;
 	q->in_use = false;
 	q->sent = false;
 	q->next = NULL;
@@ -172,6 +174,7 @@ static int issue_ring(struct xpvf_9p *h, struct p9f_ring *r)
 			r->q_tail = NULL;
 		q->next = NULL;
 		q->sent = true;
+		r->caps_sent += (uint64_t)q->rcap + q->dcap;
 		r->notify = true;
 	}
 	if (r->notify) {
@@ -363,18 +366,24 @@ static int harvest_ring(struct xpvf_9p *h, unsigned int idx,
 void p9f_harvest(struct xpvf_9p *h)
 {
 	struct p9f_req *toolong;
-	bool consumed;
+	bool consumed, waiter;
 	unsigned int i;
-	int err;
+	int err, room;
 
 	if (h->broken || h->lost || !p9f_rings_up(h))
 		return;
 	for (i = 0; i < h->nr; i++) {
 		toolong = NULL;
 		consumed = false;
+		/* The backend can be waiting for room only if some reply we
+		 * wait for on this ring did not fit in what was free: a reply
+		 * is never larger than its request's buffers. */
+		room = xpv_flex_free_space(&h->rings[i].in);
+		waiter = room < 0 || (uint64_t)room < h->rings[i].caps_sent;
 		err = harvest_ring(h, i, &toolong, &consumed);
-		/* Once per pass: the backend may wait for room to answer. */
-		if (consumed && p9f_rings_up(h))
+		/* Once per pass, and only then: an event it does not need
+		 * costs the backend a wake-up. */
+		if (consumed && waiter && p9f_rings_up(h))
 			front_evtchn_notify(&h->dev, h->rings[i].port);
 		if (err < 0) {
 			h->broken = true;
