@@ -278,11 +278,10 @@ static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 		return 0;
 	if (r->ncancel && cancelled(r, hdr)) {
 		/* Flushed: consumed unread, never answered (9P lets the
-		 * server drop a flushed request).  Announced by the next
-		 * notify, or by the leader within CONS_NOTIFY_MS. */
+		 * server drop a flushed request); the caller announces the
+		 * room. */
 		r->out_cons += msize;
-		if (publish_cons(r))
-			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_RELEASE);
+		publish_cons(r);
 		return 2;
 	}
 	/* In flight from now, under lk: a Tflush behind it (taken next by
@@ -528,8 +527,12 @@ static void *exec_main(void *arg)
 		got = take(r, e, &size);
 		if (got < 0)
 			break;
-		if (got == 2)
+		if (got == 2) {
+			pthread_mutex_unlock(&r->lk);
+			notify(r);
+			pthread_mutex_lock(&r->lk);
 			continue;
+		}
 		if (got == 0) {
 			wait_event(r, &r->cv_work);
 			continue;
