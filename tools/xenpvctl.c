@@ -24,6 +24,8 @@ static const struct {
 	{ "p9-attach", ctl_p9_attach, "share a dom0 directory with a guest" },
 	{ "p9-detach", ctl_p9_detach, "take a share away" },
 	{ "p9", ctl_p9, "use a 9pfs share from the guest (ls, cat, put, bench)" },
+	{ "net-attach", ctl_net_attach, "give a guest a vif on a bridge" },
+	{ "net-detach", ctl_net_detach, "take a vif away" },
 	{ "stats", ctl_stats, "per-VBD statistics of a running xenpvd" },
 	{ "io", ctl_io, "verified I/O through libxenpvfront" },
 	{ "bench", ctl_bench, "benchmark through libxenpvfront" },

@@ -67,6 +67,10 @@ int ctl_p9_detach(int argc, char **argv);
 /* ctl-p9io.c: a share used through libxenpvfront (run as the guest). */
 int ctl_p9(int argc, char **argv);
 
+/* ctl-net.c: vifs, as libxl's vif = [...] and vif-bridge. */
+int ctl_net_attach(int argc, char **argv);
+int ctl_net_detach(int argc, char **argv);
+
 /* ctl-stats.c: per-VBD statistics from a running xenpvd. */
 int ctl_stats(int argc, char **argv);
 

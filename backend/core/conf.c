@@ -57,6 +57,7 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->p9_max_rings = XPVD_P9_DEFAULT_RINGS;
 	cfg->p9_max_order = XPVD_P9_MAX_ORDER;
 	cfg->p9_threads = XPVD_P9_DEFAULT_THREADS;
+	cfg->net_max_queues = XPVD_NET_DEFAULT_QUEUES;
 }
 
 /* ---- value parsers: 0 or -errno with a message ---- */
@@ -296,6 +297,9 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 	if (!strcmp(key, "vbd3-stats-dir"))
 		return get_str(v, cfg->vbd3_dir, sizeof(cfg->vbd3_dir), true,
 			       err, errlen);
+	if (!strcmp(key, "net-max-queues"))
+		return get_num(v, 1, XPVD_NET_MAX_QUEUES, &cfg->net_max_queues,
+			       err, errlen);
 	if (!strcmp(key, "p9-max-rings"))
 		return get_num(v, 2, XPVD_P9_MAX_RINGS, &cfg->p9_max_rings,
 			       err, errlen);
@@ -441,6 +445,7 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 		fprintf(f, "p9-socket = %s\n", cfg->p9_socket);
 	if (*cfg->p9_socket_export)
 		fprintf(f, "p9-socket-export = %s\n", cfg->p9_socket_export);
+	fprintf(f, "net-max-queues = %u\n", cfg->net_max_queues);
 }
 
 /* ---- per-device overrides ---- */

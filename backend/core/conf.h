@@ -80,6 +80,14 @@
 #define XPVD_P9_MAX_THREADS_CFG 64u
 #define XPVD_P9_MAX_ORDER 9u
 
+/*
+ * The net channel: queues offered per vif (multi-queue-max-queues).
+ * Each queue is a worker thread, two rings and a TAP fd; Linux netback
+ * offers one per CPU, xl's guests use min(offered, their vCPUs).
+ */
+#define XPVD_NET_DEFAULT_QUEUES 2u
+#define XPVD_NET_MAX_QUEUES 8u
+
 /* Where the log goes (the `log` key, --log). */
 enum xpvd_log_target {
 	XPVD_LOG_AUTO,		/* stderr; syslog when stderr is not open */
@@ -146,6 +154,8 @@ struct xpvd_config {
 	 * directory p9-socket-export, off when "". */
 	char p9_socket[XPVD_CFG_SOCK_LEN];
 	char p9_socket_export[XPVD_CFG_PATH_LEN];
+	/* The net channel (net-* keys). */
+	uint32_t net_max_queues;	/* 1..XPVD_NET_MAX_QUEUES */
 };
 
 

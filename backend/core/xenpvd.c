@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "9pfs.h"
+#include "net.h"
 #include "p9sock.h"
 #include "ring-flex.h"
 #include "blk.h"
@@ -89,7 +90,8 @@ static void usage(FILE *f)
 		"                              options override it)\n"
 		"  --check-config              print the effective settings, exit\n"
 		"  --platform=xen|sim|auto     hypervisor platform (default: auto)\n"
-		"  --type=NAME                 serve backend/NAME (default qdisk)\n"
+		"  --type=NAME                 serve backend/NAME (default qdisk;\n"
+		"                              vbd qdisk vbd3 9pfs xen_9pfs vif)\n"
 		"  --max-indirect-segments=N   0..4096, 256 by default; <= 11 disables\n"
 		"  --max-ring-page-order=N     0..4 (default 4)\n"
 		"  --max-queues=N              1..%u (default: number of CPUs)\n"
@@ -127,8 +129,11 @@ static void usage(FILE *f)
 		"                              user.* (default no)\n"
 		"  --p9-socket=PATH --p9-socket-export=DIR\n"
 		"                              debugging: serve DIR over 9P on a\n"
-		"                              unix socket (off by default)\n",
-		XPVD_MAX_QUEUES);
+		"                              unix socket (off by default)\n"
+		"vifs (type vif, on TAP devices vif<domid>.<devid>):\n"
+		"  --net-max-queues=N          queues offered per vif (1..%u,\n"
+		"                              default %u)\n",
+		XPVD_MAX_QUEUES, XPVD_NET_MAX_QUEUES, XPVD_NET_DEFAULT_QUEUES);
 }
 
 enum { OPT_CONFIG = 256, OPT_CHECK, OPT_FOREGROUND, OPT_KEY };
@@ -173,6 +178,7 @@ static const struct option long_opts[] = {
 	{ "p9-xattr-any", required_argument, NULL, OPT_KEY },
 	{ "p9-socket", required_argument, NULL, OPT_KEY },
 	{ "p9-socket-export", required_argument, NULL, OPT_KEY },
+	{ "net-max-queues", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -523,6 +529,7 @@ static int p9_debug_socket(const struct xpvd_config *cfg,
 static const struct xpvd_channel *const channels[] = {
 	&xpvd_blk_channel,
 	&xpvd_p9_channel,
+	&xpvd_net_channel,
 	NULL,
 };
 
@@ -697,10 +704,11 @@ int main(int argc, char **argv)
 		  cfg.type, cfg.plat->name, cfg.control_path);
 	xpvd_info(XPVD_C_MAIN,
 		  "block: indirect %u, ring order %u, %u queues, persistent "
-		  "%s; 9pfs: %u rings of order %u, %u executors each",
+		  "%s; 9pfs: %u rings of order %u, %u executors each; "
+		  "net: %u queues",
 		  cfg.max_indirect_segs, cfg.max_ring_order, cfg.max_queues,
 		  cfg.persistent ? "on" : "off", cfg.p9_max_rings,
-		  cfg.p9_max_order, cfg.p9_threads);
+		  cfg.p9_max_order, cfg.p9_threads, cfg.net_max_queues);
 	/* Both would take every backend/vbd device: the first to write a
 	 * state wins, and the guest gets a mix. */
 	if (xpvd_config_has_type(&cfg, "vbd") &&

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netq.h - one queue of one vif: its tx and rx rings (one page each, as
+ * Linux), one or two event channels, one TAP fd and the one thread that
+ * serves them.
+ *
+ * TX (guest to TAP): the published requests are copied out of the ring
+ * once, after reading req_prod and a read barrier, and parsed chain by
+ * chain (nettx.h).  The frames' segments are brought into the queue's
+ * preallocated buffer with one batched grant copy per batch of frames,
+ * given their virtio-net header (netcsum.h) and written to the TAP, one
+ * writev a frame.  Every consumed slot is answered exactly once, in ring
+ * order, as nettx.h says; the batch's responses are pushed together and
+ * the frontend notified when it asked.  A fatal chain stops the queue
+ * (nothing more is consumed or answered), with one rate-limited log line
+ * and the vif's `error` node.
+ *
+ * RX (TAP to guest): frames are read (readv: the 12-byte header, then
+ * page-sized buffers of a recycled per-queue pool) only while the
+ * frontend has posted buffers; a frame is planned over as many posted
+ * buffers as it needs (netrx.h), the GSO extra right after its first
+ * slot, the data grant-copied (one call per batch of frames), each
+ * response in the ring slot of the request it answers, and a frame's
+ * responses pushed together.  A frame that needs more buffers than are
+ * posted waits (one per queue) and the TAP is not read meanwhile: the
+ * kernel's TAP queue is the backlog.  After XPVD_NETQ_EXPIRE_MS without
+ * buffers the waiting frame and what the TAP queued are dropped (and
+ * counted) at every tick; after XPVD_NETQ_CARRIER_MS the vif's carrier
+ * goes off until buffers come back (as Linux netback's rx stall).
+ *
+ * Nothing is allocated after xpvd_netq_start().  Stopping never blocks:
+ * the thread ends at its next wake-up and bumps done_fd.
+ */
+#ifndef XENPVD_BACKEND_NET_NETQ_H
+#define XENPVD_BACKEND_NET_NETQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xenstore.h>
+
+#include "log.h"
+#include "netcsum.h"
+#include "platform.h"
+
+#define XPVD_NETQ_EXPIRE_MS 10000
+#define XPVD_NETQ_CARRIER_MS 60000
+
+/* What every queue of a vif shares (owned by the vif). */
+struct xpvd_netvif_shared {
+	int carrier_fd;			/* a TAP fd for TUNSETCARRIER */
+	unsigned int stalled;		/* atomic: queues in rx stall */
+	unsigned int disabled;		/* atomic: a queue went fatal */
+};
+
+struct xpvd_netq_params {
+	const struct xpv_platform *plat;
+	struct xs_handle *xsh;		/* for the `error` node */
+	const char *be;			/* backend directory */
+	xpv_domid_t domid;		/* the frontend's */
+	uint32_t devid;
+	unsigned int idx;		/* queue number */
+	xpv_gref_t tx_ref, rx_ref;
+	xpv_port_t tx_port, rx_port;	/* equal: one event channel */
+	int tap_fd;			/* borrowed: the vif's */
+	struct xpvd_netrx_feat rxfeat;	/* what the frontend takes */
+	struct xpvd_netvif_shared *shared;
+	int done_fd;			/* eventfd bumped at the end, or -1 */
+};
+
+/* Counters, each written by the queue's thread only. */
+struct xpvd_netq_stats {
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+	uint64_t fatal;			/* 1 once the queue was stopped */
+};
+
+struct xpvd_netq;
+
+/*
+ * Maps the rings, binds the event channel(s) and starts the thread.
+ * 0 and *out, or -errno with nothing left: -EINVAL bad geometry, the
+ * map's error for a ring (a bad grant), the bind's for a port,
+ * -ENOMEM.
+ */
+int xpvd_netq_start(const struct xpvd_netq_params *p, struct xpvd_netq **out);
+
+/* Asks the thread to stop; never blocks. */
+void xpvd_netq_request_stop(struct xpvd_netq *q);
+
+/* Whether the thread has ended. */
+bool xpvd_netq_finished(const struct xpvd_netq *q);
+
+/* Joins the thread (blocks until it ends), unmaps, unbinds, frees.
+ * NULL-safe. */
+void xpvd_netq_reap(struct xpvd_netq *q);
+
+/* A snapshot of the counters (any thread). */
+void xpvd_netq_stats(const struct xpvd_netq *q, struct xpvd_netq_stats *st);
+
+#endif /* XENPVD_BACKEND_NET_NETQ_H */
