@@ -17,6 +17,7 @@
 struct ent {
 	xpv_gref_t ref;
 	uint32_t users;
+	bool writable;		/* mapped read-write */
 	void *addr;		/* NULL: free */
 	uint32_t hnext;		/* hash chain */
 	uint32_t prev, next;	/* LRU list (mapped) or free list (next) */
@@ -151,44 +152,81 @@ static uint32_t take_entry(struct xpvd_pgrant *pg)
 	return i;
 }
 
+/*
+ * Maps ref into free entry i: read-write, or, when that is refused and
+ * the caller only reads, read-only.  0 or the last map's -errno.
+ */
+static int map_entry(struct xpvd_pgrant *pg, uint32_t i, xpv_gref_t ref,
+		     bool writable, struct xpvd_pgrant_tally *t)
+{
+	void *addr;
+	int err;
+
+	t->map_calls++;
+	err = pg->ops->map(pg->h, pg->domid, 1, &ref, 1, &addr);
+	if (err < 0 && !writable) {
+		/*
+		 * Whatever the error: Linux gntdev does not say "read-only"
+		 * apart from other refusals.  A bad ref costs a second
+		 * failed call, a read-only grant one call once.
+		 */
+		t->map_calls++;
+		err = pg->ops->map(pg->h, pg->domid, 1, &ref, 0, &addr);
+		if (err < 0)
+			return err;
+		pg->ent[i].writable = false;
+	} else if (err < 0) {
+		return err;
+	} else {
+		pg->ent[i].writable = true;
+	}
+	pg->ent[i].ref = ref;
+	pg->ent[i].addr = addr;
+	pg->ent[i].users = 0;
+	pg->ent[i].hnext = pg->buckets[hash(pg, ref)];
+	pg->buckets[hash(pg, ref)] = i;
+	lru_append(pg, i);
+	pg->mapped++;
+	return 0;
+}
+
 int xpvd_pgrant_get(struct xpvd_pgrant *pg, const xpv_gref_t *refs,
-		    unsigned int n, void **addrs, uint32_t *slots,
-		    unsigned int *hits, unsigned int *misses)
+		    unsigned int n, bool writable, void **addrs,
+		    uint32_t *slots, struct xpvd_pgrant_tally *t)
 {
 	unsigned int k;
 	uint32_t i;
 	int err;
 
-	*hits = *misses = 0;
+	t->hits = t->misses = t->map_calls = 0;
 	for (k = 0; k < n; k++) {
 		i = lookup(pg, refs[k]);
+		if (i != NIL && writable && !pg->ent[i].writable) {
+			/* Mapped read-only for descriptors: remap it. */
+			if (pg->ent[i].users) {
+				err = -EBUSY;
+				goto unwind;
+			}
+			evict(pg, i);
+			i = NIL;
+		}
 		if (i != NIL) {
-			(*hits)++;
+			t->hits++;
 			lru_unlink(pg, i);
 			lru_append(pg, i);
 		} else {
-			void *addr;
-
-			(*misses)++;
+			t->misses++;
 			i = take_entry(pg);
 			if (i == NIL) {
 				err = -ENOSPC;
 				goto unwind;
 			}
-			err = pg->ops->map(pg->h, pg->domid, 1, &refs[k], 1,
-					   &addr);
+			err = map_entry(pg, i, refs[k], writable, t);
 			if (err < 0) {
 				pg->ent[i].next = pg->free_head;
 				pg->free_head = i;
 				goto unwind;
 			}
-			pg->ent[i].ref = refs[k];
-			pg->ent[i].addr = addr;
-			pg->ent[i].users = 0;
-			pg->ent[i].hnext = pg->buckets[hash(pg, refs[k])];
-			pg->buckets[hash(pg, refs[k])] = i;
-			lru_append(pg, i);
-			pg->mapped++;
 		}
 		pg->ent[i].users++;
 		addrs[k] = pg->ent[i].addr;

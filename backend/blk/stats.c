@@ -74,6 +74,9 @@ void xpvd_stats_sum(struct xpvd_qstats *dst, const struct xpvd_qstats *src)
 	}
 	dst->buffer_pages += RD(src->buffer_pages);
 	dst->budget_waits += RD(src->budget_waits);
+	dst->indirect_copy_calls += RD(src->indirect_copy_calls);
+	dst->indirect_map_calls += RD(src->indirect_map_calls);
+	dst->indirect_pages_mapped_hits += RD(src->indirect_pages_mapped_hits);
 }
 
 /* The JSON names of the latency kinds: "lat_<name>_us", "..._sum_us". */
@@ -119,4 +122,9 @@ void xpvd_stats_json(FILE *f, const struct xpvd_qstats *s)
 	}
 	fprintf(f, ",\"buffer_pages\":%" PRIu64 ",\"budget_waits\":%" PRIu64,
 		s->buffer_pages, s->budget_waits);
+	fprintf(f, ",\"indirect_copy_calls\":%" PRIu64
+		",\"indirect_map_calls\":%" PRIu64
+		",\"indirect_pages_mapped_hits\":%" PRIu64,
+		s->indirect_copy_calls, s->indirect_map_calls,
+		s->indirect_pages_mapped_hits);
 }

@@ -67,6 +67,18 @@ struct xpvd_qstats {
 				 * or kept idle for reuse) */
 	uint64_t budget_waits;	/* times the ring was left waiting because
 				 * the device's budget was spent */
+	/*
+	 * How the descriptor pages of INDIRECT requests were reached: the
+	 * hypervisor calls they cost, and the pages that cost none.  With
+	 * persistent grants they are read through the cache (pgrant.h),
+	 * otherwise (or when the cache is full) grant copied.
+	 */
+	uint64_t indirect_copy_calls;	/* grant copy calls, one a request */
+	uint64_t indirect_map_calls;	/* map calls: cache misses (two when
+					 * a read-write map is refused), or
+					 * one a request without grant copy */
+	/* Pages read through a mapping already cached: no call. */
+	uint64_t indirect_pages_mapped_hits;
 };
 
 /*

@@ -29,6 +29,13 @@
  * 512-byte segment on a disk that needs more), the request is bounced
  * through the context's buffer with memcpy.
  *
+ * The descriptor pages of an indirect request are reached the same way
+ * and always copied into the context (segs) before they are validated:
+ * through the persistent grant cache when there is one (Linux blkfront
+ * reuses its persistent grants for them, so after warm-up this costs no
+ * hypervisor call), else by one grant copy per request (also when the
+ * cache cannot take them), else by a read-only map per request.
+ *
  * A request goes through at most two I/O stages: its data (read, write or
  * discard), then a flush for FLUSH_DISKCACHE and WRITE_BARRIER.  A barrier
  * first drains the queue (every earlier request completes), so: drain,
@@ -535,7 +542,55 @@ static void bounce_segments(struct wreq *r, bool to_guest)
 	}
 }
 
-/* Copies the indirect descriptor pages into sc->segs (private memory). */
+/*
+ * Copies the descriptor pages of an indirect request through the
+ * persistent grant cache into sc->segs.  0; or -errno when the cache
+ * cannot give them all (full, a bad grant): the caller then copies them
+ * another way, which checks each grant itself.
+ */
+static int fetch_indirect_cached(struct xpvd_worker *w, struct wreq *r,
+				 size_t total)
+{
+	struct segctx *sc = r->sc;
+	unsigned int i, np = r->br.nr_indirect_pages;
+	struct xpvd_pgrant_tally t;
+	int err;
+
+	/* Read-only access: a frontend may grant its descriptors so. */
+	err = xpvd_pgrant_get(w->pg, r->br.indirect_grefs, np, false,
+			      sc->addrs, sc->slots, &t);
+	xpvd_stat_add(w->st.indirect_pages_mapped_hits, t.hits);
+	xpvd_stat_add(w->st.indirect_map_calls, t.map_calls);
+	xpvd_stat_set(w->st.pgrant_mapped, xpvd_pgrant_mapped(w->pg));
+	if (err < 0) {
+		xpvd_dbg(XPVD_C_GNT, "%s: indirect pages: persistent grants: "
+			 "%s", w->name, strerror(-err));
+		return err;
+	}
+	/*
+	 * The guest may be changing the page as we read it: each byte is
+	 * read once, into private memory, and only that copy is validated
+	 * (xpvd_blkreq_check_segs()), as after a grant copy.  The pages are
+	 * unpinned at once: nothing else of this request needs them.
+	 */
+	for (i = 0; i < np; i++) {
+		size_t left = total - (size_t)i * XPV_PAGE_SIZE;
+
+		memcpy((unsigned char *)sc->segs + (size_t)i * XPV_PAGE_SIZE,
+		       sc->addrs[i],
+		       left < XPV_PAGE_SIZE ? left : XPV_PAGE_SIZE);
+	}
+	xpvd_pgrant_put(w->pg, sc->slots, np);
+	return 0;
+}
+
+/*
+ * Copies the indirect descriptor pages into sc->segs (private memory):
+ * through the persistent grant cache when there is one (no hypervisor
+ * call once the frontend's pages are mapped), else, or when the cache
+ * cannot serve them, by one grant copy; by a read-only map of the request
+ * only without grant copy.
+ */
 static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 {
 	struct segctx *sc = r->sc;
@@ -544,6 +599,8 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 	void *addr;
 	int err;
 
+	if (w->pg && fetch_indirect_cached(w, r, total) == 0)
+		return 0;
 	if (w->copy_ok) {
 		for (i = 0; i < np; i++) {
 			struct xpv_gnt_copy_seg *c = &sc->copy[i];
@@ -558,6 +615,7 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 			c->len = (uint16_t)(left < XPV_PAGE_SIZE ?
 					    left : XPV_PAGE_SIZE);
 		}
+		xpvd_stat_add(w->st.indirect_copy_calls, 1);
 		err = w->plat->gnt->copy(w->gnt, np, sc->copy);
 		if (err < 0) {
 			xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: grant copy of "
@@ -581,6 +639,7 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 	/* No grant copy: map the pages read-only, copy, unmap. */
 	for (i = 0; i < np; i++)
 		sc->refs[i] = r->br.indirect_grefs[i];
+	xpvd_stat_add(w->st.indirect_map_calls, 1);
 	err = w->plat->gnt->map(w->gnt, w->p.domid, np, sc->refs, 0, &addr);
 	if (err < 0)
 		return err;
@@ -593,7 +652,8 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 static int setup_data(struct xpvd_worker *w, struct wreq *r)
 {
 	struct segctx *sc = r->sc;
-	unsigned int i, n = r->br.nr_segs, hits, misses;
+	unsigned int i, n = r->br.nr_segs;
+	struct xpvd_pgrant_tally t;
 	int err = 0;
 
 	for (i = 0; i < n; i++)
@@ -601,10 +661,10 @@ static int setup_data(struct xpvd_worker *w, struct wreq *r)
 	r->bounce = false;
 	r->path = PATH_NONE;
 	if (w->pg) {
-		err = xpvd_pgrant_get(w->pg, sc->refs, n, sc->addrs, sc->slots,
-				      &hits, &misses);
-		xpvd_stat_add(w->st.pgrant_hits, hits);
-		xpvd_stat_add(w->st.pgrant_misses, misses);
+		err = xpvd_pgrant_get(w->pg, sc->refs, n, true, sc->addrs,
+				      sc->slots, &t);
+		xpvd_stat_add(w->st.pgrant_hits, t.hits);
+		xpvd_stat_add(w->st.pgrant_misses, t.misses);
 		xpvd_stat_set(w->st.pgrant_mapped, xpvd_pgrant_mapped(w->pg));
 		if (err == 0)
 			r->path = PATH_PGRANT;
@@ -1238,9 +1298,10 @@ void xpvd_worker_reap(struct xpvd_worker *w, struct xpvd_qstats *acc)
 		return;
 	if (w->thr_started)
 		pthread_join(w->thr, NULL);
-	/* The thread is gone: its counters are final, and its buffers go
-	 * with it. */
+	/* The thread is gone: its counters are final, and its buffers and
+	 * mappings go with it. */
 	xpvd_stat_set(w->st.buffer_pages, 0);
+	xpvd_stat_set(w->st.pgrant_mapped, 0);
 	if (acc)
 		xpvd_stats_sum(acc, &w->st);
 	destroy(w);

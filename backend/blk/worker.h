@@ -17,9 +17,11 @@
  *   request is answered.
  * - Every request is copied out of the shared ring once, then validated
  *   (blkreq.h); indirect descriptor pages are copied into private memory
- *   before they are looked at.  Every consumed request is answered exactly
- *   once (unless the ring is broken: then the worker answers what it has
- *   in flight and consumes nothing more).
+ *   (out of their persistent grant mapping when persistent grants are
+ *   negotiated, else by grant copy) before they are looked at.  Every
+ *   consumed request is answered exactly once (unless the ring is broken:
+ *   then the worker answers what it has in flight and consumes nothing
+ *   more).
  * - A request's data grants are unmapped (or unpinned) before its
  *   response is produced; responses are pushed once per batch and the
  *   frontend is notified only when its event index asks for it.
