@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -555,6 +556,238 @@ int xpvf_9p_unlinkat(struct xpvf_9p *h, uint32_t dfid, const char *name,
  * used again.  -EBADF for a fid the library did not hand out.
  */
 int xpvf_9p_clunk(struct xpvf_9p *h, uint32_t fid);
+
+/* ==== net: a Xen virtual network interface (netfront, without the kernel) ==== */
+
+/*
+ * The frontend half of Xen's netif protocol (xen/io/netif.h), as Linux
+ * xen-netfront speaks it: xpvf_net_open() finds vif device devid of the
+ * domain, reads the backend's offers, grants per queue a tx ring, an rx
+ * ring and the page pools, writes its keys and says Connected in one
+ * transaction (netfront never says Initialised), and waits for the
+ * backend (xenpvd --type=vif, Linux xen-netback) to connect.
+ *
+ * Frames are whole Ethernet frames (no FCS), 14 to XPVF_NET_MAX_FRAME
+ * bytes.  Sending copies the frame into pages granted once per connection
+ * (one ring slot per page, plus one for the GSO metadata); the caller's
+ * buffer is free again when the send call returns.  Receiving: a pool of
+ * page-sized buffers is posted on the rx ring and re-posted (same grant)
+ * after each frame is consumed; the backend copies frames into them.  A
+ * frame arrives either in a callback, as an iovec over the pool pages
+ * (valid during the callback only: nothing is copied), or copied into the
+ * caller's buffer by xpvf_net_recv().
+ *
+ * Every rx response is checked on a private copy before it is believed:
+ * its id must be the buffer posted in that ring slot, its offset and size
+ * inside the page, its extra-info slots known.  A frame whose slots break
+ * a size or offset rule, carry an error status, or span more than
+ * XPVF_NET_MAX_SLOTS slots is dropped (its buffers are re-posted;
+ * info.rx_errors counts it), as Linux does; an id that is not the buffer
+ * of its slot, a tx answer for nothing in flight or ring indices that
+ * cannot be right break the device: everything fails with -EIO.
+ *
+ * When the backend leaves Connected (Closing, Closed, back to InitWait),
+ * frames it has answered complete, the frames it has not complete with
+ * -ECONNRESET (a frame may or may not have gone out: resending could send
+ * it twice), received frames not yet taken are dropped, and the device
+ * connects again when the backend comes back.  Sending meanwhile is
+ * -EAGAIN (the synchronous helpers wait).
+ *
+ * Threads, fork, callbacks, errors and logging: as for the block API
+ * above.  A net handle is independent of any other handle.
+ */
+
+/* An open vif (opaque). */
+struct xpvf_net;
+
+/* Largest frame: the first tx slot's size is 16 bits. */
+#define XPVF_NET_MAX_FRAME 65535u
+/* Most ring slots one frame may use each way, data and extra info
+ * (XEN_NETIF_NR_SLOTS_MIN, what every backend accepts). */
+#define XPVF_NET_MAX_SLOTS 18u
+
+/* Frame flags (struct xpvf_net_frame.flags). */
+/* The L4 checksum is not filled in: it holds the pseudo-header sum only
+ * (Linux's CHECKSUM_PARTIAL).  On tx the host side completes it; on rx
+ * the caller must, or pass the frame on as partial (a TAP's
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM). */
+#define XPVF_NET_CSUM_BLANK 0x1u
+/* rx: the backend vouches for the checksum (data_validated). */
+#define XPVF_NET_DATA_VALIDATED 0x2u
+
+/* GSO types (struct xpvf_net_frame.gso_type), netif's numbers. */
+#define XPVF_NET_GSO_NONE 0u
+#define XPVF_NET_GSO_TCPV4 1u
+#define XPVF_NET_GSO_TCPV6 2u
+
+/*
+ * One frame.  tx: iov[0..iovcnt) holds the frame (any split; len is
+ * ignored), flags may be XPVF_NET_CSUM_BLANK (checksum offload), gso_type
+ * and gso_size (the MSS, 1..65535) ask the host to segment a TCP frame
+ * larger than the MTU (needs SG and the negotiated gso_tcpv4/v6; implies
+ * a blank checksum), queue picks the tx queue (modulo the queues in use).
+ * rx: the library fills every field; iov points into its pages.
+ */
+struct xpvf_net_frame {
+	const struct iovec *iov;
+	unsigned int iovcnt;
+	size_t len;
+	unsigned int flags;
+	unsigned int gso_type;
+	unsigned int gso_size;
+	unsigned int queue;
+};
+
+/* Options for xpvf_net_open(); zero-initialise, then set what you need. */
+struct xpvf_net_opts {
+	/* sizeof(struct xpvf_net_opts): lets the library grow the struct. */
+	size_t size;
+	/* "xen", "sim" or NULL (as struct xpvf_opts). */
+	const char *platform;
+	/* Queues wanted: 0 means 1; at most 16 and the backend's
+	 * multi-queue-max-queues. */
+	unsigned int max_queues;
+	/* Non-zero: turn a feature down even when the backend offers it. */
+	int no_split_evtchn;	/* one event channel per queue, not two */
+	int no_sg;		/* one slot per frame: frames up to 4096 */
+	int no_gso_tcpv4;
+	int no_gso_tcpv6;
+	int no_csum_offload;	/* frames arrive with full checksums */
+	int no_ipv6_csum_offload;
+	/* Receive buffers (pages) per queue: 0 means 256, the rx ring's
+	 * size; at least XPVF_NET_MAX_SLOTS.  A platform that grants fewer
+	 * pages gets fewer (Linux's gntalloc allows 1024 by default). */
+	unsigned int rx_buffers;
+	/* Transmit pages per queue: 0 means 256; at least
+	 * XPVF_NET_MAX_SLOTS.  Shrinks like rx_buffers. */
+	unsigned int tx_pages;
+	/* How long xpvf_net_open() and xpvf_net_close() wait for the
+	 * backend, in ms (0: 10000). */
+	unsigned int timeout_ms;
+};
+
+/* What was negotiated; filled by xpvf_net_info(). */
+struct xpvf_net_info {
+	unsigned int queues;
+	int split_evtchn;
+	int sg;
+	int gso_tcpv4;		/* may send GSO TCPv4 frames */
+	int gso_tcpv6;
+	int csum_offload;	/* may receive frames with a blank checksum */
+	int ipv6_csum_offload;	/* the backend takes blank IPv6 checksums */
+	unsigned int rx_buffers;	/* per queue */
+	unsigned int tx_pages;		/* per queue */
+	/* The largest frame xpvf_net_submit() takes (4096 without SG). */
+	unsigned int max_frame;
+	/* The frontend directory's `mac`, all zero when absent or bad. */
+	uint8_t mac[6];
+	unsigned int backend_domid;
+	unsigned int reconnects;	/* times the backend connected again */
+	uint64_t rx_frames, rx_errors, tx_frames, tx_errors;
+};
+
+/*
+ * Opens vif devid of domain domid (XPVF_DOMID_SELF: ours; its directory
+ * is /local/domain/<domid>/device/vif/<devid>) and connects.  opts may be
+ * NULL.  Blocks until connected or opts->timeout_ms passes (-ETIMEDOUT).
+ * Other errors: -ENOENT (no such device), -EINVAL (bad options), -EPROTO
+ * (the backend does not offer feature-rx-copy), or the platform's -errno.
+ * On failure nothing is left behind.
+ */
+int xpvf_net_open(struct xpvf_net **out, unsigned int domid,
+		  unsigned int devid, const struct xpvf_net_opts *opts);
+
+/*
+ * Disconnects (Closing, Closed, waiting up to opts->timeout_ms for the
+ * backend; tx answers that arrive meanwhile complete normally, the rest
+ * with -ECANCELED) and frees the handle.  Accepts NULL.  Must not be
+ * called from a callback.
+ */
+void xpvf_net_close(struct xpvf_net *h);
+
+/* Fills *info.  Returns 0, or -EINVAL for a NULL argument. */
+int xpvf_net_info(struct xpvf_net *h, struct xpvf_net_info *info);
+
+/*
+ * A received frame, during xpvf_net_process() (and the functions that
+ * call it).  f and its iov (over the library's pages) are valid only
+ * during the call; copy what must be kept.  A callback may call
+ * xpvf_net_submit(), xpvf_net_tx_in_flight() and xpvf_net_info(), no
+ * other function on the same handle.
+ */
+typedef void (*xpvf_net_rx_fn)(void *opaque, const struct xpvf_net_frame *f);
+
+/*
+ * A submitted frame is done: result is its length once the backend took
+ * it, or -EIO (the backend answered an error or the device is broken),
+ * -ENOBUFS (the backend dropped it), -ECONNRESET (the connection ended
+ * first), -ENODEV (the device went away), -ECANCELED (the handle closes).
+ * frame_opaque is submit's.  Same rules as xpvf_net_rx_fn.
+ */
+typedef void (*xpvf_net_tx_fn)(void *opaque, void *frame_opaque, int result);
+
+/*
+ * Sets the callbacks (either may be NULL) and their opaque.  With rx set,
+ * xpvf_net_process() hands every received frame to it; without, frames
+ * wait (in the rx ring's posted buffers, so the backend waits too) for
+ * xpvf_net_recv().  Returns 0 or -EINVAL (NULL handle).
+ */
+int xpvf_net_set_callbacks(struct xpvf_net *h, xpvf_net_rx_fn rx,
+			   xpvf_net_tx_fn tx_done, void *opaque);
+
+/*
+ * Copies frame f into granted pages and puts it on its tx queue's ring.
+ * Returns 0 (the tx callback, if set, will run exactly once for it, never
+ * from inside this call) or -errno (it never will): -EINVAL (bad frame:
+ * shorter than 14 bytes, a bad gso_size or flag), -EMSGSIZE (longer than
+ * info.max_frame), -EOPNOTSUPP (GSO not negotiated), -EAGAIN (not enough
+ * free ring slots or pages on that queue, or reconnecting: process and try
+ * again), -EIO (broken), -ENODEV (gone).
+ */
+int xpvf_net_submit(struct xpvf_net *h, const struct xpvf_net_frame *f,
+		    void *frame_opaque);
+
+/* Frames submitted whose completion has not run yet (0 for NULL). */
+unsigned int xpvf_net_tx_in_flight(struct xpvf_net *h);
+
+/*
+ * A file descriptor that polls readable when xpvf_net_process() has work
+ * (answers, frames, a backend state change).  Valid until close.
+ */
+int xpvf_net_fd(struct xpvf_net *h);
+
+/*
+ * Handles everything pending without blocking: tx answers, received
+ * frames (to the rx callback, when set), backend state changes.  Returns
+ * the number of callbacks run (>= 0), -EIO once broken, -ENODEV once gone.
+ */
+int xpvf_net_process(struct xpvf_net *h);
+
+/*
+ * Waits up to timeout_ms (-1: forever) for xpvf_net_fd(), then calls
+ * xpvf_net_process() and returns as it does (0 on timeout; it may return
+ * 0 early, so callers loop).
+ */
+int xpvf_net_wait(struct xpvf_net *h, int timeout_ms);
+
+/*
+ * Synchronous send: submits f, waiting out -EAGAIN, then waits for its
+ * completion (running other callbacks meanwhile).  Returns the frame's
+ * length or -errno as the tx callback's result and xpvf_net_submit().
+ * Not from a callback.
+ */
+int xpvf_net_send(struct xpvf_net *h, const struct xpvf_net_frame *f);
+
+/*
+ * Synchronous receive, for a handle without an rx callback (-EINVAL
+ * otherwise): waits up to timeout_ms (-1: forever) for the next frame of
+ * any queue and copies it into buf.  Returns its length, 0 on timeout,
+ * -EMSGSIZE when it is longer than len (the frame is dropped), or -EIO,
+ * -ENODEV.  meta, when not NULL, gets the frame's len, flags, gso_type,
+ * gso_size and queue (iov NULL).  Not from a callback.
+ */
+int xpvf_net_recv(struct xpvf_net *h, void *buf, size_t len, int timeout_ms,
+		  struct xpvf_net_frame *meta);
 
 #ifdef __cplusplus
 }

@@ -27,5 +27,13 @@ int main()
 	if (xpvf_in_flight(h) != 0 || xpvf_info(h, &info) >= 0 ||
 	    xpvf_submit(h, &io) >= 0 || xpvf_process(h) >= 0)
 		return 1;
+	// The vif API (xpvf_net_*) links from C++ too.
+	struct xpvf_net_opts nopts = xpvf_net_opts();
+	struct xpvf_net_frame frame = xpvf_net_frame();
+	nopts.size = sizeof(nopts);
+	xpvf_net_close(0);
+	if (xpvf_net_open(0, 0, 0, &nopts) >= 0 ||
+	    xpvf_net_submit(0, &frame, 0) >= 0 || xpvf_net_process(0) >= 0)
+		return 1;
 	return opts.size == sizeof(opts) ? 0 : 1;
 }
