@@ -52,7 +52,7 @@
 #include "xenbus-relay.h"
 
 #define PRELOAD_NAME "xenpv-xenstored-preload.so"
-#define START_TIMEOUT_MS 10000
+#define START_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS 5000
 #define RELAY_EXIT_TIMEOUT_MS 5000
 
@@ -336,10 +336,30 @@ static pid_t spawn(char *const argv[], char *const env[], const char *log)
 	_exit(127);
 }
 
-/*
- * Waits until the unix socket path accepts connections, or the child pid
- * exits, or the timeout.  Returns 0 or -errno.
- */
+/* Says where a relay that did not start is (seen once under load, not
+ * understood yet): its state, wait channel and kernel stack. */
+static void show_stuck(pid_t pid)
+{
+	static const char *const files[] = {"stat", "wchan", "stack"};
+	char path[64], buf[2048];
+	unsigned int i;
+	ssize_t n;
+	int fd;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		err_msg("the relay (pid %d) %s: %s", (int)pid, files[i], buf);
+	}
+}
+
 /*
  * Waits for the relay's socket.  0; -ECHILD when the relay ended first
  * (how it ended is said: a relay that dies without a word in its log
@@ -368,6 +388,7 @@ static int wait_socket(const char *path, pid_t pid)
 		sleep_ms(10);
 	}
 	err_msg("no relay socket %s after %d ms", path, START_TIMEOUT_MS);
+	show_stuck(pid);
 	return -ETIMEDOUT;
 }
 

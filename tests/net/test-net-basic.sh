@@ -21,8 +21,8 @@ v = json.load(sys.stdin)["vifs"][0]
 print("stats:", v)
 assert v["queues"] == 2 and v["tap"] == "vif1.0", v
 assert v["tx_packets"] == 5 and v["tx_bytes"] == 60+3000+200+64054+20074, v
-# The three injected, and whatever the namespace's own stack sent out on
-# the TAP meanwhile (a TCP reset to a frame the guest sent, say): net-raw
+# The three injected, and whatever the namespace stack sent out on the
+# TAP meanwhile (a TCP reset to a frame the guest sent, say): net-raw
 # checked the three byte for byte.
 assert v["rx_packets"] >= 3 and v["rx_bytes"] >= 60+1514+64054, v
 assert v["tx_errors"] == 0 and v["rx_errors"] == 0, v
