@@ -29,6 +29,13 @@ struct netdev {
 	struct xpvd_netvif_shared shared;
 	unsigned int nr_queues;		/* connected */
 	struct xpvd_netq *q[XPVD_NET_MAX_QUEUES];
+	/*
+	 * The last queue parked on each TAP fd, until the core reaps it:
+	 * the core reconnects without waiting for that (a frontend that
+	 * starts over from Connected), and two threads reading one TAP
+	 * queue would hand the new guest's frames to the old rings.
+	 */
+	struct xpvd_netq *parked[XPVD_NET_MAX_QUEUES];
 	struct xpvd_netq_stats past;	/* of the queues reaped */
 	bool split;
 	unsigned int tun_offload;
@@ -215,6 +222,11 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 
 	if (record)	/* we never write one (net.h) */
 		return xpvd_dev_fatal(d, -ESTALE, "no vif rings to take over");
+	/* The previous connection's workers are done with the TAP before
+	 * this one's start (a short wait: see xpvd_netq_join()). */
+	for (i = 0; i < XPVD_NET_MAX_QUEUES; i++)
+		if (n->parked[i])
+			xpvd_netq_join(n->parked[i]);
 	err = xpv_xs_read_u32(xsh, XBT_NULL, xpvd_dev_fe(d),
 			      "multi-queue-num-queues", UINT32_MAX, &nq);
 	if (err == -ENOENT)
@@ -319,6 +331,9 @@ static void net_disconnect(struct xpvd_dev *d)
 		if (!n->q[i])
 			continue;
 		xpvd_netq_request_stop(n->q[i]);
+		/* Any earlier one there was joined by net_connect(); set
+		 * before parking, which may reap at once. */
+		n->parked[i] = n->q[i];
 		xpvd_dev_park(d, n->q[i]);
 		n->q[i] = NULL;
 	}
@@ -335,7 +350,11 @@ static void net_worker_reap(struct xpvd_dev *d, void *w)
 {
 	struct netdev *n = xpvd_dev_priv(d);
 	struct xpvd_netq_stats st;
+	unsigned int i;
 
+	for (i = 0; i < XPVD_NET_MAX_QUEUES; i++)
+		if (n->parked[i] == w)
+			n->parked[i] = NULL;
 	xpvd_netq_stats(w, &st);
 	stats_add(&n->past, &st);
 	xpvd_netq_reap(w);

@@ -85,6 +85,7 @@ struct xpvd_netq {
 	int stop_fd;
 	pthread_t thr;
 	bool started;
+	bool joined;			/* main thread only */
 	bool finished;			/* atomic */
 	bool stopping;			/* atomic */
 	bool fatal;
@@ -793,14 +794,20 @@ bool xpvd_netq_finished(const struct xpvd_netq *q)
 	return !q->started || __atomic_load_n(&q->finished, __ATOMIC_ACQUIRE);
 }
 
+void xpvd_netq_join(struct xpvd_netq *q)
+{
+	if (!q->started || q->joined)
+		return;
+	xpvd_netq_request_stop(q);
+	pthread_join(q->thr, NULL);
+	q->joined = true;
+}
+
 void xpvd_netq_reap(struct xpvd_netq *q)
 {
 	if (!q)
 		return;
-	if (q->started) {
-		xpvd_netq_request_stop(q);
-		pthread_join(q->thr, NULL);
-	}
+	xpvd_netq_join(q);
 	netq_free(q);
 }
 

@@ -91,6 +91,14 @@ void xpvd_netq_request_stop(struct xpvd_netq *q);
 /* Whether the thread has ended. */
 bool xpvd_netq_finished(const struct xpvd_netq *q);
 
+/*
+ * Asks the thread to stop and waits until it has ended: it ends at its
+ * next wake-up, as it never blocks but in poll(), so the wait is short.
+ * After it, the queue no longer touches its TAP fd or its rings; it is
+ * still to be reaped.  Idempotent; main thread only.
+ */
+void xpvd_netq_join(struct xpvd_netq *q);
+
 /* Joins the thread (blocks until it ends), unmaps, unbinds, frees.
  * NULL-safe. */
 void xpvd_netq_reap(struct xpvd_netq *q);

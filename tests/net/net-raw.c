@@ -7,7 +7,9 @@
  * It negotiates by hand as Linux netfront does (one page per ring, the
  * keys in one transaction, then Connected: never Initialised), with 1 or
  * more queues and shared or split event channels, posts every rx buffer
- * at once and writes tx requests itself.
+ * at once and writes tx requests itself.  It first writes Initialising,
+ * so that a second run starts the vif over from Connected (as Linux
+ * netfront on a resume), with as many queues as it is told.
  *
  *   net-raw --out DIR [--devid N] [--queues N] [--split] [--rx N]
  *           [--fatal]
@@ -173,6 +175,8 @@ static int write_keys(struct xs_handle *h, xs_transaction_t t, void *opaque)
 	if (nq > 1)
 		err = xpv_xs_printf(h, t, fe, "multi-queue-num-queues", "%u",
 				    nq);
+	else	/* a previous run's, on a reconnect */
+		err = xpv_xs_rm(h, t, fe, "multi-queue-num-queues");
 	for (i = 0; i < nq && !err; i++) {
 		if (nq > 1) {
 			snprintf(dir, sizeof(dir), "%s/queue-%u", fe, i);
@@ -248,6 +252,11 @@ static void connect_vif(void)
 	    sscanf(buf, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
 		   &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
 		die("no mac");
+	/* Starts over as Linux netfront does on a (re)probe: after a
+	 * previous run, the backend is still Connected to its rings and
+	 * must drop them without a Closing. */
+	if (xpv_xs_write(xsh, XBT_NULL, fe, "state", "1"))
+		die("writing %s/state", fe);
 	if (wait_state(be, XenbusStateInitWait, TIMEOUT_MS))
 		die("backend %s never reached InitWait", be);
 	xpv_xs_read_u32(xsh, XBT_NULL, be, "multi-queue-max-queues",

@@ -5,7 +5,8 @@
 # bridge xpvbr0), net-raw in the guest with 2 queues and one event channel
 # each, frames both ways checked byte for byte (SG, csum_blank, GSO
 # TCPv4/v6 64 KiB, an MTU-sized frame in one rx slot), the statistics,
-# then net-detach: the TAP goes with the device.
+# the same after reconnecting with 1 then 2 queues, then net-detach: the
+# TAP goes with the device.
 . ./functions.sh
 . "$top_srcdir/tests/net/test-net-common.sh"
 net_netns "$@"
@@ -28,6 +29,11 @@ assert v["rx_packets"] >= 3 and v["rx_bytes"] >= 60+1514+64054, v
 assert v["tx_errors"] == 0 and v["rx_errors"] == 0, v
 assert not v["disabled"], v
 ' || fail "statistics"
+# Connecting again (net-raw starts over from Connected, no Closing), with
+# 1 queue then 2: every TAP queue is served by the new connection's
+# workers only, frames both ways as before.
+net_roundtrip 1
+net_roundtrip 2
 "$CTL" net-detach --domid $NET_GUEST --timeout 10 || fail "net-detach"
 for _ in $(seq 500); do
 	ip link show $NET_TAP >/dev/null 2>&1 || break
