@@ -1,35 +1,67 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # tests/xen/bench.sh - benchmark (not a test) of xenpvd against Linux
-# xen-blkback and QEMU qdisk, under real Xen in qemu-system-x86_64 (TCG).
+# xen-blkback and QEMU qdisk, and of xenpvd's 9pfs against QEMU's, under
+# real Xen in qemu-system-x86_64 (TCG).
 #
 #   tests/xen/bench.sh [--build DIR] [--boots N] [--runtime SECS]
 #                      [--ramp SECS] [--disk-mb MB] [--jobs LIST]
 #                      [--guest-args "ARGS"] [--xenpvd-args "ARGS"]
 #                      [--targets LIST] [--tries N]
+#                      [--p9-jobs LIST] [--p9-mb MB] [--p9-msize BYTES]
+#                      [--p9-files N] [--p9-limit SECS] [--p9-warm]
+#                      [--p9-xenpvd-args "ARGS"]
 #
-# In each boot a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read
-# and random write at queue depth 128, 1 MiB sequential read and write at
-# depth 16 - on the same disk served in turn by blkback, xenpvd and qdisk,
-# and dom0 runs the same jobs directly on the disk (the ceiling).  The disk
-# is a raw image on the host given to the outer QEMU as a virtio disk
-# (cache=none), so dom0 serves a real block device, /dev/vda.  blkback and
-# xenpvd swap places from boot to boot; dom0 and qdisk come last (under
-# emulation dom0 processes crash now and then, QEMU's device model too,
-# and its I/O load makes that likelier).  At the end one table: per
-# job IOPS and MiB/s of each target (medians over the boots) and the ratios
-# xenpvd/blkback, xenpvd/qdisk and xenpvd/dom0 (medians of the ratios of
-# each boot).  Under software emulation absolute numbers mean nothing and
-# ratios only mean something within one boot; the same path varies 8-54%
-# from boot to boot, so ratios below about 1.5x are noise.
+# Block targets (the default set: blkback,xenpvd,dom0,qdisk).  In each boot
+# a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read and random
+# write at queue depth 128, 1 MiB sequential read and write at depth 16 -
+# on the same disk served in turn by blkback, xenpvd and qdisk, and dom0
+# runs the same jobs directly on the disk (the ceiling).  The disk is a raw
+# image on the host given to the outer QEMU as a virtio disk (cache=none),
+# so dom0 serves a real block device, /dev/vda.  blkback and xenpvd swap
+# places from boot to boot; dom0 and qdisk come last (under emulation dom0
+# processes crash now and then, QEMU's device model too, and its I/O load
+# makes that likelier).
+#
+# 9pfs targets (asked for by name: --targets p9-xenpvd,p9-qemu,p9-dom0;
+# they take a while, so the block benchmark does not run them).  After the
+# block targets, dom0 makes an ext4 on /dev/vda and shares it with a PV
+# guest that mounts it with `mount -t 9p -o trans=xen,version=9p2000.L,
+# msize=524288` (the default cache mode), served in turn by xenpvd
+# --type=9pfs (p9-xenpvd: the share attached with xenpvctl p9-attach) and
+# by QEMU's Xen 9pfs backend (p9-qemu: a p9 line in the guest's xl config,
+# so that libxl starts xen-qemu-system-i386 as its device model); dom0 runs
+# the same jobs in the directory itself (p9-dom0, the ceiling).  The two
+# servers swap places from boot to boot.  The jobs (--p9-jobs, in this
+# order by default): seqwrite and seqread, a --p9-mb (256) MiB file
+# written then read with fio psync in 1 MiB requests; randread, 4 KiB
+# random reads of it, fio psync with 4 jobs for --runtime seconds; untar, a
+# tarball of --p9-files (3000) small files in 30 directories extracted;
+# stat, find -exec stat {} + over them; rm, rm -r of them.  Before each
+# job the guest (or dom0) syncs and drops its caches and has dom0 sync and
+# drop its own (--p9-warm: dom0 keeps them, so reads come from its page
+# cache and the figures are the transport's alone), so every read hits
+# the disk.  dom0 notes at those points, per job, the server's CPU seconds,
+# dom0's busy seconds, and for xenpvd the share's requests, MB and mean
+# latency (XENPV-BENCH-INFO ... job=J secs=... lines, printed below).
+#
+# At the end one table per kind: per block job IOPS and MiB/s of each
+# target (medians over the boots) and the ratios xenpvd/blkback,
+# xenpvd/qdisk and xenpvd/dom0; per 9pfs job MiB/s or seconds of each
+# target and xenpvd's speed against QEMU and dom0 (above 1: xenpvd is
+# faster); ratios are medians of the ratios of each boot.  Under software
+# emulation absolute numbers mean nothing and ratios only mean something
+# within one boot; the same path varies 8-54% from boot to boot, so ratios
+# below about 1.5x are noise.  The issue's tables use --boots 3.
 #
 # Exit status: 0 with a table, 1 when some result is missing, 77 when it
 # cannot run here (no QEMU, packages, build).  --targets (a comma list of
-# blkback, xenpvd, dom0, qdisk; default all four) runs only some of them,
-# for example one backend with --xenpvd-args "--debug=io" when chasing a
+# blkback, xenpvd, dom0, qdisk, p9-xenpvd, p9-qemu, p9-dom0) runs only
+# some of them, for example one backend with --xenpvd-args "--debug=io"
+# (block) or --p9-xenpvd-args "--p9-threads=8" (9pfs) when chasing a
 # problem; the table then has only their columns.  --tries 1 (default 2)
-# does not retry a failed target.  QEMU is killed by its pid on
-# every exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
+# does not retry a failed target.  QEMU is killed by its pid on every
+# exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
 # XENPVD_XEN_LOGDIR).
 set -euo pipefail
 
@@ -40,9 +72,20 @@ build= boots=1 runtime=10 ramp=2 disk_mb=1024
 jobs=randread,randwrite,seqread,seqwrite
 guest_args= xenpvd_args= guest_mem=640 guest_vcpus=2
 targets=blkback,xenpvd,dom0,qdisk tries=2
-usage() { sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; }
+p9_jobs=seqwrite,seqread,randread,untar,stat,rm
+p9_mb=256 p9_msize=524288 p9_files=3000 p9_limit=600 p9_drop=1
+p9_xenpvd_args=
+# The header above, up to the first line that is not a comment.
+usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--p9-jobs) p9_jobs=$2; shift 2 ;;
+	--p9-mb) p9_mb=$2; shift 2 ;;
+	--p9-msize) p9_msize=$2; shift 2 ;;
+	--p9-files) p9_files=$2; shift 2 ;;
+	--p9-limit) p9_limit=$2; shift 2 ;;
+	--p9-warm) p9_drop=0; shift ;;
+	--p9-xenpvd-args) p9_xenpvd_args=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--boots) boots=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
@@ -58,7 +101,8 @@ while [ $# -gt 0 ]; do
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-for v in "$boots" "$runtime" "$ramp" "$disk_mb" "$tries"; do
+for v in "$boots" "$runtime" "$ramp" "$disk_mb" "$tries" "$p9_mb" \
+	 "$p9_msize" "$p9_files" "$p9_limit"; do
 	case "$v" in ''|*[!0-9]*) echo "bench.sh: not a number: $v" >&2; exit 2 ;; esac
 done
 [ "$boots" -ge 1 ] && [ "$runtime" -ge 1 ] && [ "$disk_mb" -ge 64 ] ||
@@ -68,10 +112,23 @@ for j in ${jobs//,/ }; do
 	*) echo "bench.sh: unknown job $j" >&2; exit 2 ;; esac
 done
 for t in ${targets//,/ }; do
-	case "$t" in blkback|xenpvd|dom0|qdisk) ;;
+	case "$t" in blkback|xenpvd|dom0|qdisk|p9-xenpvd|p9-qemu|p9-dom0) ;;
 	*) echo "bench.sh: unknown target $t" >&2; exit 2 ;; esac
 done
+for j in ${p9_jobs//,/ }; do
+	case "$j" in seqwrite|seqread|randread|untar|stat|rm) ;;
+	*) echo "bench.sh: unknown 9pfs job $j" >&2; exit 2 ;; esac
+done
+[ "$p9_mb" -ge 16 ] && [ "$p9_mb" -le $((guest_mem / 2)) ] ||
+	{ echo "bench.sh: --p9-mb 16..$((guest_mem / 2))" >&2; exit 2; }
+[ "$p9_files" -ge 1 ] && [ "$p9_limit" -ge 30 ] ||
+	{ echo "bench.sh: --p9-files >= 1, --p9-limit >= 30" >&2; exit 2; }
 want() { case ",$targets," in *",$1,"*) return 0 ;; esac; return 1; }
+# Block and 9pfs targets asked for.
+nblk=0 np9=0
+for t in ${targets//,/ }; do
+	case "$t" in p9-*) np9=$((np9 + 1)) ;; *) nblk=$((nblk + 1)) ;; esac
+done
 
 # fio for the guest and dom0, QEMU's Xen device model for qdisk.  Not in
 # XEN_PKGS: that list keys the image cache the scenarios share.
@@ -126,6 +183,33 @@ _bench_cpio() {
 		cpio -o -H newc -R 0:0 --quiet)
 }
 
+# bench_tree OUT N: a tarball of N small files (0 to 12000 bytes, 3 KiB on
+# average) in directories of 100, always the same, for the 9pfs untar,
+# stat and rm jobs.
+bench_tree() {
+	local out=$1 n=$2 r i
+	r=$(mktemp -d "$tmp/tree.XXXXXX")
+	for ((i = 0; i * 100 < n; i++)); do
+		mkdir -p "$r/tree/$(printf 'd%03d' "$i")"
+	done
+	awk -v n="$n" -v root="$r/tree" 'BEGIN {
+		split("0 120 700 1500 3100 6000 12000 400", sz, " ")
+		text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		for (i = 0; i < n; i++) {
+			f = sprintf("%s/d%03d/f%05d", root, int(i / 100), i)
+			want = sz[i % 8 + 1]
+			body = ""
+			while (length(body) < want)
+				body = body sprintf("%06d %s\n", i, text)
+			printf "%s", substr(body, 1, want) >f
+			close(f)
+		}
+	}' || return 1
+	tar -cf "$out" --format=ustar --owner=0 --group=0 --mtime=@0 \
+		--sort=name -C "$r" tree || return 1
+	rm -rf "$r"
+}
+
 xen_say "building the benchmark overlays"
 # Guest: the harness's guest initramfs, then fio and the bench /init.
 g=$tmp/groot
@@ -133,6 +217,11 @@ _bench_root "$g"
 _xen_copy "$g" /usr/bin/fio || xen_die "copying fio"
 install -m 755 "$XEN_DIR/bench/guest-init" "$g/init"
 install -m 644 "$XEN_DIR/bench/jobs.sh" "$g/bench-jobs.sh"
+if [ "$np9" -gt 0 ]; then
+	bench_tree "$tmp/bench-tree.tar" "$p9_files" ||
+		xen_die "cannot make the 9pfs tarball"
+	cp "$tmp/bench-tree.tar" "$g/bench-tree.tar"
+fi
 # fio's libraries are ~80 MiB.  Not compressed: under TCG the guest kernel
 # would spend minutes inflating them.
 cat "$XEN_IMG/guest.cpio" >"$tmp/bench-guest.cpio"
@@ -152,7 +241,7 @@ cp -a /usr/share/qemu/keymaps "$d/usr/share/qemu/" 2>/dev/null || true
 mkdir -p "$d/boot" "$d/xpv/scenarios" "$d/xpv/bench-modules"
 kver=$(cat "$XEN_IMG/kver")
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
-	 virtio_pci virtio_blk; do
+	 virtio_pci virtio_blk crc16 mbcache jbd2 crc32c_generic ext4; do
 	f=$(modinfo -k "$kver" -F filename "$m" 2>/dev/null) || continue
 	case "$f" in /*) ;; *) continue ;; esac # built in
 	cp "$f" "$d/xpv/bench-modules/"
@@ -161,6 +250,7 @@ done
 mv "$tmp/bench-guest.cpio" "$d/boot/bench-guest.cpio"
 install -m 755 "$XEN_DIR/bench/dom0-bench.sh" "$d/xpv/scenarios/bench.sh"
 install -m 644 "$XEN_DIR/bench/jobs.sh" "$d/xpv/bench-jobs.sh"
+[ "$np9" -gt 0 ] && cp "$tmp/bench-tree.tar" "$d/xpv/bench-tree.tar"
 echo bench >"$d/xpv/scenarios.list"
 _bench_cpio "$d" >"$tmp/bench.cpio"
 rm -rf "$d"
@@ -168,8 +258,20 @@ xen_overlay "$tmp/overlay.cpio"
 
 # The per-boot settings, in their own small archive.
 njobs=$(echo "${jobs//,/ }" | wc -w)
+p9_njobs=$(echo "${p9_jobs//,/ }" | wc -w)
 per_guest=$((120 + njobs * (runtime + ramp + 150)))
-bench_secs=$((4 * 60 + 3 * 2 * per_guest + njobs * (runtime + ramp + 120)))
+per_p9_guest=$((120 + p9_njobs * (p9_limit + 30)))
+# The time limit of the boot's work: each guest target's guests (per try),
+# the dom0 targets' jobs, and the setup.
+bench_secs=$((4 * 60))
+for t in ${targets//,/ }; do
+	case "$t" in
+	dom0) bench_secs=$((bench_secs + njobs * (runtime + ramp + 120))) ;;
+	p9-dom0) bench_secs=$((bench_secs + 2 * p9_njobs * p9_limit)) ;;
+	p9-*) bench_secs=$((bench_secs + tries * per_p9_guest)) ;;
+	*) bench_secs=$((bench_secs + tries * per_guest)) ;;
+	esac
+done
 boot_conf() { # BOOT ORDER
 	local c=$tmp/conf
 	rm -rf "$c"
@@ -185,6 +287,12 @@ boot_conf() { # BOOT ORDER
 	GUEST_VCPUS=$guest_vcpus
 	XENPVD_ARGS="$xenpvd_args"
 	TRIES=$tries
+	P9_JOBS=$p9_jobs
+	P9_MB=$p9_mb
+	P9_MSIZE=$p9_msize
+	P9_LIMIT=$p9_limit
+	P9_DROP=$p9_drop
+	P9_XENPVD_ARGS="$p9_xenpvd_args"
 	CONF
 	echo "$bench_secs" >"$c/xpv/scenario-timeout"
 	_bench_cpio "$c"
@@ -198,6 +306,9 @@ dd if=/dev/urandom of="$tmp/disk.img" bs=1M count="$disk_mb" \
 # outer QEMU's virtio disk (dom0's /dev/vda), and more memory: dom0's
 # initramfs carries fio, QEMU and the guest image (~330 MiB unpacked) and
 # the guest needs 640 MiB.  Same deadline and kill rules as xen_boot.
+# The 9pfs targets make an ext4 on it, after the block targets: the next
+# boot's block targets then read that instead of random data, which is
+# all the same to them (no layer here compresses or skips zeros).
 bench_boot() {
 	local XEN_BOOT_MEM=3072 XEN_DOM0_MEM=1536M
 	local XEN_BOOT_EXTRA=(-drive
@@ -209,7 +320,10 @@ bench_boot() {
 
 backends=(blkback xenpvd)
 results=$tmp/results # lines: boot target job iops kib
+results9=$tmp/results9 # lines: boot target job value
 : >"$results"
+: >"$results9"
+p9_servers=(p9-xenpvd p9-qemu)
 ls -1t "$logdir"/*.log 2>/dev/null | tail -n +30 | xargs -r rm -f || true
 stamp=$(date +%Y%m%d-%H%M%S)
 logs=()
@@ -223,7 +337,12 @@ for ((b = 1; b <= boots; b++)); do
 	for ((i = 0; i < 2; i++)); do
 		order="$order ${backends[$(( (b - 1 + i) % 2 ))]}"
 	done
-	order="$order dom0 qdisk" o=
+	order="$order dom0 qdisk"
+	# Then the 9pfs servers, swapping places too, and dom0.
+	for ((i = 0; i < 2; i++)); do
+		order="$order ${p9_servers[$(( (b - 1 + i) % 2 ))]}"
+	done
+	order="$order p9-dom0" o=
 	for t in $order; do want "$t" && o="$o $t"; done
 	order=${o# }
 	boot_conf "$b" "$order" >"$tmp/conf.cpio"
@@ -236,9 +355,14 @@ for ((b = 1; b <= boots; b++)); do
 	brc=0
 	bench_boot "$tmp/dom0.cpio" "$log" $((bench_secs + 180)) || brc=$?
 	xen_say "boot $b took $((SECONDS - t0))s"
+	# (A boot may give no line of a kind: grep's status must not end
+	# the run under set -e; the count at the end says what is missing.)
 	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH boot=.*' |
 		sed -n 's/^XENPV-BENCH boot=\([0-9]*\) target=\([a-z0-9]*\) job=\([a-z]*\) iops=\([0-9.]*\) kib=\([0-9.]*\).*/\1 \2 \3 \4 \5/p' \
-		>>"$results"
+		>>"$results" || true
+	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH-P9 boot=.*' |
+		sed -n 's/^XENPV-BENCH-P9 boot=\([0-9]*\) target=\([a-z0-9-]*\) job=\([a-z]*\) value=\([0-9.]*\).*/\1 \2 \3 \4/p' \
+		>>"$results9" || true
 	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH-INFO .*\|XENPV-RESULT .*' |
 		sed 's/^/  /' >&2 || true
 	[ $brc -eq 0 ] || xen_say "boot $b: timed out"
@@ -248,7 +372,7 @@ rm -f "$tmp/dom0.cpio"
 # --- the table -------------------------------------------------------------
 
 # Medians over the boots of each value, and of each boot's ratios.
-awk -v boots="$boots" -v jobs="$jobs" -v runtime="$runtime" '
+[ "$nblk" -eq 0 ] || awk -v boots="$boots" -v jobs="$jobs" -v runtime="$runtime" '
 function median(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
 	if (n == 0) return ""
@@ -331,11 +455,86 @@ END {
 	printf "target xenpvd >= 1x blkback, 4k randread: %s (%s)\n", fmtr(mb), verdict(mb, 1)
 	print "(a verdict resting on a ratio within 1.5x of its bound is within the noise)"
 }' "$results"
+
+# The 9pfs table: the same medians; for the timed jobs the speed ratio is
+# the other's seconds over xenpvd's.
+[ "$np9" -eq 0 ] || awk -v boots="$boots" -v jobs="$p9_jobs" \
+	-v runtime="$runtime" -v mb="$p9_mb" -v files="$p9_files" \
+	-v msize="$p9_msize" -v drop="$p9_drop" '
+function median(list,    n, a, i, j, t) {
+	n = split(list, a, " ")
+	if (n == 0) return ""
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function fmtv(v, secs) {
+	return v == "" ? "-" : sprintf(secs ? "%.2f" : "%.1f", v)
+}
+function fmtr(v) { return v == "" ? "-" : sprintf("%.2fx", v) }
+{
+	vals[$2, $3] = vals[$2, $3] " " $4
+	val[$1, $2, $3] = $4
+}
+END {
+	nt = split("p9-xenpvd p9-qemu p9-dom0", T, " ")
+	nj = split(jobs, J, ",")
+	name["seqwrite"] = "1M seqwrite"; unit["seqwrite"] = "MiB/s"
+	name["seqread"] = "1M seqread"; unit["seqread"] = "MiB/s"
+	name["randread"] = "4k randread x4"; unit["randread"] = "MiB/s"
+	name["untar"] = "untar " files " files"; unit["untar"] = "s"
+	name["stat"] = "find+stat"; unit["stat"] = "s"
+	name["rm"] = "rm -r"; unit["rm"] = "s"
+	printf "xenpvd 9pfs benchmark: %d boot(s), msize %d, %d MiB file, %ds randread, dom0 caches %s; medians over the boots\n", \
+		boots, msize, mb, runtime, drop ? "dropped before each job" : "kept"
+	printf "%-19s %-6s %9s %9s %9s %11s %11s\n", "workload", "unit", \
+		"xenpvd", "qemu", "dom0", "xpvd/qemu", "xpvd/dom0"
+	for (k = 1; k <= nj; k++) {
+		j = J[k]
+		secs = unit[j] == "s"
+		for (p = 1; p <= 2; p++) {
+			peer = (p == 1 ? "p9-qemu" : "p9-dom0")
+			r = ""
+			for (b = 1; b <= boots; b++) {
+				x = val[b, "p9-xenpvd", j]; y = val[b, peer, j]
+				if (x > 0 && y > 0)
+					r = r " " (secs ? y / x : x / y)
+			}
+			ratio[p] = median(r)
+			per[p] = r
+		}
+		line = sprintf("%-19s %-6s", name[j], unit[j])
+		for (t = 1; t <= nt; t++)
+			line = line sprintf(" %9s", fmtv(median(vals[T[t], j]), secs))
+		printf "%s %11s %11s\n", line, fmtr(ratio[1]), fmtr(ratio[2])
+		if (boots > 1)
+			for (p = 1; p <= 2; p++) {
+				n = split(per[p], a, " ")
+				s = ""
+				for (i = 1; i <= n; i++) s = s sprintf(" %.2f", a[i])
+				printf "%-19s   per-boot xenpvd/%s:%s\n", "", \
+					(p == 1 ? "qemu" : "dom0"), s
+			}
+		met[j] = ratio[1]
+	}
+	print ""
+	print "Ratios are speeds: above 1 xenpvd is faster (for the timed jobs, the"
+	print "other target'"'"'s seconds over xenpvd'"'"'s).  Software emulation (TCG):"
+	print "absolute figures mean nothing, only ratios within one boot; under"
+	print "about 1.5x they are noise (use --boots 3 and compare medians)."
+	for (k = 1; k <= nj; k++) {
+		j = J[k]
+		printf "target xenpvd >= 1.5x QEMU 9pfs, %-14s %s (%s)\n", name[j] ":", \
+			fmtr(met[j]), met[j] == "" ? "no data" : (met[j] + 0 >= 1.5 ? "met" : "NOT met")
+	}
+}' "$results9"
 echo "serial logs: ${logs[*]}"
 
 # Complete: every target asked for, every job, every boot.
-want=$((boots * $(echo "${targets//,/ }" | wc -w) * njobs))
-got=$(wc -l <"$results")
+want=$((boots * (nblk * njobs + np9 * p9_njobs)))
+got=$(( $(wc -l <"$results") + $(wc -l <"$results9") ))
 if [ "$got" -lt "$want" ]; then
 	xen_say "incomplete: $got of $want results (see the serial logs)"
 	exit 1

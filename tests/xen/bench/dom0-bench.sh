@@ -9,10 +9,24 @@
 #   xenpvd   xenpvd --platform=xen, the disk attached with xenpvctl attach
 #            once the guest is up (blkfront hot-plugs it)
 #   dom0     no guest: fio in dom0 directly on /dev/vda (the ceiling)
+# and then, for the 9pfs targets (which come after the block ones), an
+# ext4 made on /dev/vda and mounted on /srv/share is shared by:
+#   p9-xenpvd  xenpvd --type=9pfs, the share attached with xenpvctl
+#              p9-attach once the guest is up (it retries its mount)
+#   p9-qemu    QEMU's 9pfs backend: a p9 line in the guest's xl config
+#              makes libxl start xen-qemu-system-i386 as its device model
+#   p9-dom0    no guest: the same jobs run by dom0 in /srv/share
+# The 9pfs guests mount the share (trans=xen, 9P2000.L, msize P9_MSIZE) and
+# run the 9pfs jobs of bench-jobs.sh; before each job the guest asks, by a
+# file in the share, that dom0 sync and drop its caches (unless P9_DROP=0),
+# and dom0 notes then, per job, the server's CPU time, dom0's busy time
+# and (xenpvd) the share's requests, bytes and mean latency in a
+# XENPV-BENCH-INFO line.
 # Each guest is a fresh PV guest (same kernel, command line, vCPUs and
 # memory) that runs the same fio jobs (bench/jobs.sh).  dom0's caches are
 # dropped before each target.  Results go to the console as
 #   XENPV-BENCH boot=B target=T job=J iops=N kib=N
+#   XENPV-BENCH-P9 boot=B target=T job=J value=N cpu=N lat_us=N
 # plus XENPV-BENCH-INFO lines (what blkfront negotiated, retries; for qdisk
 # a "watch" line every 20 s on the device model and /dev/vda, and a
 # post-mortem when it fails).  A target that fails is retried once
@@ -26,7 +40,8 @@
 . /xpv/bench-jobs.sh
 
 DISK=/dev/vda
-# virtio-pci and virtio-blk (not in the base image), in dependency order.
+# virtio-pci and virtio-blk, and ext4 for the 9pfs export (not in the
+# base image), in dependency order.
 while read -r ko; do
 	insmod "/xpv/bench-modules/$ko" 2>/dev/null
 done </xpv/bench-modules/order
@@ -284,25 +299,262 @@ run_dom0() {
 	done
 }
 
+# --- 9pfs targets -----------------------------------------------------------
+
+P9_EXPORT=/srv/share
+export BENCH_P9_MB=$P9_MB BENCH_P9_LIMIT=$P9_LIMIT \
+	BENCH_P9_TAR=/xpv/bench-tree.tar
+p9_njobs=$(echo "$P9_JOBS" | tr ',' '\n' | grep -c .)
+# Boot, mount, and each job's own limit (jobs.sh kills it then).
+GUEST_P9_SECS=$((120 + p9_njobs * (P9_LIMIT + 30)))
+
+bsay9() { echo "XENPV-BENCH-P9 boot=$BOOT $*"; }
+
+# p9_prepare: a fresh ext4 on the disk, mounted on P9_EXPORT (once; the
+# block targets, which use the raw disk, come before).
+p9_prepare() {
+	grep -q " $P9_EXPORT " /proc/mounts && return 0
+	mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 \
+		$DISK || return 1
+	mkdir -p $P9_EXPORT
+	mount -t ext4 $DISK $P9_EXPORT || return 1
+	note "9pfs export: ext4 on $DISK at $P9_EXPORT"
+}
+
+p9_clean() {
+	rm -rf $P9_EXPORT/seq.dat $P9_EXPORT/tree $P9_EXPORT/.bench-sync*
+}
+
+p9_guest_cfg() {
+	echo "extra = \"console=hvc0 loglevel=4 rdinit=/init xpv_wait=120" \
+		"xpv_mode=p9 xpv_p9tag=share xpv_p9msize=$P9_MSIZE" \
+		"xpv_p9mb=$P9_MB xpv_p9jobs=$P9_JOBS xpv_p9limit=$P9_LIMIT" \
+		"xpv_runtime=$RUNTIME xpv_ramp=$RAMP $GUEST_ARGS\""
+	echo "memory = $GUEST_MEM"
+	echo "vcpus = $GUEST_VCPUS"
+	echo "ramdisk = \"/boot/bench-guest.cpio\""
+}
+
+# Centiseconds since boot (builtins only).
+_cs() {
+	local up _r
+	read -r up _r </proc/uptime
+	echo $((10#${up/./}))
+}
+
+# dom0's busy and total ticks (builtins only).
+_dom0_ticks() {
+	local u n sy id io rest
+	read -r _ u n sy id io rest </proc/stat
+	set -- $rest
+	echo "$((u + n + sy + ${1:-0} + ${2:-0} + ${3:-0})) $((u + n + sy + id + io + ${1:-0} + ${2:-0} + ${3:-0}))"
+}
+
+# p9_watch TARGET GUEST PID: serves the guest's requests to sync and drop
+# dom0's caches (the file .bench-sync in the export, naming the job about
+# to start, or "end"), and at each one reports the job that just ended:
+# its seconds (from the guest's request to the next), the server's CPU
+# seconds (PID: xenpvd or QEMU), dom0's busy seconds, and, for xenpvd,
+# the share's requests, payload MB, mean latency and errors in that span.
+# The span holds the job and the start of the guest's next fio, which
+# costs the server nothing.  Every 20 s it checks that the server lives:
+# when it is gone while the guest runs, the guest's I/O cannot complete,
+# so it says so and destroys the guest (guest_wait then returns at once).
+p9_watch() {
+	local t=$1 g=$2 pid=$3 f=$P9_EXPORT/.bench-sync what job=
+	local n=0 cs k d st req rb wb lat err
+	local cs0 k0 d0 req0 rb0 wb0 lat0 err0
+	# A builtin sleep (read with a time limit on a FIFO nobody writes):
+	# polling must cost dom0 no forks, under emulation they are dear.
+	rm -f /tmp/p9-watch.fifo
+	mkfifo /tmp/p9-watch.fifo && exec 7<>/tmp/p9-watch.fifo
+	while :; do
+		if [ -e "$f" ]; then
+			what=
+			read -r what <"$f" 2>/dev/null
+			sync
+			[ "$P9_DROP" = 0 ] || echo 3 >/proc/sys/vm/drop_caches
+			cs=$(_cs)
+			k=$(dm_cpu "$pid")
+			d=$(_dom0_ticks)
+			# Empty when there are none (QEMU) or when reading them
+			# failed (a crashed xenpvctl): that span says "-".
+			req= rb= wb= lat= err=
+			if [ "$t" = p9-xenpvd ]; then
+				st=$(xenpvd_stats | grep '"path"' | head -n 1)
+				req=$(stat_of "$st" requests)
+				rb=$(stat_of "$st" read_bytes)
+				wb=$(stat_of "$st" write_bytes)
+				lat=$(stat_of "$st" avg_lat_us)
+				err=$(stat_of "$st" errors)
+			fi
+			if [ -n "$job" ]; then
+				p9_span "$t" "$job" $((cs - cs0)) "$k0" "$k" \
+					"${d0% *}" "${d% *}" "$req0" "$req" \
+					"$rb0" "$rb" "$wb0" "$wb" \
+					"$lat0" "$lat" "$err0" "$err"
+			fi
+			job=$what cs0=$cs k0=$k d0=$d req0=$req rb0=$rb wb0=$wb
+			lat0=$lat err0=$err
+			rm -f "$f"
+		fi
+		n=$((n + 1))
+		if [ $((n % 80)) = 0 ] && [ ! -d "/proc/$pid" ] &&
+		   ! grep -q '^XENPV-GUEST-DONE' "/var/log/xen/console/guest-$g.log" &&
+		   xl domid "$g" >/dev/null 2>&1; then
+			info "target=$t server (pid $pid) is gone while the" \
+				"guest runs: its I/O cannot complete"
+			timeout 60 xl destroy "$g" >/dev/null 2>&1
+			return
+		fi
+		read -r -t 0.25 -u 7 _ || :
+	done
+}
+
+# p9_span TARGET JOB CS K0 K1 BUSY0 BUSY1 REQ0 REQ1 RB0 RB1 WB0 WB1 LAT0
+# LAT1 ERR0 ERR1: one INFO line for a job's span (ticks are 1/100 s; the
+# mean latency of the span comes from the running means and counts; "-"
+# for what is unknown: no share statistics, or a server that is gone).
+p9_span() {
+	local t=$1 j=$2 cs=$3 dk= dreq= lat=- rmb=- wmb=- derr=- per=-
+	_hs() { echo "$(($1 / 100)).$(printf %02d $(($1 % 100)))"; }
+	case "$4$5" in *gone*) ;; *) [ -n "$4" ] && [ -n "$5" ] && dk=$(($5 - $4)) ;; esac
+	if [ -n "$8" ] && [ -n "$9" ] && [ -n "${17}" ] && [ -n "${16}" ]; then
+		dreq=$(($9 - $8))
+		rmb=$(( (${11} - ${10}) >> 20 )) wmb=$(( (${13} - ${12}) >> 20 ))
+		derr=$((${17} - ${16}))
+		[ $dreq -gt 0 ] &&
+			lat=$(( (${15} * $9 - ${14} * $8) / dreq ))
+		[ $dreq -gt 0 ] && [ -n "$dk" ] && per=$((dk * 10000 / dreq))
+	fi
+	info "target=$t job=$j secs=$(_hs "$cs")" \
+		"server_cpu_s=$([ -n "$dk" ] && _hs "$dk" || echo -)" \
+		"dom0_busy_s=$(_hs $(($7 - $6))) requests=${dreq:--}" \
+		"read_mb=$rmb write_mb=$wmb lat_us=$lat errors=$derr" \
+		"server_us_per_req=$per"
+}
+
+# collect_p9 TARGET GUEST: the guest's results as XENPV-BENCH-P9 lines;
+# 1 if none.
+collect_p9() {
+	local t=$1 g=$2 j v n=0
+	info "target=$t mount_after_ms=$(guest_val "$g" mount_after_ms)" \
+		"mount_opts=$(guest_val "$g" mount_opts)"
+	info "target=$t guest_uptime: mount=$(guest_val "$g" uptime_mount)" \
+		"$(for j in $(echo "$P9_JOBS" | tr ',' ' '); do
+			printf '%s=%s ' "$j" "$(guest_val "$g" "uptime_$j")"; done)" \
+		"end=$(guest_val "$g" uptime_end)"
+	for j in $(echo "$P9_JOBS" | tr ',' ' '); do
+		v=$(guest_val "$g" "p9_$j")
+		case "$v" in
+		[0-9]*)
+			bsay9 "target=$t job=$j value=$v" \
+				"cpu=$(guest_val "$g" "p9_${j}_cpu")" \
+				"lat_us=$(guest_val "$g" "p9_${j}_lat_us")"
+			n=$((n + 1)) ;;
+		*) info "target=$t job=$j missing: ${v:-nothing}" \
+			"$(guest_val "$g" "p9_${j}_error")" ;;
+		esac
+	done
+	[ $n -gt 0 ]
+}
+
+run_p9_xenpvd() {
+	local g=$1 rc=0 wpid
+	start_xenpvd --type=9pfs $P9_XENPVD_ARGS
+	guest_create "$g" "$(p9_guest_cfg)" || { stop_xenpvd; return 1; }
+	p9_watch p9-xenpvd "$g" "$XENPVD_PID" &
+	wpid=$!
+	echo "$wpid" >/tmp/bench-watch.pid
+	timeout 200 xenpvctl p9-attach --domid "$GUEST_DOMID" \
+		--path $P9_EXPORT --tag share --wait 180 ||
+		info "target=p9-xenpvd xenpvctl p9-attach failed ($?);" \
+			"state: be $(xs /local/domain/0/backend/9pfs/$GUEST_DOMID/0/state)" \
+			"fe $(xs /local/domain/$GUEST_DOMID/device/9pfs/0/state)"
+	bench_wait "$g" "$GUEST_P9_SECS" || rc=1
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	kill -0 "$XENPVD_PID" 2>/dev/null ||
+		info "target=p9-xenpvd xenpvd (pid $XENPVD_PID) is gone: $(wait "$XENPVD_PID"; echo "status $?")"
+	info "target=p9-xenpvd stats=$(xenpvd_stats | grep '"path"')"
+	timeout 40 xenpvctl p9-detach --domid "$GUEST_DOMID" --timeout 20 \
+		>/dev/null 2>&1
+	timeout 60 xl destroy "$g" >/dev/null 2>&1
+	stop_xenpvd | tail -n 80
+	return $rc
+}
+
+run_p9_qemu() {
+	local g=$1 rc=0 wpid dmp l
+	guest_create "$g" "$(p9_guest_cfg)" \
+		"p9 = [ 'tag=share,path=$P9_EXPORT,security_model=none' ]" ||
+		return 1
+	dmp=$(dm_pid "$GUEST_DOMID")
+	info "target=p9-qemu device_model=${dmp:-none}" \
+		"$(tr '\0' ' ' <"/proc/${dmp:-0}/cmdline" 2>/dev/null | cut -c1-300 | tr ' ' '_')"
+	p9_watch p9-qemu "$g" "${dmp:-0}" &
+	wpid=$!
+	echo "$wpid" >/tmp/bench-watch.pid
+	bench_wait "$g" "$GUEST_P9_SECS" || rc=1
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	info "target=p9-qemu xenstore backend:" \
+		"$(xenstore-ls -f "/local/domain/0/backend/9pfs/$GUEST_DOMID" 2>&1 |
+			grep -v '/path = \|security_model' | sed 's|.*/||' | tr '\n' ' ' | cut -c1-300)"
+	if [ $rc != 0 ] && [ -f "/var/log/xen/qemu-dm-$g.log" ]; then
+		tail -n 30 "/var/log/xen/qemu-dm-$g.log" |
+			while IFS= read -r l; do info "target=p9-qemu qemu-dm: $l"; done
+	fi
+	timeout 60 xl destroy "$g" >/dev/null 2>&1
+	return $rc
+}
+
+# p9-dom0: the same jobs in the export itself.
+run_p9_dom0() {
+	local j v
+	for j in $(echo "$P9_JOBS" | tr ',' ' '); do
+		v=$(BENCH_P9_DROP_LOCAL=$P9_DROP p9_run "$j" $P9_EXPORT \
+			"$RUNTIME" "$RAMP" 2>/tmp/p9-dom0.err) ||
+			v=$(BENCH_P9_DROP_LOCAL=$P9_DROP p9_run "$j" $P9_EXPORT \
+				"$RUNTIME" "$RAMP" 2>/tmp/p9-dom0.err) ||
+			{ info "target=p9-dom0 job=$j failed: $(tail -n 1 /tmp/p9-dom0.err)"; continue; }
+		set -- $v
+		bsay9 "target=p9-dom0 job=$j value=$1 cpu=$2 lat_us=$3"
+	done
+	p9_clean
+}
+
 missing=()
 for t in $ORDER; do
 	note "target $t"
 	t0=$(_now)
-	if [ "$t" = dom0 ]; then
-		run_dom0
-		note "target dom0 took $(( $(_now) - t0 ))s"
+	case "$t" in
+	p9-*)
+		if ! p9_prepare; then
+			info "target=$t cannot make the export on $DISK"
+			missing+=("$t")
+			continue
+		fi ;;
+	esac
+	if [ "$t" = dom0 ] || [ "$t" = p9-dom0 ]; then
+		"run_${t//-/_}"
+		note "target $t took $(( $(_now) - t0 ))s"
 		continue
 	fi
 	ok=0
 	for try in $(seq "${TRIES:-2}"); do
 		g=bench-$t-$try
+		case "$t" in p9-*) p9_clean ;; esac
 		drop_caches
 		# Each try in a subshell: emulation kills dom0 processes now
 		# and then (XEN-UNDER-QEMU.md), and the shell that dies must
 		# not be the one that runs the other targets.
 		(
-			if "run_$t" "$g"; then
-				collect "$t" "$g" && exit 0
+			if "run_${t//-/_}" "$g"; then
+				case "$t" in
+				p9-*) collect_p9 "$t" "$g" && exit 0 ;;
+				*) collect "$t" "$g" && exit 0 ;;
+				esac
 			else
 				note "$t: ${GUEST_WHY:-guest failed}"
 			fi
@@ -317,9 +569,12 @@ for t in $ORDER; do
 			why="the target's shell died of signal $((rc - 128))"
 			# What it started is still running: stop it.
 			killall xenpvd xenpvctl fio >/dev/null 2>&1
-			[ -f /tmp/bench-watch.pid ] &&
-				kill "$(cat /tmp/bench-watch.pid)" 2>/dev/null
 		fi
+		# A watch left behind by a shell that died (even with a
+		# status of its own: emulation) would serve the next try too.
+		[ -f /tmp/bench-watch.pid ] &&
+			kill "$(cat /tmp/bench-watch.pid)" 2>/dev/null
+		rm -f /tmp/bench-watch.pid
 		timeout 60 xl destroy "$g" >/dev/null 2>&1
 		[ $rc = 0 ] && { ok=1; break; }
 		why="target=$t try=$try failed: ${why:-incomplete results}"
