@@ -32,6 +32,7 @@ tsan_tests+=" frontend/test-frontend-default.sh"
 tsan_tests+=" frontend/test-frontend-reconnect.sh"
 tsan_tests+=" 9pfs/test-p9srv 9pfs/test-9pfs-ring-fill.sh"
 tsan_tests+=" 9pfs/test-9pfs-ring-concurrent.sh frontend/test-9pfs-front.sh"
+tsan_tests+=" net/test-net-basic.sh frontend/test-net-restart.sh"
 demo_pkgs=(fio python3)
 
 say() { printf 'quickstart: %s\n' "$*"; }
@@ -91,6 +92,14 @@ run_check() {
 		tail -n 20 "$dir/check.out"
 	fi
 	return $rc
+}
+
+# What a failed distcheck left: the failing tests' logs (the tree stays
+# when distcheck fails), then the end of its output.
+distcheck_failed() {
+	find "$src/build" -path '*/_build/*' -name test-suite.log \
+		-exec cat {} \; 2>/dev/null | head -n 400
+	tail -n 60 "$src/build/distcheck.out"
 }
 
 # Sums the automake summaries of every check.out into one closing line.
@@ -172,7 +181,7 @@ cmd_check() {
 		say "make distcheck"
 		make -C "$src/build" -j"$jobs" distcheck \
 			>"$src/build/distcheck.out" 2>&1 ||
-			{ tail -n 60 "$src/build/distcheck.out"; rc=1; }
+			{ distcheck_failed; rc=1; }
 	fi
 	summary "$src/build/check.out" "$src/build-san/check.out" \
 		"$src/build-tsan/check.out"

@@ -36,6 +36,11 @@ struct netdev {
 	 * queue would hand the new guest's frames to the old rings.
 	 */
 	struct xpvd_netq *parked[XPVD_NET_MAX_QUEUES];
+	/* What each connected queue was started with (the record). */
+	struct {
+		xpv_gref_t tx_ref, rx_ref;
+		xpv_port_t tx_port, rx_port;
+	} qref[XPVD_NET_MAX_QUEUES];
 	struct xpvd_netq_stats past;	/* of the queues reaped */
 	bool split;
 	unsigned int tun_offload;
@@ -209,6 +214,43 @@ static int queue_keys(struct xpvd_dev *d, unsigned int i, unsigned int nq,
 	return 0;
 }
 
+/*
+ * The hand-over record (net_hand_over()): per queue, what the frontend
+ * wrote (ring refs, event channels: a frontend that reconnected since
+ * has other ones) and where each ring's responses stopped.
+ */
+struct record {
+	unsigned int nq;
+	uint32_t tx_ref[XPVD_NET_MAX_QUEUES], rx_ref[XPVD_NET_MAX_QUEUES];
+	uint32_t tx_port[XPVD_NET_MAX_QUEUES], rx_port[XPVD_NET_MAX_QUEUES];
+	uint32_t tx_rsp[XPVD_NET_MAX_QUEUES], rx_rsp[XPVD_NET_MAX_QUEUES];
+};
+
+#define RECORD_MAGIC "xenpvd-vif 1"
+
+/* 0, or -EINVAL for a record this version did not write. */
+static int record_parse(const char *text, struct record *r)
+{
+	const char *p;
+	unsigned int i;
+	int n;
+
+	memset(r, 0, sizeof(*r));
+	if (sscanf(text, RECORD_MAGIC " %u%n", &r->nq, &n) != 1 || !r->nq ||
+	    r->nq > XPVD_NET_MAX_QUEUES)
+		return -EINVAL;
+	p = text + n;
+	for (i = 0; i < r->nq; i++) {
+		if (sscanf(p, "%" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32
+			   " %" SCNu32 " %" SCNu32 "%n", &r->tx_ref[i],
+			   &r->rx_ref[i], &r->tx_port[i], &r->rx_port[i],
+			   &r->tx_rsp[i], &r->rx_rsp[i], &n) != 6)
+			return -EINVAL;
+		p += n;
+	}
+	return 0;
+}
+
 static int net_connect(struct xpvd_dev *d, const char *record)
 {
 	struct netdev *n = xpvd_dev_priv(d);
@@ -217,11 +259,12 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 	struct xpvd_netq_params qp = { 0 };
 	bool rx_copy, rx_notify, sg, gso4, gso6, no_csum, v6_csum;
 	unsigned int i, tunf = 0;
+	struct record rec;
 	uint32_t nq;
 	int err;
 
-	if (record)	/* we never write one (net.h) */
-		return xpvd_dev_fatal(d, -ESTALE, "no vif rings to take over");
+	if (record && record_parse(record, &rec))
+		return xpvd_dev_fatal(d, -ESTALE, "unreadable hand-over record");
 	/* The previous connection's workers are done with the TAP before
 	 * this one's start (a short wait: see xpvd_netq_join()). */
 	for (i = 0; i < XPVD_NET_MAX_QUEUES; i++)
@@ -237,6 +280,9 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 		return xpvd_dev_fatal(d, -EINVAL, "multi-queue-num-queues %u: "
 				      "we offer 1..%u", nq,
 				      cfg->net_max_queues);
+	if (record && nq != rec.nq)
+		return xpvd_dev_fatal(d, -ESTALE, "%u queue(s), the previous "
+				      "daemon had %u", nq, rec.nq);
 	err = fe_flag(d, "request-rx-copy", &rx_copy);
 	err = err ?: fe_flag(d, "feature-rx-notify", &rx_notify);
 	err = err ?: fe_flag(d, "feature-sg", &sg);
@@ -292,17 +338,33 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 		err = queue_keys(d, i, nq, &qp);
 		if (err)
 			return err;
+		if (record && (qp.tx_ref != rec.tx_ref[i] ||
+			       qp.rx_ref != rec.rx_ref[i] ||
+			       qp.tx_port != rec.tx_port[i] ||
+			       qp.rx_port != rec.rx_port[i]))
+			return xpvd_dev_fatal(d, -ESTALE, "queue %u: not the "
+					      "rings handed over", i);
+		qp.reattach = record != NULL;
+		qp.tx_rsp_prod = record ? rec.tx_rsp[i] : 0;
+		qp.rx_rsp_prod = record ? rec.rx_rsp[i] : 0;
 		qp.idx = i;
 		qp.tap_fd = n->tap.fd[i];
 		if (qp.tx_port != qp.rx_port)
 			n->split = true;
 		err = xpvd_netq_start(&qp, &n->q[i]);
+		if (err == -ESTALE)
+			return xpvd_dev_fatal(d, err, "queue %u: served since "
+					      "the hand-over", i);
 		if (err)
 			return xpvd_dev_fatal(d, err, "queue %u: cannot map "
 					      "rings %u/%u or bind event "
 					      "channel(s) %u/%u", i, qp.tx_ref,
 					      qp.rx_ref, qp.tx_port,
 					      qp.rx_port);
+		n->qref[i].tx_ref = qp.tx_ref;
+		n->qref[i].rx_ref = qp.rx_ref;
+		n->qref[i].tx_port = qp.tx_port;
+		n->qref[i].rx_port = qp.rx_port;
 		n->nr_queues = i + 1;
 	}
 	err = xpvd_tap_set_carrier(&n->tap, true);
@@ -310,6 +372,11 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 		xpvd_warn(XPVD_C_DEV, "%s: carrier on: %s", xpvd_dev_be(d),
 			  strerror(-err));
 	xpvd_dev_connected(d);
+	if (record) {
+		xpvd_info(XPVD_C_DEV, "%s: reattached: %u queue(s) at the "
+			  "previous daemon's ring indices", xpvd_dev_be(d), nq);
+		return 0;
+	}
 	xpvd_log_guest_at(LOG_INFO, xpvd_dev_rl(d), XPVD_C_DEV,
 			  "%s: connected: %u queue(s), %s event channels, "
 			  "sg %d gso4 %d gso6 %d csum %d", xpvd_dev_be(d), nq,
@@ -360,18 +427,38 @@ static void net_worker_reap(struct xpvd_dev *d, void *w)
 	xpvd_netq_reap(w);
 }
 
-/* Stops the queues (waiting) and leaves no record, but the TAP (net.h). */
+/*
+ * Stops the queues (waiting: each ends at its next wake-up) and keeps
+ * the TAP.  The record (struct record) is written only when every
+ * queue left its rings answered and the vif was not disabled; else the
+ * successor asks the frontend to reconnect (net.h).
+ */
 static int net_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 {
 	struct netdev *n = xpvd_dev_priv(d);
 	struct xpvd_netq_stats st;
+	uint32_t tx_rsp, rx_rsp;
+	bool clean = n->nr_queues > 0 &&
+		     !__atomic_load_n(&n->shared.disabled, __ATOMIC_RELAXED);
 	unsigned int i;
+	size_t len;
 
-	(void)buf;
-	(void)size;
+	len = (size_t)snprintf(buf, size, RECORD_MAGIC " %u\n", n->nr_queues);
 	for (i = 0; i < n->nr_queues; i++)
 		xpvd_netq_request_stop(n->q[i]);
 	for (i = 0; i < n->nr_queues; i++) {
+		xpvd_netq_join(n->q[i]);
+		if (xpvd_netq_handoff(n->q[i], &tx_rsp, &rx_rsp))
+			clean = false;
+		else if (len < size)
+			len += (size_t)snprintf(buf + len, size - len,
+						"%u %u %u %u %" PRIu32
+						" %" PRIu32 "\n",
+						n->qref[i].tx_ref,
+						n->qref[i].rx_ref,
+						n->qref[i].tx_port,
+						n->qref[i].rx_port, tx_rsp,
+						rx_rsp);
 		xpvd_netq_stats(n->q[i], &st);
 		stats_add(&n->past, &st);
 		xpvd_netq_reap(n->q[i]);
@@ -379,7 +466,9 @@ static int net_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 	}
 	n->nr_queues = 0;
 	n->keep_tap = true;
-	return 0;
+	if (len >= size)
+		return -ENOSPC;
+	return clean ? (int)len : 0;
 }
 
 static void net_release(struct xpvd_dev *d)

@@ -23,10 +23,19 @@
  * them (TUNSETOFFLOAD, again at each connect), attaches as many TAP
  * queues, starts one worker a queue (netq.h) and turns the carrier on.
  *
- * What a restart keeps: the TAP (persistent, so the bridge port stays),
- * not the rings: no hand-over record is written, and a successor asks
- * the frontend to reconnect (Linux netfront does, and keeps its
- * addresses).  Frames in flight then are lost, as on a link flap.
+ * What a restart keeps (SIGTERM): the TAP (persistent, so the bridge
+ * port and its addresses stay) and the rings.  hand_over stops each
+ * queue between passes, where every consumed request is answered, and
+ * records per queue its ring refs, event channels and both rings'
+ * response indices; the successor reattaches there without writing to
+ * the store, so the frontend sees nothing but a pause (Linux netfront
+ * would not come back from a reconnect request: at the backend's
+ * Closing it closes for good).  What is lost: frames the host sent to
+ * the vif while no daemon had it open (the TAP drops them) and at most
+ * one frame per queue read from the TAP and waiting for rx buffers.
+ * Frames the guest queued meanwhile wait in its tx ring and go out.
+ * Without a record (a queue went fatal, a SIGKILL) the successor asks
+ * the frontend to reconnect.
  */
 #ifndef XENPVD_BACKEND_NET_NET_H
 #define XENPVD_BACKEND_NET_NET_H

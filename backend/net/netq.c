@@ -696,6 +696,37 @@ static void *area(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Fresh: both rings at index 0.  Restart: where the previous daemon's
+ * responses stopped; what the frontend published meanwhile is served
+ * by the first pass.  A req_prod out of range (-EIO) fails the start as
+ * it would fail the first pass.
+ */
+static int attach_rings(struct xpvd_netq *q)
+{
+	const size_t txs = XPV_RING_SLOT_SIZE(struct netif_tx_request,
+					      struct netif_tx_response);
+	const size_t rxs = XPV_RING_SLOT_SIZE(struct netif_rx_request,
+					      struct netif_rx_response);
+	int err;
+
+	if (!q->p.reattach) {
+		err = xpv_ring_back_attach(&q->tx, q->tx_sring, 1, txs, 0);
+		return err ?: xpv_ring_back_attach(&q->rx, q->rx_sring, 1,
+						   rxs, 0);
+	}
+	err = xpv_ring_back_reattach(&q->tx, q->tx_sring, 1, txs);
+	if (err < 0)
+		return err;
+	err = xpv_ring_back_reattach(&q->rx, q->rx_sring, 1, rxs);
+	if (err < 0)
+		return err;
+	if (q->tx.rsp_prod_pvt != q->p.tx_rsp_prod ||
+	    q->rx.rsp_prod_pvt != q->p.rx_rsp_prod)
+		return -ESTALE;
+	return 0;
+}
+
 int xpvd_netq_start(const struct xpvd_netq_params *p, struct xpvd_netq **out)
 {
 	const struct xpv_platform *plat = p->plat;
@@ -731,15 +762,7 @@ int xpvd_netq_start(const struct xpvd_netq_params *p, struct xpvd_netq **out)
 	err = plat->gnt->map(q->gnt, p->domid, 1, &p->rx_ref, 1, &q->rx_sring);
 	if (err)
 		goto fail;
-	err = xpv_ring_back_attach(&q->tx, q->tx_sring, 1,
-				   XPV_RING_SLOT_SIZE(struct netif_tx_request,
-						      struct netif_tx_response),
-				   0);
-	err = err ?: xpv_ring_back_attach(&q->rx, q->rx_sring, 1,
-					  XPV_RING_SLOT_SIZE(
-						  struct netif_rx_request,
-						  struct netif_rx_response),
-					  0);
+	err = attach_rings(q);
 	if (err)
 		goto fail;
 
@@ -809,6 +832,22 @@ void xpvd_netq_reap(struct xpvd_netq *q)
 		return;
 	xpvd_netq_join(q);
 	netq_free(q);
+}
+
+int xpvd_netq_handoff(const struct xpvd_netq *q, uint32_t *tx_rsp_prod,
+		      uint32_t *rx_rsp_prod)
+{
+	if (!q->started || !xpvd_netq_finished(q))
+		return -EBUSY;
+	/* Every pass answers and pushes all it consumed (tx_work(),
+	 * rx_deliver()), so these hold unless the queue went fatal. */
+	if (q->fatal || q->tx.broken || q->rx.broken ||
+	    q->tx.rsp_prod_pvt != q->tx.req_cons ||
+	    q->rx.rsp_prod_pvt != q->rx.req_cons)
+		return -EIO;
+	*tx_rsp_prod = q->tx.rsp_prod_pvt;
+	*rx_rsp_prod = q->rx.rsp_prod_pvt;
+	return 0;
 }
 
 void xpvd_netq_stats(const struct xpvd_netq *q, struct xpvd_netq_stats *st)

@@ -66,6 +66,13 @@ struct xpvd_netq_params {
 	struct xpvd_netrx_feat rxfeat;	/* what the frontend takes */
 	struct xpvd_netvif_shared *shared;
 	int done_fd;			/* eventfd bumped at the end, or -1 */
+	/*
+	 * Restart: attach where the previous daemon left both rings (at
+	 * their shared rsp_prod, which must equal these, from its
+	 * hand-over record: else -ESTALE, the rings were served since).
+	 */
+	bool reattach;
+	uint32_t tx_rsp_prod, rx_rsp_prod;
 };
 
 /* Counters, each written by the queue's thread only. */
@@ -102,6 +109,16 @@ void xpvd_netq_join(struct xpvd_netq *q);
 /* Joins the thread (blocks until it ends), unmaps, unbinds, frees.
  * NULL-safe. */
 void xpvd_netq_reap(struct xpvd_netq *q);
+
+/*
+ * After the thread has ended: where each ring's responses stopped, for
+ * a successor (xpvd_netq_params.reattach).  0, -EBUSY while it runs,
+ * -EIO when the rings were not left so that a successor can go on:
+ * the queue went fatal, or a consumed request is unanswered.  Frames
+ * read from the TAP and not yet delivered are lost (one at most).
+ */
+int xpvd_netq_handoff(const struct xpvd_netq *q, uint32_t *tx_rsp_prod,
+		      uint32_t *rx_rsp_prod);
 
 /* A snapshot of the counters (any thread). */
 void xpvd_netq_stats(const struct xpvd_netq *q, struct xpvd_netq_stats *st);

@@ -11,7 +11,8 @@
  *       [--expect-queues N] [--expect-split 0|1] [--expect-sg 0|1]
  *       [--expect-reconnects-min N] [--max-plain N] [--ignore-other]
  *       [--expect-broken] [--expect-rx-errors N] [--rx-buffers N]
- *       [--tx-pages N]
+ *       [--tx-pages N] [--until FILE [--lossy-ms MS]]
+ *       [--expect-reconnects-max N]
  *
  * Frames are real Ethernet/IPv4-or-IPv6/TCP frames (sequence number in
  * the TCP seq field, a pattern after the headers), given to the library
@@ -30,6 +31,12 @@
  * counted and skipped instead of failing the test.  --expect-broken: the
  * device must break (-EIO; the peer misbehaves), and close after it.
  * --expect-rx-errors N (async): exactly N frames are dropped as bad.
+ * --until FILE (sync): the frame table is sent again and again until
+ * FILE exists, and an echo that is not back within --lossy-ms (default
+ * 2000) is counted lost instead of failing: for a restart of the
+ * backend, where frames the host sends while no daemon holds the TAP are
+ * dropped.  An echo that comes back after its frame was given up is
+ * counted late and skipped; every echo that is checked must be exact.
  * NETIO_DEBUG set in the environment: each synchronous send is traced
  * and frames that are not echoes are dumped.
  */
@@ -43,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xenpvfront.h"
 
@@ -69,6 +77,10 @@ static unsigned char *txbuf, *rxbuf, *ref;
 static uint32_t *resend_q;
 static uint32_t nresend;
 static int failed;
+
+static const char *until_file;
+static int lossy_ms = 2000;
+static uint32_t lost, late, passes;
 
 static bool expect_broken;
 static int expect_rx_errors = -1;
@@ -354,6 +366,73 @@ static void run_sync(void)
 	}
 }
 
+/* Reads the sequence number of a test frame's echo, or -1. */
+static int64_t echo_seq(const unsigned char *buf, size_t len)
+{
+	bool v6;
+	uint32_t l3;
+
+	if (len < 54)
+		return -1;
+	v6 = buf[12] == 0x86 && buf[13] == 0xdd;
+	l3 = v6 ? 40 : 20;
+	if (len < 14 + l3 + 20 || buf[14 + l3 + 2] != 0x13 ||
+	    buf[14 + l3 + 3] != 0x89)
+		return -1;
+	return (int64_t)((uint32_t)buf[14 + l3 + 4] << 24 |
+			 buf[14 + l3 + 5] << 16 | buf[14 + l3 + 6] << 8 |
+			 buf[14 + l3 + 7]);
+}
+
+/* --until: passes over the table until the file exists (see the top). */
+static void run_until(void)
+{
+	struct xpvf_net_frame f, m;
+	struct iovec iov[3];
+	uint32_t seq;
+	int n;
+
+	for (passes = 0; !failed; passes++) {
+		if (!access(until_file, F_OK))
+			break;
+		for (seq = 0; seq < nframes; seq++)
+			tab[seq].echoed = 0;
+		for (seq = 0; seq < nframes && !failed; seq++) {
+			make_frame(&f, iov, seq);
+			n = xpvf_net_send(h, &f);
+			if (n == -ECONNRESET) {
+				/* The connection ended first: again on
+				 * the next one. */
+				resent++;
+				seq--;
+				continue;
+			}
+			if (n != (int)tab[seq].len)
+				die("xpvf_net_send", n < 0 ? n : -EIO);
+			for (;;) {
+				n = xpvf_net_recv(h, rxbuf, MAXF, lossy_ms, &m);
+				if (n < 0)
+					die("xpvf_net_recv", n);
+				if (!n) {
+					lost++;
+					break;
+				}
+				if (echo_seq(rxbuf, (size_t)n) != (int64_t)seq) {
+					/* Given up on before, or the
+					 * host's own: not this echo. */
+					late++;
+					continue;
+				}
+				check_echo(rxbuf, (size_t)n, &m);
+				break;
+			}
+		}
+	}
+	/* The closing check below counts the last pass's echoes. */
+	for (seq = 0; seq < nframes; seq++)
+		tab[seq].echoed = 1;
+}
+
 static void run_async(unsigned int inflight)
 {
 	struct xpvf_net_frame f;
@@ -424,6 +503,9 @@ int main(int argc, char **argv)
 		{ "rx-buffers", 1, NULL, 'b' },
 		{ "tx-pages", 1, NULL, 't' },
 		{ "expect-rx-errors", 1, NULL, 'X' },
+		{ "until", 1, NULL, 'U' },
+		{ "lossy-ms", 1, NULL, 'L' },
+		{ "expect-reconnects-max", 1, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const uint32_t dflt[] = { 60,   61,   100,   1514,  4095, 4096,
@@ -431,7 +513,7 @@ int main(int argc, char **argv)
 	uint32_t sizes[64], nsizes = 0, rounds = 2, r, s, k, seq;
 	struct xpvf_net_opts o = { 0 };
 	unsigned int devid = 0, inflight = 64, kinds, max_plain = MAXF;
-	int eq = -1, es = -1, esg = -1, erc = -1, c, err;
+	int eq = -1, es = -1, esg = -1, erc = -1, ercmax = -1, c, err;
 	bool async = false, offloads = false;
 	char *p, *end;
 
@@ -468,6 +550,9 @@ int main(int argc, char **argv)
 		case 'b': o.rx_buffers = (unsigned int)atoi(optarg); break;
 		case 't': o.tx_pages = (unsigned int)atoi(optarg); break;
 		case 'X': expect_rx_errors = atoi(optarg); break;
+		case 'U': until_file = optarg; break;
+		case 'L': lossy_ms = atoi(optarg); break;
+		case 'x': ercmax = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -515,7 +600,9 @@ int main(int argc, char **argv)
 				tab[nframes].len = sizes[s];
 				tab[nframes++].kind = (uint8_t)k;
 			}
-	if (async)
+	if (until_file)
+		run_until();
+	else if (async)
 		run_async(inflight);
 	else
 		run_sync();
@@ -538,6 +625,13 @@ int main(int argc, char **argv)
 	       nframes, echoed, resent, others, info.reconnects,
 	       (unsigned long long)info.rx_errors,
 	       (unsigned long long)info.tx_errors);
+	if (until_file)
+		printf("passes %u lost %u late %u\n", passes, lost, late);
+	if (ercmax >= 0 && info.reconnects > (unsigned int)ercmax) {
+		fprintf(stderr, "test-net-io: %u reconnects, want <= %d\n",
+			info.reconnects, ercmax);
+		failed = 1;
+	}
 	if (erc >= 0 && info.reconnects < (unsigned int)erc) {
 		fprintf(stderr, "test-net-io: %u reconnects, want >= %d\n",
 			info.reconnects, erc);
