@@ -106,12 +106,15 @@ blk_bench() {
 	echo "$line be_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 }
 
-# blk_fio IMAGE RW BS DEPTH RUNTIME: the same I/O with fio directly on the
-# image (io_uring, O_DIRECT); prints a line in xenpvctl bench's format.
+# blk_fio IMAGE RW BS DEPTH RUNTIME [JOBS]: the same I/O with fio directly
+# on the image (io_uring, O_DIRECT), DEPTH in flight in all, over JOBS
+# (default 1) jobs of DEPTH/JOBS each; prints a line in xenpvctl bench's
+# format (the jobs' sums, their merged latency percentiles), with jobs=.
 blk_fio() {
-	local json
+	local json jobs=${6:-1}
 	json=$(fio --name=direct --filename="$1" --ioengine=io_uring \
-		--direct=1 --rw="$2" --bs="$3" --iodepth="$4" \
+		--direct=1 --rw="$2" --bs="$3" --iodepth=$(($4 / jobs)) \
+		--numjobs="$jobs" --group_reporting \
 		--runtime="$5" --time_based --norandommap --randrepeat=0 \
 		--output-format=json 2>/dev/null) || return 1
 	python3 -c '
@@ -124,8 +127,30 @@ p50 = pct.get("50.000000", 0) / 1000.0
 p99 = pct.get("99.000000", 0) / 1000.0
 cpu = (j["usr_cpu"] + j["sys_cpu"]) / 100.0 * rt
 print("fio: iops=%.0f MiB/s=%.1f lat_p50_us=%.0f lat_p99_us=%.0f cpu_s=%.2f"
-      % (d["iops"], d["bw_bytes"] / 1048576.0, p50, p99, cpu))
-' <<<"$json"
+      " jobs=%s" % (d["iops"], d["bw_bytes"] / 1048576.0, p50, p99, cpu,
+                    sys.argv[1]))
+' "$jobs" <<<"$json"
+}
+
+# blk_fio_ceiling IMAGE RW BS DEPTH RUNTIME QUEUES: the fair ceiling for
+# xenpvd serving that I/O over QUEUES queues (one io_uring each): fio with
+# 1 job and with QUEUES jobs at the same total depth; prints the better
+# run's line (by IOPS), with the other's IOPS as alt_iops= and its jobs
+# as alt_jobs=.  With QUEUES 1, just the 1-job run.
+blk_fio_ceiling() {
+	local one many
+	one=$(blk_fio "$1" "$2" "$3" "$4" "$5" 1) || return 1
+	if [ "${6:-1}" -le 1 ]; then
+		echo "$one"
+		return 0
+	fi
+	many=$(blk_fio "$1" "$2" "$3" "$4" "$5" "$6") || return 1
+	if awk -v a="$(blk_field "$many" iops)" -v b="$(blk_field "$one" iops)" \
+		'BEGIN { exit !(a > b) }'; then
+		echo "$many alt_jobs=1 alt_iops=$(blk_field "$one" iops)"
+	else
+		echo "$one alt_jobs=$6 alt_iops=$(blk_field "$many" iops)"
+	fi
 }
 
 # blk_ratio A B: A / B with two decimals.
