@@ -125,6 +125,10 @@ static int net_features(struct xpvd_dev *d, struct xs_handle *xsh,
 		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
 		"feature-ipv6-csum-offload", "feature-rx-copy",
 		"feature-split-event-channels",
+		/* Filtering sampled at connect (netmcast.h); not the
+		 * dynamic kind, which needs a watch on the frontend's
+		 * request-multicast-control. */
+		"feature-multicast-control",
 	};
 	unsigned int i;
 	int err = 0;
@@ -217,13 +221,17 @@ static int queue_keys(struct xpvd_dev *d, unsigned int i, unsigned int nq,
 /*
  * The hand-over record (net_hand_over()): per queue, what the frontend
  * wrote (ring refs, event channels: a frontend that reconnected since
- * has other ones) and where each ring's responses stopped.
+ * has other ones) and where each ring's responses stopped; then the
+ * multicast list the frontend built ("mcast N" and N addresses in hex):
+ * it never sends it again, and a list lost would filter out its groups
+ * (IPv6 neighbour discovery among them).
  */
 struct record {
 	unsigned int nq;
 	uint32_t tx_ref[XPVD_NET_MAX_QUEUES], rx_ref[XPVD_NET_MAX_QUEUES];
 	uint32_t tx_port[XPVD_NET_MAX_QUEUES], rx_port[XPVD_NET_MAX_QUEUES];
 	uint32_t tx_rsp[XPVD_NET_MAX_QUEUES], rx_rsp[XPVD_NET_MAX_QUEUES];
+	struct xpvd_netmcast mcast;	/* the multicast list */
 };
 
 #define RECORD_MAGIC "xenpvd-vif 1"
@@ -248,6 +256,18 @@ static int record_parse(const char *text, struct record *r)
 			return -EINVAL;
 		p += n;
 	}
+	if (sscanf(p, " mcast %u%n", &r->mcast.n, &n) != 1 ||
+	    r->mcast.n > XPVD_NETMCAST_MAX)
+		return -EINVAL;
+	p += n;
+	for (i = 0; i < r->mcast.n; i++) {
+		uint8_t *a = r->mcast.addr[i];
+
+		if (sscanf(p, " %2hhx%2hhx%2hhx%2hhx%2hhx%2hhx%n", &a[0],
+			   &a[1], &a[2], &a[3], &a[4], &a[5], &n) != 6)
+			return -EINVAL;
+		p += n;
+	}
 	return 0;
 }
 
@@ -257,7 +277,7 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 	const struct xpvd_config *cfg = xpvd_dev_cfg(d);
 	struct xs_handle *xsh = xpvd_dev_xsh(d);
 	struct xpvd_netq_params qp = { 0 };
-	bool rx_copy, rx_notify, sg, gso4, gso6, no_csum, v6_csum;
+	bool rx_copy, rx_notify, sg, gso4, gso6, no_csum, v6_csum, mcast;
 	unsigned int i, tunf = 0;
 	struct record rec;
 	uint32_t nq;
@@ -290,6 +310,7 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 	err = err ?: fe_flag(d, "feature-gso-tcpv6", &gso6);
 	err = err ?: fe_flag(d, "feature-no-csum-offload", &no_csum);
 	err = err ?: fe_flag(d, "feature-ipv6-csum-offload", &v6_csum);
+	err = err ?: fe_flag(d, "request-multicast-control", &mcast);
 	if (err)
 		return err;
 	if (!rx_copy)
@@ -324,6 +345,16 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 
 	__atomic_store_n(&n->shared.disabled, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&n->shared.stalled, 0, __ATOMIC_RELAXED);
+	/* Multicast control: an empty list at each connection (Linux
+	 * frees it at disconnect), filtering as the frontend asked;
+	 * no queue runs yet (those of the last connection were joined). */
+	if (record)
+		n->shared.mcast = rec.mcast;
+	else
+		xpvd_netmcast_init(&n->shared.mcast);
+	n->shared.mcast_filter = mcast;
+	n->shared.mcast_lock =
+		(pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	qp.plat = cfg->plat;
 	qp.xsh = xsh;
 	qp.be = xpvd_dev_be(d);
@@ -466,6 +497,19 @@ static int net_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 	}
 	n->nr_queues = 0;
 	n->keep_tap = true;
+	/* Every queue has ended: the list is ours alone. */
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, "mcast %u",
+					n->shared.mcast.n);
+	for (i = 0; i < n->shared.mcast.n && len < size; i++) {
+		const uint8_t *a = n->shared.mcast.addr[i];
+
+		len += (size_t)snprintf(buf + len, size - len,
+					" %02x%02x%02x%02x%02x%02x", a[0], a[1],
+					a[2], a[3], a[4], a[5]);
+	}
+	if (len < size)
+		len += (size_t)snprintf(buf + len, size - len, "\n");
 	if (len >= size)
 		return -ENOSPC;
 	return clean ? (int)len : 0;

@@ -10,16 +10,18 @@
  * InitWait, since the hotplug script (vif-bridge) runs right after it and
  * puts that device on its bridge.  features writes feature-sg,
  * feature-gso-tcpv4/6, feature-ipv6-csum-offload, feature-rx-copy = 1,
- * feature-rx-flip = 0, feature-split-event-channels and
- * multi-queue-max-queues (multicast control is not offered).  The device
- * connects when the frontend is Connected (Linux netfront never writes
- * Initialised) and the script said `connected`.  connect reads, as Linux
- * netback: multi-queue-num-queues (absent: 1; 0 or above the offer is
- * fatal), request-rx-copy (must be 1), feature-rx-notify (must be 1),
- * feature-sg, feature-gso-tcpv4/6, feature-no-csum-offload,
- * feature-ipv6-csum-offload, and per queue (queue-N/ with several, the
- * device directory with one) tx-ring-ref, rx-ring-ref and event-channel
- * or event-channel-tx + event-channel-rx; sets the TAP's offloads from
+ * feature-rx-flip = 0, feature-split-event-channels,
+ * multi-queue-max-queues and feature-multicast-control (not the dynamic
+ * kind: request-multicast-control is sampled at connect, netmcast.h).
+ * The device connects when the frontend is Connected (Linux netfront
+ * never writes Initialised) and the script said `connected`.  connect
+ * reads, as Linux netback: multi-queue-num-queues (absent: 1; 0 or above
+ * the offer is fatal), request-rx-copy (must be 1), feature-rx-notify
+ * (must be 1), feature-sg, feature-gso-tcpv4/6, feature-no-csum-offload,
+ * feature-ipv6-csum-offload, request-multicast-control, and per queue
+ * (queue-N/ with several, the device directory with one) tx-ring-ref,
+ * rx-ring-ref and event-channel or event-channel-tx + event-channel-rx;
+ * sets the TAP's offloads from
  * them (TUNSETOFFLOAD, again at each connect), attaches as many TAP
  * queues, starts one worker a queue (netq.h) and turns the carrier on.
  *
@@ -27,8 +29,9 @@
  * port and its addresses stay) and the rings.  hand_over stops each
  * queue between passes, where every consumed request is answered, and
  * records per queue its ring refs, event channels and both rings'
- * response indices; the successor reattaches there without writing to
- * the store, so the frontend sees nothing but a pause (Linux netfront
+ * response indices, and the multicast list; the successor reattaches
+ * there without writing to the store, so the frontend sees nothing but
+ * a pause (Linux netfront
  * would not come back from a reconnect request: at the backend's
  * Closing it closes for good).  What is lost: frames the host sent to
  * the vif while no daemon had it open (the TAP drops them) and at most

@@ -145,9 +145,61 @@ static void queue_fatal(struct xpvd_netq *q, const char *why)
 	__atomic_store_n(&q->p.shared->disabled, 1, __ATOMIC_RELAXED);
 	(void)ioctl(q->p.shared->carrier_fd, TUNSETCARRIER, &off);
 	xpvd_log_guest_at(LOG_WARNING, &q->rl, XPVD_C_IO,
-			  "%s: %s: vif disabled", q->name, why);
+			  "%s: %s: ring stopped, vif disabled", q->name, why);
 	(void)xpv_xs_printf(q->p.xsh, XBT_NULL, q->be, "error",
 			    "%d queue %u: %s", EPROTO, q->p.idx, why);
+}
+
+/* ---- multicast control (netmcast.h): the vif's list ---- */
+
+/* The list is held for a few hundred nanoseconds at a time (64 entries
+ * at most); a mutex, not a spin lock: a holder preempted on a one-vCPU
+ * dom0 must not cost the other queues a time slice. */
+static void mcast_lock(struct xpvd_netvif_shared *sh)
+{
+	pthread_mutex_lock(&sh->mcast_lock);
+}
+
+static void mcast_unlock(struct xpvd_netvif_shared *sh)
+{
+	pthread_mutex_unlock(&sh->mcast_lock);
+}
+
+/* A multicast control request: the status of its first slot. */
+static int16_t mcast_request(struct xpvd_netq *q,
+			     const struct xpvd_nettx_pkt *pkt)
+{
+	struct xpvd_netvif_shared *sh = q->p.shared;
+	int err = 0;
+
+	mcast_lock(sh);
+	if (pkt->kind == XPVD_NETTX_MCAST_ADD)
+		err = xpvd_netmcast_add(&sh->mcast, pkt->mcast);
+	else
+		(void)xpvd_netmcast_del(&sh->mcast, pkt->mcast);
+	mcast_unlock(sh);
+	if (pkt->kind == XPVD_NETTX_MCAST_ADD && err) {
+		xpvd_log_guest_at(LOG_INFO, &q->rl, XPVD_C_IO,
+				  "%s: more than %u multicast addresses",
+				  q->name, XPVD_NETMCAST_MAX);
+		return NETIF_RSP_ERROR;
+	}
+	return NETIF_RSP_OKAY;
+}
+
+/* Whether a frame for the guest with destination dst passes the filter. */
+static bool mcast_pass(struct xpvd_netq *q, const uint8_t *dst)
+{
+	struct xpvd_netvif_shared *sh = q->p.shared;
+	bool pass;
+
+	/* Unicast: no lock (the common case). */
+	if (!sh->mcast_filter || !(dst[0] & 1))
+		return true;
+	mcast_lock(sh);
+	pass = xpvd_netmcast_pass(&sh->mcast, true, dst);
+	mcast_unlock(sh);
+	return pass;
 }
 
 /* ---- TX: guest to TAP ---- */
@@ -172,6 +224,38 @@ static void tx_answer(struct xpvd_netq *q, const struct xpvd_nettx_pkt *pkt,
 		tx_rsp(q, pkt->segs[i].id, status);
 }
 
+/*
+ * Answers a copied frame (nettx.h), each data slot with OKAY unless its
+ * own grant copy failed (err: the whole copy call did): ERROR then, as
+ * Linux's xenvif_tx_check_gop() releases a slot whose grant operation
+ * failed.  Returns whether every copy succeeded.
+ */
+static bool tx_answer_copied(struct xpvd_netq *q, const struct txframe *f,
+			     int err)
+{
+	int16_t st[XPVD_NETTX_MAX_SEGS];
+	unsigned int i, c = f->cseg;
+	bool ok = true;
+
+	for (i = 0; i < f->pkt.nr_segs; i++) {
+		st[i] = NETIF_RSP_OKAY;
+		/* Zero-size slots have no copy segment (tx_work()). */
+		if (!f->pkt.segs[i].size)
+			continue;
+		if (err || q->cseg[c].status) {
+			st[i] = NETIF_RSP_ERROR;
+			ok = false;
+		}
+		c++;
+	}
+	tx_rsp(q, f->pkt.segs[0].id, st[0]);
+	for (i = 0; i < f->pkt.nr_extras; i++)
+		tx_rsp(q, 0, NETIF_RSP_NULL);
+	for (i = 1; i < f->pkt.nr_segs; i++)
+		tx_rsp(q, f->pkt.segs[i].id, st[i]);
+	return ok;
+}
+
 /* Sends one copied frame to the TAP; counts it. */
 static void tx_send(struct xpvd_netq *q, struct txframe *f)
 {
@@ -180,20 +264,9 @@ static void tx_send(struct xpvd_netq *q, struct txframe *f)
 	uint8_t *frame = q->txbuf + f->off;
 	struct iovec iov[2];
 	const char *why = NULL;
-	unsigned int i;
 	ssize_t n;
 	int err;
 
-	for (i = 0; i < f->nr_cseg; i++) {
-		if (q->cseg[f->cseg + i].status) {
-			xpvd_log_guest_at(LOG_WARNING, &q->rl, XPVD_C_IO,
-					  "%s: tx grant copy failed (%d)",
-					  q->name,
-					  q->cseg[f->cseg + i].status);
-			count(&q->st.tx_errors, 1);
-			return;
-		}
-	}
 	err = xpvd_netcsum_tx(frame, f->pkt.len, f->pkt.len, &f->pkt.off,
 			      &out, &why);
 	if (err) {
@@ -237,15 +310,22 @@ static void tx_flush(struct xpvd_netq *q, unsigned int nf, unsigned int ncs)
 			tx_answer(q, &f->pkt, NETIF_RSP_ERROR);
 			continue;
 		}
-		if (f->pkt.kind == XPVD_NETTX_PACKET) {
-			if (err)
-				count(&q->st.tx_errors, 1);
-			else
-				tx_send(q, f);
+		if (f->pkt.kind != XPVD_NETTX_PACKET) {
+			tx_answer(q, &f->pkt, mcast_request(q, &f->pkt));
+			continue;
 		}
 		/* As Linux: slots taken are answered OKAY even when the
-		 * frame was dropped after (nettx.h). */
-		tx_answer(q, &f->pkt, NETIF_RSP_OKAY);
+		 * frame is dropped after (nettx.h), but for a slot whose
+		 * own grant copy failed.  The frame is in txbuf by now:
+		 * answering first lets nothing of the guest's change it. */
+		if (tx_answer_copied(q, f, err)) {
+			tx_send(q, f);
+		} else {
+			xpvd_log_guest_at(LOG_WARNING, &q->rl, XPVD_C_IO,
+					  "%s: tx grant copy failed: frame "
+					  "dropped", q->name);
+			count(&q->st.tx_errors, 1);
+		}
 	}
 }
 
@@ -375,6 +455,12 @@ static int rx_read(struct xpvd_netq *q, struct rxframe *f)
 		return -1;
 	}
 	f->len = (uint32_t)((size_t)n - XPVD_TAP_VNET_HDR_LEN);
+	if (f->len >= 6 && !mcast_pass(q, f->pages)) {
+		xpvd_dbg(XPVD_C_IO, "%s: rx multicast frame not in the list: "
+			 "dropped", q->name);
+		count(&q->st.rx_dropped, 1);
+		return -1;
+	}
 	rc = xpvd_netcsum_rx(&f->vh.hdr, &q->p.rxfeat, &csum, &f->extra);
 	if (rc >= 0)
 		rc = xpvd_netrx_plan(f->len, csum, rc == 1, f->plan,

@@ -13,7 +13,11 @@
  * order, as nettx.h says; the batch's responses are pushed together and
  * the frontend notified when it asked.  A fatal chain stops the queue
  * (nothing more is consumed or answered), with one rate-limited log line
- * and the vif's `error` node.
+ * ("ring stopped, vif disabled") and the vif's `error` node.  A frame
+ * whose grant copy fails is not sent: the slots whose copy failed are
+ * answered XEN_NETIF_RSP_ERROR, its other slots OKAY (as Linux
+ * netback's xenvif_tx_check_gop()).  Multicast control requests amend
+ * the vif's list (netmcast.h): an add to a full list is answered ERROR.
  *
  * RX (TAP to guest): frames are read (readv: the 12-byte header, then
  * page-sized buffers of a recycled per-queue pool) only while the
@@ -21,7 +25,9 @@
  * buffers as it needs (netrx.h), the GSO extra right after its first
  * slot, the data grant-copied (one call per batch of frames), each
  * response in the ring slot of the request it answers, and a frame's
- * responses pushed together.  A frame that needs more buffers than are
+ * responses pushed together.  With multicast filtering on, a multicast
+ * frame whose destination is not in the vif's list is dropped when read
+ * (counted in rx_dropped).  A frame that needs more buffers than are
  * posted waits (one per queue) and the TAP is not read meanwhile: the
  * kernel's TAP queue is the backlog.  After XPVD_NETQ_EXPIRE_MS without
  * buffers the waiting frame and what the TAP queued are dropped (and
@@ -34,6 +40,7 @@
 #ifndef XENPVD_BACKEND_NET_NETQ_H
 #define XENPVD_BACKEND_NET_NETQ_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +48,7 @@
 
 #include "log.h"
 #include "netcsum.h"
+#include "netmcast.h"
 #include "platform.h"
 
 #define XPVD_NETQ_EXPIRE_MS 10000
@@ -51,6 +59,17 @@ struct xpvd_netvif_shared {
 	int carrier_fd;			/* a TAP fd for TUNSETCARRIER */
 	unsigned int stalled;		/* atomic: queues in rx stall */
 	unsigned int disabled;		/* atomic: a queue went fatal */
+	/*
+	 * Multicast control (netmcast.h): the list any queue's tx amends
+	 * and every queue's rx applies when mcast_filter is set (the
+	 * frontend's request-multicast-control, sampled at connect).  The
+	 * owner empties the list and sets mcast_filter before starting
+	 * the queues; mcast_lock guards the list (set to
+	 * PTHREAD_MUTEX_INITIALIZER there too).
+	 */
+	bool mcast_filter;
+	pthread_mutex_t mcast_lock;
+	struct xpvd_netmcast mcast;
 };
 
 struct xpvd_netq_params {

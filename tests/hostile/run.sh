@@ -18,6 +18,15 @@
 # stopped ring, else 0); dom0's grant mappings and event channels
 # (xenpv-sim resources) and xenpvd's thread count are back to their
 # baseline; the detach succeeded (backend Closed within 10 s).
+# Then vifs (the net-* cases, when the suite may make TAP devices: root,
+# /dev/net/tun, ip netns): the whole suite then runs in a network
+# namespace of its own (removed at exit), xenpvd serves vif too, guest 1
+# gets a vif on bridge xpvbr1 per case (tests/net/net-hostile.c in it
+# misbehaves and checks the backend's answer; its dom0 side captures what
+# reaches the TAP, up to a marker frame, and injects what the case
+# needs), and guest 3, on bridge xpvbr3, keeps a well-behaved vif for the
+# whole suite that must answer a ping after every net case.  A fatal
+# case's `ring stopped` line is the vif's ("ring stopped, vif disabled").
 # Each case prints `PASS hostile/<name>` or `FAIL hostile/<name>: <why>`;
 # the suite ends with `hostile: cases=N passed=N` and exits 1 if a case
 # failed (0 when all passed, 77 when it cannot run here, 99 on set-up
@@ -28,7 +37,28 @@ else
 	. "$(cd "$(dirname "$0")/.." && pwd)/functions.sh"
 fi
 
+# The vif cases make TAP devices: in a network namespace of our own, so
+# that none appears in the caller's.  Without one, they are skipped.
+NET_SKIP=
+if [ -n "${XPV_HOSTILE_NS:-}" ]; then
+	:
+elif [ "$(id -u)" != 0 ]; then
+	NET_SKIP="not root"
+elif [ ! -c /dev/net/tun ]; then
+	NET_SKIP="no /dev/net/tun"
+elif ! which ip >/dev/null 2>&1; then
+	NET_SKIP="no ip(8)"
+elif ! ip netns add "xpvhostile$$" 2>/dev/null; then
+	NET_SKIP="cannot create a network namespace"
+else
+	cleanup_fn "ip netns del 'xpvhostile$$'"
+	XPV_HOSTILE_NS=xpvhostile$$ ip netns exec "xpvhostile$$" \
+		"$BASH" "$0" "$@"
+	exit $?
+fi
+
 XENPVD=${XENPVD:-$top_builddir/backend/xenpvd}
+NETHOSTILE=${NETHOSTILE:-$top_builddir/tests/net/net-hostile}
 CTL=${CTL:-$top_builddir/tools/xenpvctl}
 RAW=${RAW:-$top_builddir/tests/blk/test-frontend-raw}
 P9RAW=${P9RAW:-$top_builddir/tests/9pfs/p9-ring-raw}
@@ -44,6 +74,21 @@ MAX_INDIRECT=1024
 requires which timeout
 requires which xenstore-read
 [ -d /proc/self/task ] || skip "no /proc/PID/task"
+[ -n "$NET_SKIP" ] || [ -x "$NETHOSTILE" ] || NET_SKIP="no $NETHOSTILE"
+TYPES="qdisk 9pfs"
+NET_MAX_QUEUES=2
+if [ -z "$NET_SKIP" ]; then
+	TYPES="qdisk 9pfs vif"
+	# Nothing but the cases' frames on the TAPs: no IPv6 autoconf.
+	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+	ip link set lo up
+	# One bridge per guest: nothing of one vif is flooded to the other.
+	for br in xpvbr1 xpvbr3; do
+		ip link add $br type bridge && ip link set $br up ||
+			hard_error "cannot create bridge $br"
+	done
+fi
 
 start_sim_world WORLD
 # The file limit xenpvd's systemd unit gives it (LimitNOFILE=65536), when
@@ -56,8 +101,9 @@ if [ "$nofile" != unlimited ] && [ $((nofile * 3 / 4 - 2048)) -lt $P9_MAX_FIDS ]
 	P9_MAX_FIDS=$((nofile * 3 / 4 - 2048))
 fi
 start_sim_xenpvd --max-ring-page-order=$MAX_ORDER --max-queues=$MAX_QUEUES \
-	--max-indirect-segments=$MAX_INDIRECT --type="qdisk 9pfs" \
-	--p9-max-rings=4 --p9-max-fids=$P9_MAX_FIDS
+	--max-indirect-segments=$MAX_INDIRECT --type="$TYPES" \
+	--p9-max-rings=4 --p9-max-fids=$P9_MAX_FIDS \
+	--net-max-queues=$NET_MAX_QUEUES
 cleanup_fn "[ \"\${HOSTILE_VERBOSE:-}\" ] && tail -60 '$XPVD_LOG'"
 
 sim_domain_create 1 --name hostile --mem-mb 512
@@ -93,6 +139,27 @@ for _ in $(seq 200); do
 done
 [ "$(g2_iters)" -ge 12 ] 2>/dev/null ||
 	hard_error "guest 2's I/O does not flow: $(cat "$WORLD/g2.out")"
+
+# ---- guest 3: a well-behaved vif for the whole suite ----
+MAC1=00:16:3e:00:01:00
+MAC3=00:16:3e:00:03:00
+G3_STOP=$WORLD/g3.stop
+if [ -z "$NET_SKIP" ]; then
+	sim_domain_create 3 --name netbystander --mem-mb 256
+	mkdir -p "$WORLD/g3"
+	"$CTL" net-attach --domid 3 --bridge xpvbr3 --mac $MAC3 --wait 20 \
+		>/dev/null || hard_error "net-attach guest 3"
+	in_guest_bg 3 "$NETHOSTILE" --out "$WORLD/g3" --stop-file "$G3_STOP" \
+		bystander >"$WORLD/g3.out" 2>&1
+	G3_PID=$IN_GUEST_PID
+	track_pid $G3_PID
+	for _ in $(seq 200); do
+		grep -q "bystander: running" "$WORLD/g3.out" && break
+		sleep 0.05
+	done
+	"$NETHOSTILE" --host ping vif3.0 $MAC3 0 ||
+		hard_error "guest 3's vif does not answer: $(cat "$WORLD/g3.out")"
+fi
 
 resources() {
 	"$XENPV_SIM" resources "$WORLD" 0
@@ -647,6 +714,300 @@ if [ -z "$WHY" ]; then
 fi
 p9detach1
 case_end 0
+
+# ---- vifs: guest 1 gets a vif per case; guest 3's vif must go on ----
+NBE1=/local/domain/0/backend/vif/1/0
+NOUT=$WORLD/net-out
+
+netattach1() {
+	"$CTL" net-attach --domid 1 --bridge xpvbr1 --mac $MAC1 --wait 20 \
+		>/dev/null 2>"$WORLD/attach.err" ||
+		why "net-attach: $(cat "$WORLD/attach.err")"
+}
+
+netdetach1() {
+	local out
+	out=$("$CTL" net-detach --domid 1 --timeout 10 2>&1) ||
+		why "net-detach (backend not Closed in 10 s?): $out"
+	if xenstore-read "$NBE1/state" >/dev/null 2>&1; then
+		why "backend directory left after net-detach"
+		xenstore-rm "$NBE1" 2>/dev/null
+	fi
+	xenstore-rm /local/domain/1/device/vif/0 2>/dev/null
+	for _ in $(seq 100); do
+		ip link show vif1.0 >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+	ip link show vif1.0 >/dev/null 2>&1 && why "TAP vif1.0 left"
+}
+
+# nraw ARGS...: net-hostile in guest 1 (bounded); sets RC, OUT.
+nraw() {
+	RC=0
+	OUT=$(in_guest 1 timeout -k 2 60 "$NETHOSTILE" --out "$NOUT" "$@" \
+		2>&1) || RC=$?
+}
+
+# The dom0 side of a case: what reaches vif1.0 from guest 1 (up to its
+# marker), and what INJ1 / INJ2 ("READY-FILE SPEC...") say to inject.
+net_host_start() {
+	local spec
+	rm -rf "$NOUT"
+	mkdir -p "$NOUT"
+	"$NETHOSTILE" --host capture vif1.0 $MAC1 "$NOUT" \
+		>"$WORLD/cap.out" 2>&1 &
+	CAP_PID=$!
+	track_pid $CAP_PID
+	INJ_PIDS=
+	for spec in "${INJ1:-}" "${INJ2:-}"; do
+		[ -n "$spec" ] || continue
+		# shellcheck disable=SC2086
+		"$NETHOSTILE" --host inject vif1.0 $MAC1 "$NOUT" $spec \
+			>>"$WORLD/inj.out" 2>&1 &
+		INJ_PIDS="$INJ_PIDS $!"
+		track_pid $!
+	done
+	for _ in $(seq 200); do
+		[ -e "$NOUT/cap-ready" ] && return 0
+		sleep 0.02
+	done
+	why "the capture on vif1.0 did not start: $(cat "$WORLD/cap.out")"
+}
+
+# net_host_end MARK: with MARK yes the capture ends at the guest's
+# marker; else it is stopped.  The TAP must have got exactly the frames
+# the guest listed (exp-<i>.bin), in order.
+net_host_end() {
+	local mark=$1 p i n want
+	if [ "$mark" = yes ]; then
+		for _ in $(seq 100); do
+			kill -0 $CAP_PID 2>/dev/null || break
+			sleep 0.05
+		done
+	fi
+	kill $CAP_PID 2>/dev/null
+	wait $CAP_PID 2>/dev/null
+	for p in $INJ_PIDS; do
+		kill $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	n=$(cat "$NOUT/cap-count" 2>/dev/null)
+	want=$(cat "$NOUT/exp-count" 2>/dev/null)
+	if [ -z "$want" ]; then
+		why "the guest listed no expected frames"
+		return
+	fi
+	[ "$n" = "$want" ] || why "$n frame(s) reached vif1.0, expected $want"
+	for ((i = 0; i < want && i < ${n:-0}; i++)); do
+		cmp -s "$NOUT/exp-$i.bin" "$NOUT/cap-$i.bin" ||
+			why "frame $i on vif1.0 differs from what was sent"
+	done
+}
+
+# net_bystander: guest 3's vif still answers.
+NET_PING=0
+net_bystander() {
+	NET_PING=$((NET_PING + 1))
+	"$NETHOSTILE" --host ping vif3.0 $MAC3 $NET_PING >/dev/null 2>&1 ||
+		why "guest 3's vif did not answer ping $NET_PING"
+}
+
+# net_case NAME STOPPED MARK NET-HOSTILE-ARGS...: one vif case.  STOPPED
+# 1: the vif must stop (one 'ring stopped' line naming vif1.0-q0, the
+# error node); MARK yes: the guest ends with a marker frame (the vif
+# went on).  INJ1, INJ2 and PRE (a command run after the attach) are
+# taken and cleared.
+net_case() {
+	local name=$1 want=$2 mark=$3 err
+	shift 3
+	case_begin "$name"
+	netattach1
+	[ -n "$WHY" ] || [ -z "${PRE:-}" ] || eval "$PRE" ||
+		why "set-up: $PRE"
+	if [ -z "$WHY" ]; then
+		net_host_start
+		nraw "$@"
+		[ "$RC" = 0 ] || why "net-hostile exit $RC"
+		net_host_end "$mark"
+	fi
+	if [ "$want" = 1 ]; then
+		grep "ring stopped" "$XPVD_LOG" | tail -1 |
+			grep -q "vif1.0-q0: .*ring stopped, vif disabled" ||
+			why "no 'ring stopped' line naming vif1.0-q0"
+		err=$(xenstore-read "$NBE1/error" 2>/dev/null)
+		grep -q "queue 0" <<<"$err" ||
+			why "error node '$err' does not name queue 0"
+	fi
+	netdetach1
+	net_bystander
+	case_end "$want"
+	INJ1= INJ2= PRE=
+}
+
+# net_refused NAME ERROR-PATTERN NET-HOSTILE-ARGS...: frontend values
+# the backend refuses at connect (Linux netback: xenbus_dev_fatal): the
+# error node matches, the backend goes Closing, no ring is served.
+net_refused() {
+	local name=$1 pat=$2 err st
+	shift 2
+	case_begin "$name"
+	netattach1
+	if [ -z "$WHY" ]; then
+		nraw "$@" refused
+		[ "$RC" = 3 ] ||
+			why "net-hostile exit $RC, expected 3 (refused)"
+		err=$(xenstore-read "$NBE1/error" 2>/dev/null)
+		grep -Eq -- "$pat" <<<"$err" ||
+			why "error node '$err' does not match '$pat'"
+		st=$(xenstore-read "$NBE1/state" 2>/dev/null)
+		[ "$st" = 5 ] || why "backend state $st, expected 5 (Closing)"
+	fi
+	netdetach1
+	net_bystander
+	case_end 0
+}
+
+if [ -n "$NET_SKIP" ]; then
+	echo "SKIP hostile/net-*: $NET_SKIP"
+else
+# Fatal (Linux: xenvif_fatal_tx_err, "disabling device"): the vif stops
+# serving, none of the chain is answered, nothing reaches the TAP, one
+# log line, the error node.
+# req_prod 257 slots past req_cons: "Impossible number of requests".
+net_case net-req-prod-beyond-ring 1 no fatal=prod-beyond
+# The same on the rx ring (xenvif_rx_ring_slots_available's check).
+net_case net-rx-req-prod-beyond-ring 1 no fatal=rx-prod-beyond
+# A more_data chain whose end is not published: "Asked for %d slots".
+net_case net-chain-past-req-prod 1 no fatal=past-prod
+# 22 and 30 slots: "Malicious frontend using %d slots" (fatal_skb_slots
+# 20 after the first).
+net_case net-slots-22 1 no fatal=slots22
+net_case net-slots-30 1 no fatal=slots30
+# A continuation at offset 4000 of size 200: "Cross page boundary".
+net_case net-cross-page 1 no fatal=cross-page
+# The first slot at offset 4000 of size 200 ("txreq.offset: ...").
+net_case net-first-cross-page 1 no fatal=first-cross-page
+# extra_info flagged with no slot left: "Missing extra info".
+net_case net-extra-missing 1 no fatal=extra-missing
+# Extra types 0 and 5 (XEN_NETIF_EXTRA_TYPE_MAX): "Invalid extra type".
+net_case net-extra-type-0 1 no fatal=extra-type0
+net_case net-extra-type-unknown 1 no fatal=extra-type5
+# GSO size 0 and GSO type 3: xenvif_set_skb_gso, fatal.
+net_case net-gso-size-0 1 no fatal=gso-size0
+net_case net-gso-type-3 1 no fatal=gso-type3
+
+# Dropped (xenvif_tx_err): each slot XEN_NETIF_RSP_ERROR, nothing on
+# the TAP, the next frame goes through.
+# 20 and 21 slots (more than XEN_NETBK_LEGACY_SLOTS_MAX after the first).
+net_case net-slots-20 0 yes drop=slots20
+net_case net-slots-21 0 yes drop=slots21
+# A continuation larger than what the first slot's size leaves (the u16
+# wrap of a frame of 64 KiB or more): "Invalid tx request", not fatal.
+net_case net-size-wrap 0 yes drop=size-wrap
+# A 10-byte frame, and 10 bytes in the first slot of a 60-byte frame:
+# "Bad packet size" (under ETH_HLEN).
+net_case net-first-slot-under-14 0 yes drop=short
+net_case net-first-slot-under-14-chain 0 yes drop=short-first
+
+# Accepted: every slot OKAY, the frame on the TAP byte for byte.
+# 19 slots (1 + 18): the most a frame may use.
+net_case net-slots-19 0 yes ok=slots19
+# 1 + 18 slots carrying 128 bytes (XSA-432: less than the header copy).
+net_case net-slots-19-128-bytes 0 yes ok=slots19-128
+# Zero-size continuations, in the middle and last (XSA-448).
+net_case net-zero-size-continuations 0 yes ok=zero-size
+# IPv4/TCP headers over five slots with csum_blank (XSA-423).
+net_case net-headers-split 0 yes ok=headers-split
+
+# csum_blank on ICMP, ARP and a truncated TCP header: checksum setup
+# fails, the slots are answered OKAY (taken), the frames are dropped.
+net_case net-csum-blank-bad 0 yes csum
+# A never-granted gref in a frame's second slot: that slot ERROR, the
+# first OKAY, not sent; alone: ERROR; a read-only grant (as netfront
+# gives tx pages): sent.
+net_case net-tx-bad-gref 0 yes tx-gref
+# rx buffers with a never-granted and a read-only gref: ERROR in their
+# slots; the next buffer gets its frame.
+INJ1="rx-ready u3x100"
+net_case net-rx-bad-gref 0 no --rx-post 0 rx-gref
+
+case_begin net-event-storm
+# 20000+ notifications over >= 1 s, no request: no response; then a
+# frame goes through; guest 2's block I/O progressed meanwhile.
+netattach1
+if [ -z "$WHY" ]; then
+	net_host_start
+	nraw storm
+	[ "$RC" = 0 ] || why "net-hostile exit $RC"
+	echo "$OUT" | grep storm:
+	net_host_end yes
+fi
+[ "$(g2_iters)" -gt "$G2_0" ] ||
+	why "guest 2 made no progress during the storm ($G2_0 iterations)"
+netdetach1
+net_bystander
+case_end 0
+
+# Multicast control (request-multicast-control = 1): 64 groups added,
+# the 65th refused (ERROR) with filtering going on, group 2 deleted;
+# of group 1, 2, 65, 0x100, broadcast and unicast frames only group 1,
+# broadcast and unicast reach the guest.
+INJ1="rx-ready g01005e000001 g01005e000002 g01005e000041 g01005e000100
+	gffffffffffff u1x100 mark"
+net_case net-mcast-over-64 0 no --mcast mcast
+# Without request-multicast-control the list is kept but not applied.
+INJ1="rx-ready g01005e000100 mark"
+net_case net-mcast-not-requested 0 no mcast-off
+
+# No rx buffer while dom0 floods 3000 frames: nothing answered, xenpvd
+# holds one frame and leaves the rest to the TAP's queue (its
+# tx_queue_len, 1000); with buffers, at most that many old frames and
+# the one held, then the marker (XSA-392: the guest cannot make the
+# backend queue without bound).
+INJ1="rx-ready u3000x1000"
+INJ2="rx-ready2 s200 mark"
+PRE='[ "$(cat /sys/class/net/vif1.0/tx_queue_len)" = 1000 ]'
+net_case net-rx-no-buffers-flood 0 no --rx-post 0 --rx-bound 1001 rx-none
+# One buffer posted and an 8000-byte frame (two slots): nothing until a
+# second buffer comes, then the frame in both.
+INJ1="rx-ready u1x8000"
+PRE="ip link set vif1.0 mtu 9000"
+net_case net-rx-one-slot-short 0 no --rx-post 0 rx-one
+
+# XenStore values refused at connect.
+net_refused net-xs-queues-0 "multi-queue-num-queues" \
+	--xs multi-queue-num-queues=0
+net_refused net-xs-queues-above-max "multi-queue-num-queues" \
+	--xs multi-queue-num-queues=$((NET_MAX_QUEUES + 1))
+net_refused net-xs-queue-keys-missing "queue-1" --queues 2 --xs queue-1=-
+net_refused net-xs-request-rx-copy-0 "request-rx-copy" \
+	--xs request-rx-copy=0
+
+# Closing, Closed, Initialising with frames in flight both ways (dom0
+# floods meanwhile): the backend follows to InitWait, connects again to
+# new rings, and a frame goes through.
+INJ1="rx-ready u2000x1000"
+net_case net-reconnect-during-traffic 0 yes reconnect
+
+# guest 3's vif, through the whole suite.
+touch "$G3_STOP"
+g3rc=0
+for _ in $(seq 100); do
+	kill -0 $G3_PID 2>/dev/null || break
+	sleep 0.05
+done
+wait $G3_PID || g3rc=$?
+CASES=$((CASES + 1))
+if [ $g3rc = 0 ] && [ "$NET_PING" -gt 0 ]; then
+	PASSED=$((PASSED + 1))
+	echo "PASS hostile/net-bystander-vif ($NET_PING pings answered)"
+else
+	echo "FAIL hostile/net-bystander-vif: exit $g3rc:" \
+		"$(tail -5 "$WORLD/g3.out")"
+fi
+"$CTL" net-detach --domid 3 --timeout 10 >/dev/null ||
+	echo "warning: net-detach of guest 3 failed"
+fi
 
 # ---- guest 2's verdict ----
 touch "$G2_STOP"
