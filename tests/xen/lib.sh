@@ -187,7 +187,7 @@ _xen_build_images() {
 		{ xen_say "cannot extract vmlinux"; return 1; }
 
 	# Guest: busybox, mkfs, coreutils dd, blkfront and ext4, 9pnet_xen
-	# and v9fs.
+	# and v9fs, netfront.
 	r=$tmp/guest-root
 	_xen_skeleton "$r"
 	_xen_copy "$r" /sbin/mke2fs /usr/bin/dd /usr/bin/sha256sum \
@@ -197,7 +197,7 @@ _xen_build_images() {
 		ln -sf ../bin/kmod "$r/usr/sbin/$f"
 	done
 	_xen_modules "$r" "$kver" xen-blkfront ext4 crc32c_generic \
-		crc32c-intel 9pnet_xen 9p
+		crc32c-intel 9pnet_xen 9p xen-netfront
 	install -m 755 "$XEN_DIR/guest/init" "$r/init"
 	_xen_cpio "$r" >"$tmp/guest.cpio"
 	rm -rf "$r"
@@ -229,7 +229,7 @@ _xen_build_images() {
 	mkdir -p "$r/var/lib/xen" "$r/var/lib/xenstored" "$r/var/log/xen"
 	_xen_modules "$r" "$kver" xen-evtchn xen-gntdev xen-gntalloc \
 		xen-privcmd xenfs xen-blkback xen-blkfront loop xen-netback \
-		xen-netfront 9pnet_xen 9p
+		xen-netfront 9pnet_xen 9p tun bridge
 	mkdir -p "$r/boot"
 	cp "$tmp/vmlinux" "$r/boot/vmlinux"
 	cp "$tmp/guest.cpio" "$r/boot/guest.cpio"
@@ -321,7 +321,8 @@ xen_overlay() {
 	done
 	for p in backend/xenpvd tools/xenpvctl tools/xenpv-pingpong \
 		 tests/frontend/fake-blkback tests/frontend/test-frontend-io \
-		 tests/blk/test-frontend-raw tests/common/test-platform-xen; do
+		 tests/blk/test-frontend-raw tests/common/test-platform-xen \
+		 tests/frontend/test-net-io tests/frontend/net-host-echo; do
 		real=$(_xen_real_bin "$XEN_BUILD/$p") || continue
 		cp "$real" "$r/opt/xenpvd/bin/$(basename "$p")"
 		LD_LIBRARY_PATH=$XEN_BUILD/frontend/.libs ldd "$real" |
