@@ -11,6 +11,7 @@
 #                      [--p9-jobs LIST] [--p9-mb MB] [--p9-msize BYTES]
 #                      [--p9-files N] [--p9-limit SECS] [--p9-warm]
 #                      [--p9-xenpvd-args "ARGS"]
+#                      [--net-streams N] [--net-xenpvd-args "ARGS"]
 #
 # Block targets (the default set: blkback,xenpvd,dom0,qdisk).  In each boot
 # a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read and random
@@ -45,6 +46,16 @@
 # dom0's busy seconds, and for xenpvd the share's requests, MB and mean
 # latency (XENPV-BENCH-INFO ... job=J secs=... lines, printed below).
 #
+# Net targets (asked for by name: --targets net-xenpvd,net-netback).  Last
+# in the boot: dom0 puts an address on a bridge and runs an iperf3 server;
+# a PV guest's Linux xen-netfront gets a vif on that bridge, served in
+# turn by xenpvd --type=vif (net-xenpvd) and by Linux xen-netback
+# (net-netback), both attached with xenpvctl net-attach (swapping places
+# from boot to boot); the guest runs iperf3 TCP for --runtime seconds
+# (after --ramp) guest to dom0 and then dom0 to guest (-R), with
+# --net-streams (1) streams.  Table: Mbit/s per direction and
+# xenpvd/netback (target: >= 0.8x both ways).
+#
 # At the end one table per kind: per block job IOPS and MiB/s of each
 # target (medians over the boots) and the ratios xenpvd/blkback,
 # xenpvd/qdisk and xenpvd/dom0; per 9pfs job MiB/s or seconds of each
@@ -74,7 +85,7 @@ guest_args= xenpvd_args= guest_mem=640 guest_vcpus=2
 targets=blkback,xenpvd,dom0,qdisk tries=2
 p9_jobs=seqwrite,seqread,randread,untar,stat,rm
 p9_mb=256 p9_msize=524288 p9_files=3000 p9_limit=600 p9_drop=1
-p9_xenpvd_args=
+p9_xenpvd_args= net_streams=1 net_xenpvd_args=
 # The header above, up to the first line that is not a comment.
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
@@ -86,6 +97,8 @@ while [ $# -gt 0 ]; do
 	--p9-limit) p9_limit=$2; shift 2 ;;
 	--p9-warm) p9_drop=0; shift ;;
 	--p9-xenpvd-args) p9_xenpvd_args=$2; shift 2 ;;
+	--net-streams) net_streams=$2; shift 2 ;;
+	--net-xenpvd-args) net_xenpvd_args=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--boots) boots=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
@@ -102,7 +115,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 for v in "$boots" "$runtime" "$ramp" "$disk_mb" "$tries" "$p9_mb" \
-	 "$p9_msize" "$p9_files" "$p9_limit"; do
+	 "$p9_msize" "$p9_files" "$p9_limit" "$net_streams"; do
 	case "$v" in ''|*[!0-9]*) echo "bench.sh: not a number: $v" >&2; exit 2 ;; esac
 done
 [ "$boots" -ge 1 ] && [ "$runtime" -ge 1 ] && [ "$disk_mb" -ge 64 ] ||
@@ -113,6 +126,7 @@ for j in ${jobs//,/ }; do
 done
 for t in ${targets//,/ }; do
 	case "$t" in blkback|xenpvd|dom0|qdisk|p9-xenpvd|p9-qemu|p9-dom0) ;;
+	net-xenpvd|net-netback) ;;
 	*) echo "bench.sh: unknown target $t" >&2; exit 2 ;; esac
 done
 for j in ${p9_jobs//,/ }; do
@@ -124,17 +138,21 @@ done
 [ "$p9_files" -ge 1 ] && [ "$p9_limit" -ge 30 ] ||
 	{ echo "bench.sh: --p9-files >= 1, --p9-limit >= 30" >&2; exit 2; }
 want() { case ",$targets," in *",$1,"*) return 0 ;; esac; return 1; }
-# Block and 9pfs targets asked for.
-nblk=0 np9=0
+# Block, 9pfs and net targets asked for.
+nblk=0 np9=0 nnet=0
 for t in ${targets//,/ }; do
-	case "$t" in p9-*) np9=$((np9 + 1)) ;; *) nblk=$((nblk + 1)) ;; esac
+	case "$t" in
+	p9-*) np9=$((np9 + 1)) ;;
+	net-*) nnet=$((nnet + 1)) ;;
+	*) nblk=$((nblk + 1)) ;;
+	esac
 done
 
 # fio for the guest and dom0, QEMU's Xen device model for qdisk.  Not in
 # XEN_PKGS: that list keys the image cache the scenarios share.
 bench_pkgs() {
 	local p missing=()
-	for p in fio qemu-system-xen; do
+	for p in fio qemu-system-xen iperf3; do
 		_xen_installed "$p" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -215,6 +233,9 @@ xen_say "building the benchmark overlays"
 g=$tmp/groot
 _bench_root "$g"
 _xen_copy "$g" /usr/bin/fio || xen_die "copying fio"
+if [ "$nnet" -gt 0 ]; then
+	_xen_copy "$g" /usr/bin/iperf3 || xen_die "copying iperf3"
+fi
 install -m 755 "$XEN_DIR/bench/guest-init" "$g/init"
 install -m 644 "$XEN_DIR/bench/jobs.sh" "$g/bench-jobs.sh"
 if [ "$np9" -gt 0 ]; then
@@ -233,6 +254,9 @@ d=$tmp/droot
 _bench_root "$d"
 _xen_copy "$d" /usr/bin/fio /usr/libexec/xen-qemu-system-i386 ||
 	xen_die "copying fio / qemu"
+if [ "$nnet" -gt 0 ]; then
+	_xen_copy "$d" /usr/bin/iperf3 || xen_die "copying iperf3"
+fi
 # QEMU's keymaps, in case libxl asks for a VNC display.
 mkdir -p "$d/usr/share/qemu"
 cp -a /usr/share/qemu/keymaps "$d/usr/share/qemu/" 2>/dev/null || true
@@ -269,6 +293,7 @@ for t in ${targets//,/ }; do
 	dom0) bench_secs=$((bench_secs + njobs * (runtime + ramp + 120))) ;;
 	p9-dom0) bench_secs=$((bench_secs + 2 * p9_njobs * p9_limit)) ;;
 	p9-*) bench_secs=$((bench_secs + tries * per_p9_guest)) ;;
+	net-*) bench_secs=$((bench_secs + tries * (120 + 2 * (runtime + ramp + 90)))) ;;
 	*) bench_secs=$((bench_secs + tries * per_guest)) ;;
 	esac
 done
@@ -293,6 +318,8 @@ boot_conf() { # BOOT ORDER
 	P9_LIMIT=$p9_limit
 	P9_DROP=$p9_drop
 	P9_XENPVD_ARGS="$p9_xenpvd_args"
+	NET_STREAMS=$net_streams
+	NET_XENPVD_ARGS="$net_xenpvd_args"
 	CONF
 	echo "$bench_secs" >"$c/xpv/scenario-timeout"
 	_bench_cpio "$c"
@@ -321,9 +348,12 @@ bench_boot() {
 backends=(blkback xenpvd)
 results=$tmp/results # lines: boot target job iops kib
 results9=$tmp/results9 # lines: boot target job value
+resultsn=$tmp/resultsn # lines: boot target dir mbps
 : >"$results"
 : >"$results9"
+: >"$resultsn"
 p9_servers=(p9-xenpvd p9-qemu)
+net_backends=(net-xenpvd net-netback)
 ls -1t "$logdir"/*.log 2>/dev/null | tail -n +30 | xargs -r rm -f || true
 stamp=$(date +%Y%m%d-%H%M%S)
 logs=()
@@ -342,7 +372,12 @@ for ((b = 1; b <= boots; b++)); do
 	for ((i = 0; i < 2; i++)); do
 		order="$order ${p9_servers[$(( (b - 1 + i) % 2 ))]}"
 	done
-	order="$order p9-dom0" o=
+	order="$order p9-dom0"
+	# Then the net backends, swapping places.
+	for ((i = 0; i < 2; i++)); do
+		order="$order ${net_backends[$(( (b - 1 + i) % 2 ))]}"
+	done
+	o=
 	for t in $order; do want "$t" && o="$o $t"; done
 	order=${o# }
 	boot_conf "$b" "$order" >"$tmp/conf.cpio"
@@ -363,6 +398,9 @@ for ((b = 1; b <= boots; b++)); do
 	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH-P9 boot=.*' |
 		sed -n 's/^XENPV-BENCH-P9 boot=\([0-9]*\) target=\([a-z0-9-]*\) job=\([a-z]*\) value=\([0-9.]*\).*/\1 \2 \3 \4/p' \
 		>>"$results9" || true
+	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH-NET boot=.*' |
+		sed -n 's/^XENPV-BENCH-NET boot=\([0-9]*\) target=\([a-z-]*\) dir=\([a-z]*\) mbps=\([0-9.]*\).*/\1 \2 \3 \4/p' \
+		>>"$resultsn" || true
 	tr -d '\r' <"$log" | grep -a -o 'XENPV-BENCH-INFO .*\|XENPV-RESULT .*' |
 		sed 's/^/  /' >&2 || true
 	[ $brc -eq 0 ] || xen_say "boot $b: timed out"
@@ -530,11 +568,54 @@ END {
 			fmtr(met[j]), met[j] == "" ? "no data" : (met[j] + 0 >= 1.5 ? "met" : "NOT met")
 	}
 }' "$results9"
+
+# The net table: Mbit/s both ways, medians; xenpvd/netback per boot.
+[ "$nnet" -eq 0 ] || awk -v boots="$boots" -v runtime="$runtime" \
+	-v streams="$net_streams" '
+function median(list,    n, a, i, j, t) {
+	n = split(list, a, " ")
+	if (n == 0) return ""
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function fmt(v) { return v == "" ? "-" : sprintf("%.0f", v) }
+function fmtr(v) { return v == "" ? "-" : sprintf("%.2fx", v) }
+{ vals[$2, $3] = vals[$2, $3] " " $4; val[$1, $2, $3] = $4 }
+END {
+	printf "xenpvd net benchmark: %d boot(s), iperf3 TCP %ds x %d stream(s), medians over the boots\n", \
+		boots, runtime, streams
+	printf "%-22s %-7s %9s %9s %14s\n", "direction", "unit", "xenpvd", \
+		"netback", "xpvd/netback"
+	split("tx rx", D, " ")
+	name["tx"] = "guest -> dom0"; name["rx"] = "dom0 -> guest"
+	for (k = 1; k <= 2; k++) {
+		d = D[k]; r = ""
+		for (b = 1; b <= boots; b++)
+			if (val[b, "net-xenpvd", d] > 0 && val[b, "net-netback", d] > 0)
+				r = r " " val[b, "net-xenpvd", d] / val[b, "net-netback", d]
+		m[d] = median(r)
+		printf "%-22s %-7s %9s %9s %14s\n", name[d], "Mbit/s", \
+			fmt(median(vals["net-xenpvd", d])), \
+			fmt(median(vals["net-netback", d])), fmtr(m[d])
+		if (boots > 1)
+			printf "%-22s   per-boot xenpvd/netback:%s\n", "", r
+	}
+	print ""
+	print "Software emulation (TCG): only ratios within one boot mean something."
+	for (k = 1; k <= 2; k++) {
+		d = D[k]
+		printf "target xenpvd >= 0.8x netback, %s: %s (%s)\n", name[d], fmtr(m[d]), \
+			m[d] == "" ? "no data" : (m[d] + 0 >= 0.8 ? "met" : "NOT met")
+	}
+}' "$resultsn"
 echo "serial logs: ${logs[*]}"
 
 # Complete: every target asked for, every job, every boot.
-want=$((boots * (nblk * njobs + np9 * p9_njobs)))
-got=$(( $(wc -l <"$results") + $(wc -l <"$results9") ))
+want=$((boots * (nblk * njobs + np9 * p9_njobs + nnet * 2)))
+got=$(( $(wc -l <"$results") + $(wc -l <"$results9") + $(wc -l <"$resultsn") ))
 if [ "$got" -lt "$want" ]; then
 	xen_say "incomplete: $got of $want results (see the serial logs)"
 	exit 1

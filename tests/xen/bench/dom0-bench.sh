@@ -16,6 +16,12 @@
 #   p9-qemu    QEMU's 9pfs backend: a p9 line in the guest's xl config
 #              makes libxl start xen-qemu-system-i386 as its device model
 #   p9-dom0    no guest: the same jobs run by dom0 in /srv/share
+# and last, for the net targets, a bridge xpvbr9 (10.99.0.1/24) with an
+# iperf3 server in dom0, and a guest's xen-netfront on it through:
+#   net-xenpvd   xenpvd --type=vif (xen-netback unloaded)
+#   net-netback  Linux xen-netback
+# both attached with xenpvctl net-attach once the guest is up; the guest
+# runs iperf3 both ways (XENPV-BENCH-NET lines).
 # The 9pfs guests mount the share (trans=xen, 9P2000.L, msize P9_MSIZE) and
 # run the 9pfs jobs of bench-jobs.sh; before each job the guest asks, by a
 # file in the share, that dom0 sync and drop its caches (unless P9_DROP=0),
@@ -27,6 +33,7 @@
 # dropped before each target.  Results go to the console as
 #   XENPV-BENCH boot=B target=T job=J iops=N kib=N
 #   XENPV-BENCH-P9 boot=B target=T job=J value=N cpu=N lat_us=N
+#   XENPV-BENCH-NET boot=B target=T dir=tx|rx mbps=N
 # plus XENPV-BENCH-INFO lines (what blkfront negotiated, retries; for qdisk
 # a "watch" line every 20 s on the device model and /dev/vda, and a
 # post-mortem when it fails).  A target that fails is retried once
@@ -524,6 +531,76 @@ run_p9_dom0() {
 	p9_clean
 }
 
+# ---- net targets ----
+NET_BR=xpvbr9
+NET_SECS=$((120 + 2 * (RUNTIME + RAMP + 90)))
+
+# The bridge with dom0's address and the iperf3 server, once.
+net_prepare() {
+	[ -d /sys/class/net/$NET_BR ] && return 0
+	modprobe tun && modprobe bridge || return 1
+	brctl addbr $NET_BR && ip addr add 10.99.0.1/24 dev $NET_BR &&
+		ip link set $NET_BR up || return 1
+	iperf3 -s -B 10.99.0.1 >/tmp/iperf3-server.log 2>&1 &
+	track_pid $!
+}
+
+net_guest() { # NAME
+	guest_create "$1" \
+		"extra = \"$(guest_extra) xpv_mode=net xpv_netstreams=${NET_STREAMS:-1}\"" \
+		"memory = $GUEST_MEM" "vcpus = $GUEST_VCPUS" \
+		"ramdisk = \"/boot/bench-guest.cpio\""
+}
+
+# net_run TARGET GUEST: the guest, its vif attached, iperf3 in it.
+net_run() {
+	local t=$1 g=$2 rc=0
+	net_guest "$g" || return 1
+	timeout 200 xenpvctl net-attach --domid "$GUEST_DOMID" \
+		--bridge $NET_BR --wait 180 >/dev/null ||
+		info "target=$t xenpvctl net-attach failed ($?)"
+	bench_wait "$g" "$NET_SECS" || rc=1
+	[ "$t" = net-xenpvd ] && info "target=$t stats=$(xenpvd_stats)"
+	timeout 60 xenpvctl net-detach --domid "$GUEST_DOMID" --timeout 10 \
+		>/dev/null 2>&1 ||
+		timeout 60 xenpvctl net-detach --domid "$GUEST_DOMID" --force \
+			>/dev/null 2>&1
+	timeout 60 xl destroy "$g" >/dev/null 2>&1
+	return $rc
+}
+
+run_net_xenpvd() {
+	local rc=0
+	if [ -d /sys/module/xen_netback ]; then
+		rmmod xen_netback || return 1
+	fi
+	start_xenpvd --type=vif $NET_XENPVD_ARGS
+	net_run net-xenpvd "$1" || rc=1
+	stop_xenpvd | grep -v 'debug' | tail -n 20
+	return $rc
+}
+
+run_net_netback() {
+	modprobe xen-netback || return 1
+	net_run net-netback "$1"
+}
+
+# collect_net TARGET GUEST: the guest's iperf3 figures; 1 if none.
+collect_net() {
+	local t=$1 g=$2 d v n=0
+	info "target=$t net_queues=$(guest_val "$g" net_queues)" \
+		"error=$(guest_val "$g" net_error)"
+	for d in tx rx; do
+		v=$(guest_val "$g" "net_${d}_mbps")
+		case "$v" in
+		[0-9]*) echo "XENPV-BENCH-NET boot=$BOOT target=$t dir=$d mbps=$v"
+			n=$((n + 1)) ;;
+		*) info "target=$t dir=$d missing: ${v:-nothing}" ;;
+		esac
+	done
+	[ $n -gt 0 ]
+}
+
 missing=()
 for t in $ORDER; do
 	note "target $t"
@@ -532,6 +609,12 @@ for t in $ORDER; do
 	p9-*)
 		if ! p9_prepare; then
 			info "target=$t cannot make the export on $DISK"
+			missing+=("$t")
+			continue
+		fi ;;
+	net-*)
+		if ! net_prepare; then
+			info "target=$t cannot make the bridge or start iperf3"
 			missing+=("$t")
 			continue
 		fi ;;
@@ -553,6 +636,7 @@ for t in $ORDER; do
 			if "run_${t//-/_}" "$g"; then
 				case "$t" in
 				p9-*) collect_p9 "$t" "$g" && exit 0 ;;
+				net-*) collect_net "$t" "$g" && exit 0 ;;
 				*) collect "$t" "$g" && exit 0 ;;
 				esac
 			else
