@@ -15,12 +15,20 @@
 # libxenpvfront (xenpvctl p9 put), reads it back (p9 cat), and both copies
 # are compared with the original; then 1 MiB sequential reads of a file of
 # the share through the guest against pread on the same file on the host
-# (xenpvctl p9 bench, both from the page cache).  Ends with one line:
-# "demo: ok verified_bytes=N ... p9_verified_bytes=N ...".  Leaves nothing
-# running.
+# (xenpvctl p9 bench, both from the page cache).  Then the net channel,
+# in network namespaces made for it and removed after (root and
+# /dev/net/tun needed, else skipped): a Linux network stack as guest 1
+# (xenpv-netfront-tap joins its vif to a TAP) sends random data to dom0's
+# over TCP through xenpvd and back, checked by sha256 at both ends, then
+# iperf3 TCP each way against a veth pair between the same namespaces
+# (tests/bench/net-sim.sh, one round).  Ends with one line:
+# "demo: ok verified_bytes=N ... p9_verified_bytes=N ...
+# net_verified_bytes=N net_tcp_Gbps=X ratio_net_vs_veth=R" (n/a when the
+# net part was skipped).  Leaves nothing running.
 #
 # Environment: DEMO_IMAGE_MB (default 256), DEMO_RUNTIME (seconds per
 # benchmark run, default 5), DEMO_P9_MB (the 9pfs read file, default 256),
+# DEMO_NET_MB (MiB sent each way in the checked TCP transfer, default 64),
 # DEMO_DIR (where the image and the share go: a real filesystem, so that
 # O_DIRECT reaches the device; default /var/tmp).
 set -euo pipefail
@@ -33,6 +41,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mb=${DEMO_IMAGE_MB:-256}
 runtime=${DEMO_RUNTIME:-5}
 p9mb=${DEMO_P9_MB:-256}
+netmib=${DEMO_NET_MB:-64}
 work=$(mktemp -d "${DEMO_DIR:-/var/tmp}/xenpvd-demo.XXXXXX")
 trap 'blk_cleanup; rm -rf "$work"' EXIT
 
@@ -143,6 +152,37 @@ echo
 "$ctl" p9-detach --domid 1 --timeout 10 >/dev/null || die "p9-detach"
 
 blk_stop_xenpvd
+
+# The net channel: a world of its own in a network namespace of its own
+# (the sim's event channels do not cross namespaces), with a Linux
+# network stack as guest 1 (tests/bench/net-sim.sh, one round).
+echo "== net: guest 1's Linux stack (xenpv-netfront-tap, in a namespace of" \
+	"its own) and dom0's through xenpvd's vif1.0 on a bridge; $runtime s" \
+	"of iperf3 TCP each way, against a veth pair between the same namespaces"
+netverified=n/a netgbps=n/a netratio=n/a
+nrc=0
+BENCH_ROUNDS=1 BENCH_STREAMS=1 BENCH_PPS=0 BENCH_RUNTIME=$runtime \
+	BENCH_VERIFY_MIB=$netmib "$here/../tests/bench/net-sim.sh" "$build" \
+	>"$work/net.out" 2>"$work/net.err" || nrc=$?
+if [ $nrc = 77 ]; then
+	echo "   skipped: $(tail -n 1 "$work/net.err")"
+elif [ $nrc != 0 ]; then
+	cat "$work/net.out" "$work/net.err" >&2
+	die "the net benchmark failed"
+else
+	echo "   TCP transfers, sha256 equal at both ends:"
+	sed -n 's/^# verified g->h:/     guest -> dom0:/p
+		s/^# verified h->g:/     dom0 -> guest:/p' "$work/net.out"
+	grep -Ev '^#|^net-sim:|^$' "$work/net.out" | sed 's/^/   /'
+	netvals=$(sed -n 's/^# net-sim-values: //p' "$work/net.out")
+	netverified=$(blk_field "$netvals" verified_bytes)
+	netgbps=$(blk_field "$netvals" tcp_g2h_Gbps)
+	netratio=$(blk_field "$(tail -n 1 "$work/net.out")" \
+		tcp_ratio_guest_to_host)
+	echo "   net_tcp_Gbps, ratio_net_vs_veth: guest -> dom0, 1 stream"
+fi
+echo
+
 echo "demo: ok verified_bytes=$verified indirect_requests=$indirect" \
 	"max_segments=$maxseg iops_4k_randread=$iops" \
 	"ratio_4k_vs_direct=$(blk_ratio "$iops" "$fiops")" \
@@ -150,4 +190,6 @@ echo "demo: ok verified_bytes=$verified indirect_requests=$indirect" \
 		"$(blk_field "$f4" lat_p99_us)") fio_jobs=$fjobs" \
 	"seq_1m_MiBps=$mbs ratio_1m_vs_direct=$(blk_ratio "$mbs" "$fmbs")" \
 	"p9_verified_bytes=$p9verified p9_read_MiBps=$p9mbs" \
-	"ratio_p9_read_vs_direct=$(blk_ratio "$p9mbs" "$p9dmbs")"
+	"ratio_p9_read_vs_direct=$(blk_ratio "$p9mbs" "$p9dmbs")" \
+	"net_verified_bytes=$netverified net_tcp_Gbps=$netgbps" \
+	"ratio_net_vs_veth=$netratio"

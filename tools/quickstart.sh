@@ -21,10 +21,12 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages: the build, the real xenstored the sim platform runs,
-# the xenstore tools the tests use as independent peers, fio for baselines.
+# the xenstore tools the tests use as independent peers, fio for baselines,
+# iproute2, iperf3 and ping for the net channel's Linux-stack tests, its
+# benchmark and the demo's net part.
 build_pkgs=(build-essential autoconf automake libtool pkg-config
 	    libxen-dev liburing-dev xen-utils-4.17 xenstore-utils)
-check_pkgs=(strace fio python3 diod)
+check_pkgs=(strace fio python3 diod iproute2 iperf3 iputils-ping)
 tsan_tests="blk/test-backend-queues.sh blk/test-restart.sh"
 tsan_tests+=" blk/test-restart-term.sh blk/test-blk-two-guests.sh"
 tsan_tests+=" blk/test-blk-detach-during-io.sh"
@@ -33,7 +35,8 @@ tsan_tests+=" frontend/test-frontend-reconnect.sh"
 tsan_tests+=" 9pfs/test-p9srv 9pfs/test-9pfs-ring-fill.sh"
 tsan_tests+=" 9pfs/test-9pfs-ring-concurrent.sh frontend/test-9pfs-front.sh"
 tsan_tests+=" net/test-net-basic.sh frontend/test-net-restart.sh"
-demo_pkgs=(fio python3)
+tsan_tests+=" net/test-net-stack-tcp.sh"
+demo_pkgs=(fio python3 iproute2 iperf3 iputils-ping)
 
 say() { printf 'quickstart: %s\n' "$*"; }
 die() { printf 'quickstart: error: %s\n' "$*" >&2; exit 1; }

@@ -200,10 +200,18 @@ static int from_tap(unsigned char *buf, size_t n, struct iovec *iov,
 		return -1;
 	if (f->gso_type)
 		f->gso_size = vh.gso_size;
-	/* Spread flows over the queues: the TCP/UDP ports, when any. */
-	if (nq > 1 && vh.csum_start && vh.csum_start + 4u <= n - VHDR)
-		f->queue = buf[VHDR + vh.csum_start + 1] ^
-			   buf[VHDR + vh.csum_start + 3];
+	/*
+	 * Spread flows over the queues: a hash of the TCP/UDP ports, when
+	 * any.  All 32 bits count: Linux gives connect() even local ports,
+	 * so their low bits alone would put every flow on one queue.
+	 */
+	if (nq > 1 && vh.csum_start && vh.csum_start + 4u <= n - VHDR) {
+		const unsigned char *p = buf + VHDR + vh.csum_start;
+		uint32_t k = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			     (uint32_t)p[2] << 8 | p[3];
+
+		f->queue = (k * 0x9e3779b1u) >> 24;
+	}
 	return 0;
 }
 

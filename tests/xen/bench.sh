@@ -592,16 +592,18 @@ END {
 	split("tx rx", D, " ")
 	name["tx"] = "guest -> dom0"; name["rx"] = "dom0 -> guest"
 	for (k = 1; k <= 2; k++) {
-		d = D[k]; r = ""
+		d = D[k]; r = ""; rs = ""
 		for (b = 1; b <= boots; b++)
-			if (val[b, "net-xenpvd", d] > 0 && val[b, "net-netback", d] > 0)
-				r = r " " val[b, "net-xenpvd", d] / val[b, "net-netback", d]
+			if (val[b, "net-xenpvd", d] > 0 && val[b, "net-netback", d] > 0) {
+				x = val[b, "net-xenpvd", d] / val[b, "net-netback", d]
+				r = r " " x; rs = rs sprintf(" %.2f", x)
+			}
 		m[d] = median(r)
 		printf "%-22s %-7s %9s %9s %14s\n", name[d], "Mbit/s", \
 			fmt(median(vals["net-xenpvd", d])), \
 			fmt(median(vals["net-netback", d])), fmtr(m[d])
 		if (boots > 1)
-			printf "%-22s   per-boot xenpvd/netback:%s\n", "", r
+			printf "%-22s   per-boot xenpvd/netback:%s\n", "", rs
 	}
 	print ""
 	print "Software emulation (TCG): only ratios within one boot mean something."
