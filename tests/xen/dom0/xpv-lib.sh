@@ -22,6 +22,9 @@
 #                           backend/vbd alone); loaded again at the end
 #   xenpvd_stats            one JSON line per VBD of the running xenpvd
 #   stat_of JSON KEY        a counter of a JSON line
+#   net_guest_peer G ADDR FILE  dom0's side of the guest's job net
+#   dom0_net_io BRIDGE ARGS...  libxenpvfront's netfront in dom0 on vif 0
+#                           of domain 0, echoed back (see below)
 set -u
 NAME=${1:?scenario name}
 RESULT=/tmp/xpv-result.$NAME
@@ -324,4 +327,28 @@ dom0_net_io() {
 		note "net-detach failed"
 	ip link del "$br" 2>/dev/null
 	return $rc
+}
+
+# The guest's job net (guest/init) sends to dom0's port 8081 and then
+# takes what dom0 sends to its port 8080 once it says net_listen=1.
+# net_guest_peer GUEST GUEST-ADDR FILE: dom0's side of that, in the
+# background: what the guest sends lands in /tmp/tx.bin (nc runs cat,
+# which ends at the end of the stream), and FILE goes to the guest.
+net_guest_peer() {
+	local g=$1 addr=$2 file=$3
+	printf '#!/bin/sh\nexec cat >/tmp/tx.bin\n' >/tmp/recv.sh
+	chmod +x /tmp/recv.sh
+	rm -f /tmp/tx.bin
+	# Not on our output: a background job holding it open would keep
+	# run-scenarios waiting if the scenario were killed at its limit.
+	nc -l -p 8081 -e /tmp/recv.sh </dev/null >/tmp/net-peer.log 2>&1 &
+	track_pid $!
+	(
+		for _ in $(seq 600); do
+			_glog "$g" | grep -q '^XENPV-GUEST net_listen=1' && break
+			sleep 1
+		done
+		nc -w 30 "$addr" 8080 <"$file" || note "nc to the guest failed"
+	) </dev/null >>/tmp/net-peer.log 2>&1 &
+	track_pid $!
 }

@@ -36,38 +36,14 @@ guest_create $g \
 	"extra = \"console=hvc0 loglevel=4 rdinit=/init xpv_mode=net xpv_wait=120 xpv_netip=10.99.0.2 xpv_netpeer=10.99.0.1 xpv_netmtu=9000 xpv_netmb=$mb\"" ||
 	fail "xl create failed"
 d=$GUEST_DOMID
+net_guest_peer $g 10.99.0.2 $www/rx.bin
 be=/local/domain/0/backend/vif/$d/0
 fe=/local/domain/$d/device/vif/0
 xenpvctl net-attach --domid "$d" --bridge $br --create-bridge --mtu 9000 \
 	--wait 30 || fail "net-attach"
 ip addr add 10.99.0.1/24 dev $br || fail "address on $br"
 ip link set $br up || fail "$br up"
-# The guest sends to 8081 (nc; cat ends at the end of its stream), and
-# listens on 8080 for rx.bin once it says net_listen=1.
-printf '#!/bin/sh\nexec cat >/tmp/tx.bin\n' >/tmp/recv.sh
-chmod +x /tmp/recv.sh
-rm -f /tmp/tx.bin
-nc -l -p 8081 -e /tmp/recv.sh </dev/null &
-track_pid $!
 
-# Progress every 30 s: where the guest is, what xenpvd counted, who
-# takes dom0's CPU (a wedge must be told from a slow emulation).
-(
-	while sleep 30; do
-		note "progress: $(_glog $g | grep -a '^XENPV-GUEST' | tail -n 2 | tr '\n' ' ')"
-		note "progress: $(xenpvd_stats)"
-		top -b -n 1 2>/dev/null | sed -n '6,10p' | sed 's/^/note: top: /'
-	done
-) &
-track_pid $!
-(
-	for _ in $(seq 600); do
-		_glog $g | grep -q '^XENPV-GUEST net_listen=1' && break
-		sleep 1
-	done
-	nc -w 30 10.99.0.2 8080 <$www/rx.bin || note "nc to the guest failed"
-) &
-track_pid $!
 ok=0
 guest_wait $g 420 && ok=1
 xs_dump "$be" "$fe"

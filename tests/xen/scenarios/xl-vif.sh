@@ -32,13 +32,6 @@ www=/tmp/www0
 rm -rf $www && mkdir -p $www || fail "mkdir $www"
 dd if=/dev/urandom of=$www/rx.bin bs=1M count=$mb 2>/dev/null || fail "rx.bin"
 rx_sha=$(sha256sum $www/rx.bin | cut -d' ' -f1)
-# The guest sends to 8081 (nc; cat ends at the end of its stream), and
-# listens on 8080 for rx.bin once it says net_listen=1.
-printf '#!/bin/sh\nexec cat >/tmp/tx.bin\n' >/tmp/recv.sh
-chmod +x /tmp/recv.sh
-rm -f /tmp/tx.bin
-nc -l -p 8081 -e /tmp/recv.sh </dev/null &
-track_pid $!
 
 start_xenpvd --type=vif --debug=dev
 guest_create $g \
@@ -46,19 +39,12 @@ guest_create $g \
 	"vif = [ 'bridge=$br,mac=00:16:3e:5a:00:01' ]" ||
 	{ stop_xenpvd; fail "xl create failed"; }
 d=$GUEST_DOMID
+net_guest_peer $g 10.99.0.2 $www/rx.bin
 be=/local/domain/0/backend/vif/$d/0
 be1=/local/domain/0/backend/vif/$d/1
 xs_dump "$be"
 hp=$(xs $be/hotplug-status) script=$(xs $be/script)
 master0=$(ip -o link show vif$d.0 2>/dev/null | grep -o "master $br")
-(
-	for _ in $(seq 600); do
-		_glog $g | grep -q '^XENPV-GUEST net_listen=1' && break
-		sleep 1
-	done
-	nc -w 30 10.99.0.2 8080 <$www/rx.bin || note "nc to the guest failed"
-) &
-track_pid $!
 ok=0
 guest_wait $g 360 && ok=1
 tx_sha=$(sha256sum /tmp/tx.bin 2>/dev/null | cut -d' ' -f1)
