@@ -36,11 +36,6 @@ struct netdev {
 	 * queue would hand the new guest's frames to the old rings.
 	 */
 	struct xpvd_netq *parked[XPVD_NET_MAX_QUEUES];
-	/* What each connected queue was started with (the record). */
-	struct {
-		xpv_gref_t tx_ref, rx_ref;
-		xpv_port_t tx_port, rx_port;
-	} qref[XPVD_NET_MAX_QUEUES];
 	struct xpvd_netq_stats past;	/* of the queues reaped */
 	bool split;
 	unsigned int tun_offload;
@@ -392,10 +387,6 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 					      "channel(s) %u/%u", i, qp.tx_ref,
 					      qp.rx_ref, qp.tx_port,
 					      qp.rx_port);
-		n->qref[i].tx_ref = qp.tx_ref;
-		n->qref[i].rx_ref = qp.rx_ref;
-		n->qref[i].tx_port = qp.tx_port;
-		n->qref[i].rx_port = qp.rx_port;
 		n->nr_queues = i + 1;
 	}
 	err = xpvd_tap_set_carrier(&n->tap, true);
@@ -468,7 +459,7 @@ static int net_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 {
 	struct netdev *n = xpvd_dev_priv(d);
 	struct xpvd_netq_stats st;
-	uint32_t tx_rsp, rx_rsp;
+	struct xpvd_netq_handoff h;
 	bool clean = n->nr_queues > 0 &&
 		     !__atomic_load_n(&n->shared.disabled, __ATOMIC_RELAXED);
 	unsigned int i;
@@ -479,17 +470,14 @@ static int net_hand_over(struct xpvd_dev *d, char *buf, size_t size)
 		xpvd_netq_request_stop(n->q[i]);
 	for (i = 0; i < n->nr_queues; i++) {
 		xpvd_netq_join(n->q[i]);
-		if (xpvd_netq_handoff(n->q[i], &tx_rsp, &rx_rsp))
+		if (xpvd_netq_handoff(n->q[i], &h))
 			clean = false;
 		else if (len < size)
 			len += (size_t)snprintf(buf + len, size - len,
 						"%u %u %u %u %" PRIu32
-						" %" PRIu32 "\n",
-						n->qref[i].tx_ref,
-						n->qref[i].rx_ref,
-						n->qref[i].tx_port,
-						n->qref[i].rx_port, tx_rsp,
-						rx_rsp);
+						" %" PRIu32 "\n", h.tx_ref,
+						h.rx_ref, h.tx_port, h.rx_port,
+						h.tx_rsp_prod, h.rx_rsp_prod);
 		xpvd_netq_stats(n->q[i], &st);
 		stats_add(&n->past, &st);
 		xpvd_netq_reap(n->q[i]);

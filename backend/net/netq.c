@@ -920,8 +920,7 @@ void xpvd_netq_reap(struct xpvd_netq *q)
 	netq_free(q);
 }
 
-int xpvd_netq_handoff(const struct xpvd_netq *q, uint32_t *tx_rsp_prod,
-		      uint32_t *rx_rsp_prod)
+int xpvd_netq_handoff(const struct xpvd_netq *q, struct xpvd_netq_handoff *h)
 {
 	if (!q->started || !xpvd_netq_finished(q))
 		return -EBUSY;
@@ -931,8 +930,12 @@ int xpvd_netq_handoff(const struct xpvd_netq *q, uint32_t *tx_rsp_prod,
 	    q->tx.rsp_prod_pvt != q->tx.req_cons ||
 	    q->rx.rsp_prod_pvt != q->rx.req_cons)
 		return -EIO;
-	*tx_rsp_prod = q->tx.rsp_prod_pvt;
-	*rx_rsp_prod = q->rx.rsp_prod_pvt;
+	h->tx_ref = q->p.tx_ref;
+	h->rx_ref = q->p.rx_ref;
+	h->tx_port = q->p.tx_port;
+	h->rx_port = q->p.rx_port;
+	h->tx_rsp_prod = q->tx.rsp_prod_pvt;
+	h->rx_rsp_prod = q->rx.rsp_prod_pvt;
 	return 0;
 }
 

@@ -129,15 +129,22 @@ void xpvd_netq_join(struct xpvd_netq *q);
  * NULL-safe. */
 void xpvd_netq_reap(struct xpvd_netq *q);
 
+/* What a successor needs to take a queue over (its rings as the
+ * frontend named them, and where each ring's responses stopped). */
+struct xpvd_netq_handoff {
+	xpv_gref_t tx_ref, rx_ref;
+	xpv_port_t tx_port, rx_port;
+	uint32_t tx_rsp_prod, rx_rsp_prod;
+};
+
 /*
- * After the thread has ended: where each ring's responses stopped, for
- * a successor (xpvd_netq_params.reattach).  0, -EBUSY while it runs,
- * -EIO when the rings were not left so that a successor can go on:
- * the queue went fatal, or a consumed request is unanswered.  Frames
- * read from the TAP and not yet delivered are lost (one at most).
+ * After the thread has ended: the queue's hand-over (for a successor's
+ * xpvd_netq_params.reattach).  0, -EBUSY while it runs, -EIO when the
+ * rings were not left so that a successor can go on: the queue went
+ * fatal, or a consumed request is unanswered.  Frames read from the TAP
+ * and not yet delivered are lost (one at most).
  */
-int xpvd_netq_handoff(const struct xpvd_netq *q, uint32_t *tx_rsp_prod,
-		      uint32_t *rx_rsp_prod);
+int xpvd_netq_handoff(const struct xpvd_netq *q, struct xpvd_netq_handoff *h);
 
 /* A snapshot of the counters (any thread). */
 void xpvd_netq_stats(const struct xpvd_netq *q, struct xpvd_netq_stats *st);

@@ -13,52 +13,12 @@
 #    frontend to reconnect, which it does; frames flow again.
 # Each phase ends with frames flowing through the last daemon, checked.
 . ./functions.sh
-
-CTL=${CTL:-$top_builddir/tools/xenpvctl}
-IO=./frontend/test-net-io
-ECHO=./frontend/net-host-echo
-[ -x "$CTL" ] || skip "no $CTL (not built)"
-[ -x "$IO" ] && [ -x "$ECHO" ] || skip "test programs not built"
-[ -x "$XENPVD" ] || skip "no $XENPVD (not built)"
-[ "$(id -u)" = 0 ] || skip "needs root (TAP devices, network namespaces)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-requires which ip xenstore-read python3
-
-NS=xpvnr$$
-ip netns add "$NS" 2>/dev/null || skip "ip netns add does not work here"
-cleanup_fn "ip netns del '$NS'"
-ip netns exec "$NS" ip link set lo up || hard_error "lo in $NS"
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-
-start_sim_world WORLD
-sim_domain_create 1 --name guest1
-xpv_tmpdir T
+. "$top_srcdir/tests/frontend/test-net-echo-common.sh"
+requires which python3
+net_echo_setup --debug=dev --net-max-queues=2
 BE=/local/domain/0/backend/vif/1/0
 FE=/local/domain/1/device/vif/0
-
-# xenpvd in the namespace (ip netns exec execs it: the pid is xenpvd's).
-REAL_XENPVD=$XENPVD
-printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$NS" "$REAL_XENPVD" \
-	>"$T/xenpvd-ns"
-chmod +x "$T/xenpvd-ns"
-XENPVD=$T/xenpvd-ns
-start_sim_xenpvd --debug=dev --type=vif --net-max-queues=2
-in_ns "$CTL" net-attach --domid 1 --devid 0 --bridge xpvbr0 \
-	--create-bridge --wait 20 >/dev/null || fail "xenpvctl net-attach"
-in_ns ip link set vif1.0 up || fail "vif1.0 up"
 TAP_IDX=$(in_ns cat /sys/class/net/vif1.0/ifindex) || fail "no vif1.0"
-
-ip netns exec "$NS" "$ECHO" vif1.0 >"$T/echo.out" 2>"$T/echo.err" &
-EPID=$!
-track_pid "$EPID"
-for _ in $(seq 200); do
-	grep -q '^ready' "$T/echo.out" && break
-	kill -0 "$EPID" 2>/dev/null || break
-	sleep 0.05
-done
-grep -q '^ready' "$T/echo.out" || fail "net-host-echo: $(cat "$T/echo.err")"
 
 # Frames this daemon's vif has sent to the TAP (its stats).
 tx_packets() {
