@@ -39,6 +39,7 @@ struct xpvd_dev {
 	char fe[PATH_LEN];
 	char fe_state[PATH_LEN + 8];
 	bool fe_watched;
+	bool fe_keys_watched;	/* the channel's fe_keys too */
 	bool seen;
 	bool probed;		/* the channel's probe() succeeded */
 	bool target_ok;		/* hotplug_check() passed for this probe */
@@ -354,6 +355,30 @@ static int features_txn(struct xs_handle *xsh, xs_transaction_t t,
 }
 
 static void fe_changed(void *opaque, const char *path, const char *token);
+static void fe_key_changed(void *opaque, const char *path,
+			   const char *token);
+
+/* Sets (add) or removes the watches on the channel's fe_keys. */
+static int fe_keys_watch(struct xpvd_dev *d, bool add)
+{
+	const char *const *k = d->chan->fe_keys;
+	char path[PATH_LEN + 64];
+	int err;
+
+	for (; k && *k; k++) {
+		snprintf(path, sizeof(path), "%s/%s", d->fe, *k);
+		if (!add) {
+			(void)xpv_xs_watch_remove(d->m->wt, path, "fk");
+			continue;
+		}
+		err = xpv_xs_watch_add(d->m->wt, path, "fk", fe_key_changed,
+				       d);
+		/* -EEXIST: set by an earlier try that failed further on. */
+		if (err && err != -EEXIST)
+			return xpvd_dev_fatal(d, err, "watching %s", path);
+	}
+	return 0;
+}
 
 static int init_device(struct xpvd_dev *d)
 {
@@ -376,6 +401,12 @@ static int init_device(struct xpvd_dev *d)
 			return xpvd_dev_fatal(d, err, "watching %s",
 					      d->fe_state);
 		d->fe_watched = true;
+	}
+	if (!d->fe_keys_watched) {
+		err = fe_keys_watch(d, true);
+		if (err)
+			return err;
+		d->fe_keys_watched = true;
 	}
 	if (!d->probed) {
 		err = probe(d);
@@ -704,6 +735,15 @@ static void fe_changed(void *opaque, const char *path, const char *token)
 	update(opaque);
 }
 
+/* One of the channel's fe_keys: only a connected device hears it. */
+static void fe_key_changed(void *opaque, const char *path, const char *token)
+{
+	struct xpvd_dev *d = opaque;
+
+	if (d->connected && !d->failed && !d->m->closing)
+		d->chan->fe_changed(d);
+}
+
 /* ---- discovery ---- */
 
 static void free_device(struct xpvd_dev *d)
@@ -721,6 +761,8 @@ static void remove_device(struct xpvd_dev *d)
 	disconnect(d);
 	if (d->fe_watched)
 		xpv_xs_watch_remove(d->m->wt, d->fe_state, "fe");
+	if (d->fe_keys_watched)
+		(void)fe_keys_watch(d, false);
 	record_forget(d);
 	xpvd_info(XPVD_C_DEV, "%s: removed", d->be);
 	if (d->nr_zombies) {

@@ -10,7 +10,8 @@
  * and the states of every device (an event only says "look again").  For
  * each backend directory it finds, the core:
  *   - checks frontend-id, applies the toolstack's xenpvd-* keys (conf.h),
- *     watches the frontend's state;
+ *     watches the frontend's state (and the keys the channel follows
+ *     while connected, fe_keys);
  *   - lets the channel probe it (read the backend's keys, open what they
  *     name) and publish its features, in one transaction, then writes
  *     InitWait - once per start: a second InitWait hangs unpatched Linux
@@ -125,6 +126,17 @@ struct xpvd_channel {
 	/* Writes the device's statistics as JSON members (after the core's
 	 * "domid", "devid" and "state"), without braces. */
 	void (*stats_json)(struct xpvd_dev *d, FILE *f);
+	/*
+	 * Optional.  Keys of the frontend's directory (NULL-ended) that
+	 * the frontend may change while connected, as netif's
+	 * request-multicast-control: the core watches them from the first
+	 * InitWait on, and calls fe_changed() after any of them may have
+	 * changed while the device is connected (a watch event: re-read,
+	 * it may be spurious, or fold several changes).  A change before
+	 * connect() is what connect() reads, so none is missed.
+	 */
+	const char *const *fe_keys;
+	void (*fe_changed)(struct xpvd_dev *d);
 };
 
 /* ---- for the daemon ---- */

@@ -120,10 +120,10 @@ static int net_features(struct xpvd_dev *d, struct xs_handle *xsh,
 		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6",
 		"feature-ipv6-csum-offload", "feature-rx-copy",
 		"feature-split-event-channels",
-		/* Filtering sampled at connect (netmcast.h); not the
-		 * dynamic kind, which needs a watch on the frontend's
-		 * request-multicast-control. */
+		/* Filtering as the frontend's request-multicast-control
+		 * says, followed while connected (net_fe_changed()). */
 		"feature-multicast-control",
+		"feature-dynamic-multicast-control",
 	};
 	unsigned int i;
 	int err = 0;
@@ -347,7 +347,7 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 		n->shared.mcast = rec.mcast;
 	else
 		xpvd_netmcast_init(&n->shared.mcast);
-	n->shared.mcast_filter = mcast;
+	__atomic_store_n(&n->shared.mcast_filter, mcast, __ATOMIC_RELAXED);
 	n->shared.mcast_lock =
 		(pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	qp.plat = cfg->plat;
@@ -556,6 +556,36 @@ static void net_stats_json(struct xpvd_dev *d, FILE *f)
 
 static const char *const net_types[] = { "vif", NULL };
 
+/*
+ * The frontend changed request-multicast-control while connected
+ * (feature-dynamic-multicast-control; Linux netback's
+ * xen_mcast_ctrl_changed): filtering follows from the next frame on,
+ * the list stays as the frontend built it.  Absent or unreadable reads
+ * as off, as Linux's xenbus_read_unsigned() default.
+ */
+static void net_fe_changed(struct xpvd_dev *d)
+{
+	struct netdev *n = xpvd_dev_priv(d);
+	unsigned int listed;
+	uint32_t x;
+	bool on = !xpv_xs_read_u32(xpvd_dev_xsh(d), XBT_NULL, xpvd_dev_fe(d),
+				   "request-multicast-control", UINT32_MAX,
+				   &x) && x;
+
+	if (on == __atomic_load_n(&n->shared.mcast_filter, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&n->shared.mcast_filter, on, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&n->shared.mcast_lock);
+	listed = n->shared.mcast.n;
+	pthread_mutex_unlock(&n->shared.mcast_lock);
+	xpvd_info(XPVD_C_DEV, "%s: multicast filtering %s (%u address(es) "
+		  "listed)", xpvd_dev_be(d), on ? "on" : "off", listed);
+}
+
+static const char *const net_fe_keys[] = {
+	"request-multicast-control", NULL
+};
+
 const struct xpvd_channel xpvd_net_channel = {
 	.name = "net",
 	.types = net_types,
@@ -573,4 +603,6 @@ const struct xpvd_channel xpvd_net_channel = {
 	.hand_over = net_hand_over,
 	.release = net_release,
 	.stats_json = net_stats_json,
+	.fe_keys = net_fe_keys,
+	.fe_changed = net_fe_changed,
 };

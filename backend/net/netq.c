@@ -194,7 +194,8 @@ static bool mcast_pass(struct xpvd_netq *q, const uint8_t *dst)
 	bool pass;
 
 	/* Unicast: no lock (the common case). */
-	if (!sh->mcast_filter || !(dst[0] & 1))
+	if (!__atomic_load_n(&sh->mcast_filter, __ATOMIC_RELAXED) ||
+	    !(dst[0] & 1))
 		return true;
 	mcast_lock(sh);
 	pass = xpvd_netmcast_pass(&sh->mcast, true, dst);

@@ -62,10 +62,11 @@ struct xpvd_netvif_shared {
 	/*
 	 * Multicast control (netmcast.h): the list any queue's tx amends
 	 * and every queue's rx applies when mcast_filter is set (the
-	 * frontend's request-multicast-control, sampled at connect).  The
-	 * owner empties the list and sets mcast_filter before starting
-	 * the queues; mcast_lock guards the list (set to
-	 * PTHREAD_MUTEX_INITIALIZER there too).
+	 * frontend's request-multicast-control, read at connect and
+	 * whenever the frontend changes it: the owner stores it, the
+	 * queues load it, atomically).  The owner empties the list and
+	 * sets mcast_filter before starting the queues; mcast_lock guards
+	 * the list (set to PTHREAD_MUTEX_INITIALIZER there too).
 	 */
 	bool mcast_filter;
 	pthread_mutex_t mcast_lock;

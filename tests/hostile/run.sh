@@ -759,7 +759,7 @@ net_host_start() {
 	CAP_PID=$!
 	track_pid $CAP_PID
 	INJ_PIDS=
-	for spec in "${INJ1:-}" "${INJ2:-}"; do
+	for spec in "${INJ1:-}" "${INJ2:-}" "${INJ3:-}"; do
 		[ -n "$spec" ] || continue
 		# shellcheck disable=SC2086
 		"$NETHOSTILE" --host inject vif1.0 $MAC1 "$NOUT" $spec \
@@ -841,7 +841,7 @@ net_case() {
 	netdetach1
 	net_bystander
 	case_end "$want"
-	INJ1= INJ2= PRE=
+	INJ1= INJ2= INJ3= PRE=
 }
 
 # net_refused NAME ERROR-PATTERN NET-HOSTILE-ARGS...: frontend values
@@ -958,6 +958,14 @@ net_case net-mcast-over-64 0 no --mcast mcast
 # Without request-multicast-control the list is kept but not applied.
 INJ1="rx-ready g01005e000100 mark"
 net_case net-mcast-not-requested 0 no mcast-off
+
+# feature-dynamic-multicast-control: request-multicast-control written
+# while connected, 1 then 0; filtering follows each change (Linux
+# netback's xen_mcast_ctrl_changed), the list stays as built.
+INJ1="rx-ready g01005e000100 g01005e000001 mark"
+INJ2="rx-ready2 g01005e000100 g01005e000001 mark"
+INJ3="rx-ready3 g01005e000100 g01005e000001 mark"
+net_case net-mcast-dynamic 0 no --log "$XPVD_LOG" mcast-dynamic
 
 # No rx buffer while dom0 floods 3000 frames: nothing answered, xenpvd
 # holds one frame and leaves the rest to the TAP's queue (its

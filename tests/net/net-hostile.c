@@ -12,7 +12,7 @@
  * told, one event channel.
  *
  *   net-hostile [--devid N] [--out DIR] [--queues N] [--rx-post N]
- *               [--mcast] [--xs KEY=VALUE|KEY=-]... MODE
+ *               [--mcast] [--xs KEY=VALUE|KEY=-]... [--log FILE] MODE
  *
  * --rx-post N posts N rx buffers at connect (default 256); --mcast
  * writes request-multicast-control = 1; --xs overrides (or with `-`
@@ -20,7 +20,8 @@
  * DIR gets exp-<i>.bin and exp-count: the frames the TAP must get, in
  * order (after them every mode that leaves the vif alive sends a marker
  * frame, ethertype 0x88b6, which ends the dom0 side's capture).  Files
- * rx-ready, rx-ready2 say when the dom0 side may inject (--host inject).
+ * rx-ready, rx-ready2, rx-ready3 say when the dom0 side may inject
+ * (--host inject).  --log names xenpvd's log (mcast-dynamic).
  *
  * Modes, and what the backend must answer (Linux netback's verdicts,
  * backend/net/nettx.h's table):
@@ -64,6 +65,13 @@
  *                 arrive (Linux keeps filtering with the 64)
  *   mcast-off     (without --mcast) MCAST_ADD of group 1, then an
  *                 unknown group injected: it arrives (no filtering)
+ *   mcast-dynamic (without --mcast, with --log) MCAST_ADD of group 1;
+ *                 three rounds of group 0x100 and group 1 injected
+ *                 (rx-ready, rx-ready2, rx-ready3): both arrive, then
+ *                 only group 1 once request-multicast-control = 1 was
+ *                 written while connected, then both again after 0 (the
+ *                 daemon's log line says when it followed each change:
+ *                 the protocol has no acknowledgement)
  *   rx-none       no rx buffer posted while dom0 floods: no response;
  *                 then 256 buffers: at most --rx-bound old frames (the
  *                 TAP's queue and the one the backend holds; 1001 by
@@ -160,7 +168,7 @@ static const char *xs_over[MAX_XS];
 static unsigned int nxs;
 static struct queue qs[2];
 static char fe[128], be[128];
-static const char *out_dir, *stop_file;
+static const char *out_dir, *stop_file, *log_path;
 static uint8_t mac[6];
 static int failures;
 static unsigned int nexp;
@@ -1080,25 +1088,17 @@ static void mcast_op(struct queue *q, uint8_t type, unsigned int i,
 	send_check(q, what);
 }
 
-static void mode_mcast(struct queue *q, bool filtering)
+/*
+ * Receives until dom0's marker, counting in got[] the frames to group
+ * 1, 2, 65 and 0x100; broadcast and unicast frames are only printed,
+ * anything else fails.
+ */
+static void rx_groups(struct queue *q, unsigned int got[4])
 {
 	struct rxframe f;
-	unsigned int i, got[4] = { 0 };
+	unsigned int i;
 	bool mark = false;
 
-	if (filtering) {
-		for (i = 1; i <= 64; i++)
-			mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, i,
-				 NETIF_RSP_OKAY);
-		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 65,
-			 NETIF_RSP_ERROR);
-		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 2, NETIF_RSP_OKAY);
-	} else {
-		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 1, NETIF_RSP_OKAY);
-	}
-	write_file("rx-ready", "1\n", 2);
-	/* dom0 sends to group 1, 2, 65, 0x100, broadcast, us, the marker
-	 * (filtering) or to 0x100 then the marker (not). */
 	while (!mark && rx_wait(q, &f, true, TIMEOUT_MS)) {
 		uint8_t a[6];
 
@@ -1130,12 +1130,100 @@ static void mode_mcast(struct queue *q, bool filtering)
 	}
 	if (!mark)
 		failf("the marker never came");
+}
+
+static void mode_mcast(struct queue *q, bool filtering)
+{
+	unsigned int i, got[4] = { 0 };
+
+	if (filtering) {
+		for (i = 1; i <= 64; i++)
+			mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, i,
+				 NETIF_RSP_OKAY);
+		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 65,
+			 NETIF_RSP_ERROR);
+		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 2, NETIF_RSP_OKAY);
+	} else {
+		mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 1, NETIF_RSP_OKAY);
+	}
+	write_file("rx-ready", "1\n", 2);
+	/* dom0 sends to group 1, 2, 65, 0x100, broadcast, us, the marker
+	 * (filtering) or to 0x100 then the marker (not). */
+	rx_groups(q, got);
 	if (filtering && (got[0] != 1 || got[1] || got[2] || got[3]))
 		failf("filtering: groups 1/2/65/0x100 came %u/%u/%u/%u times, "
 		      "want 1/0/0/0", got[0], got[1], got[2], got[3]);
 	if (!filtering && got[3] != 1)
 		failf("no filtering: group 0x100 came %u times, want 1",
 		      got[3]);
+}
+
+/* How many lines of xenpvd's log (--log) contain what. */
+static unsigned int log_count(const char *what)
+{
+	char line[1024];
+	unsigned int n = 0;
+	FILE *f = fopen(log_path, "r");
+
+	if (!f)
+		die("cannot read %s", log_path);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Writes request-multicast-control = val while connected, and waits for
+ * the daemon's line saying filtering went on or off.
+ */
+static void mcast_switch(const char *val, bool on)
+{
+	char what[sizeof(be) + 32];
+	unsigned int n0;
+	uint64_t t0 = now_ms();
+
+	snprintf(what, sizeof(what), "%s: multicast filtering %s", be,
+		 on ? "on" : "off");
+	n0 = log_count(what);
+	if (xpv_xs_write(xsh, XBT_NULL, fe, "request-multicast-control",
+			 val))
+		die("writing request-multicast-control");
+	while (log_count(what) == n0) {
+		if (now_ms() - t0 > TIMEOUT_MS) {
+			failf("no '%s' line after request-multicast-control "
+			      "= %s", what, val);
+			return;
+		}
+		usleep(20000);
+	}
+}
+
+/* One round: group 0x100 and group 1 injected by dom0 (ready), each
+ * expected `want` times and once. */
+static void mcast_round(struct queue *q, const char *ready, unsigned int want)
+{
+	unsigned int got[4] = { 0 };
+
+	write_file(ready, "1\n", 2);
+	rx_groups(q, got);
+	if (got[3] != want || got[0] != 1)
+		failf("%s: groups 0x100/1 came %u/%u times, want %u/1", ready,
+		      got[3], got[0], want);
+	else
+		printf("%s: groups 0x100/1 came %u/1 times\n", ready, want);
+}
+
+static void mode_mcast_dynamic(struct queue *q)
+{
+	if (!log_path)
+		die("mcast-dynamic needs --log");
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 1, NETIF_RSP_OKAY);
+	mcast_round(q, "rx-ready", 1);
+	mcast_switch("1", true);
+	mcast_round(q, "rx-ready2", 0);
+	mcast_switch("0", false);
+	mcast_round(q, "rx-ready3", 1);
 }
 
 static void mode_storm(struct queue *q)
@@ -1499,6 +1587,7 @@ int main(int argc, char **argv)
 		{ "xs", required_argument, NULL, 'x' },
 		{ "stop-file", required_argument, NULL, 'S' },
 		{ "rx-bound", required_argument, NULL, 'b' },
+		{ "log", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *mode;
@@ -1533,6 +1622,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			rx_bound = (unsigned int)atoi(optarg);
+			break;
+		case 'l':
+			log_path = optarg;
 			break;
 		default:
 			return 99;
@@ -1578,6 +1670,8 @@ int main(int argc, char **argv)
 		mode_mcast(&qs[0], true);
 	} else if (!strcmp(mode, "mcast-off")) {
 		mode_mcast(&qs[0], false);
+	} else if (!strcmp(mode, "mcast-dynamic")) {
+		mode_mcast_dynamic(&qs[0]);
 	} else if (!strcmp(mode, "storm")) {
 		mode_storm(&qs[0]);
 	} else if (!strcmp(mode, "reconnect")) {

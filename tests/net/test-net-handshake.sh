@@ -65,6 +65,8 @@ for k, v in (("feature-sg", "1"), ("feature-gso-tcpv4", "1"),
              ("feature-gso-tcpv6", "1"), ("feature-ipv6-csum-offload", "1"),
              ("feature-rx-copy", "1"), ("feature-rx-flip", "0"),
              ("feature-split-event-channels", "1"),
+             ("feature-multicast-control", "1"),
+             ("feature-dynamic-multicast-control", "1"),
              ("multi-queue-max-queues", None)):
     w = writes(be + "/" + k)
     before(w[0] if w else None, at(bs, "2"), "%s before InitWait" % k)
