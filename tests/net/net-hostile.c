@@ -72,6 +72,12 @@
  *                 written while connected, then both again after 0 (the
  *                 daemon's log line says when it followed each change:
  *                 the protocol has no acknowledgement)
+ *   mcast-restart (with --mcast) groups 1, 2, 3 added, 2 deleted; dom0
+ *                 sends to 0x100, 1, 2, 3 (rx-ready): 1 and 3 arrive;
+ *                 then `restart` is written and `restarted` awaited
+ *                 (the caller restarts xenpvd, which must keep the
+ *                 list); the same again (rx-ready2); group 1 deleted:
+ *                 only 3 (rx-ready3)
  *   rx-none       no rx buffer posted while dom0 floods: no response;
  *                 then 256 buffers: at most --rx-bound old frames (the
  *                 TAP's queue and the one the backend holds; 1001 by
@@ -1088,17 +1094,21 @@ static void mcast_op(struct queue *q, uint8_t type, unsigned int i,
 	send_check(q, what);
 }
 
+/* Groups mcast_addr() makes that rx_groups() counts: 0 .. 0x100. */
+#define NGROUPS 0x101
+
 /*
- * Receives until dom0's marker, counting in got[] the frames to group
- * 1, 2, 65 and 0x100; broadcast and unicast frames are only printed,
+ * Receives until dom0's marker, counting in got[g] the frames to group g
+ * (mcast_addr()); broadcast and unicast frames are only printed,
  * anything else fails.
  */
-static void rx_groups(struct queue *q, unsigned int got[4])
+static void rx_groups(struct queue *q, unsigned int got[NGROUPS])
 {
 	struct rxframe f;
-	unsigned int i;
+	unsigned int g;
 	bool mark = false;
 
+	memset(got, 0, NGROUPS * sizeof(*got));
 	while (!mark && rx_wait(q, &f, true, TIMEOUT_MS)) {
 		uint8_t a[6];
 
@@ -1110,16 +1120,11 @@ static void rx_groups(struct queue *q, unsigned int got[4])
 			mark = true;
 			continue;
 		}
-		for (i = 0; i < 4; i++) {
-			static const unsigned int g[4] = { 1, 2, 65, 0x100 };
-
-			mcast_addr(a, g[i]);
-			if (!memcmp(frame, a, 6))
-				break;
-		}
-		if (i < 4) {
-			got[i]++;
-			printf("rx: group %#x\n", frame[4] << 8 | frame[5]);
+		g = (unsigned int)frame[4] << 8 | frame[5];
+		mcast_addr(a, g);
+		if (g < NGROUPS && !memcmp(frame, a, 6)) {
+			got[g]++;
+			printf("rx: group %#x\n", g);
 		} else if (!memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6)) {
 			printf("rx: broadcast\n");
 		} else if (!memcmp(frame, mac, 6)) {
@@ -1134,7 +1139,7 @@ static void rx_groups(struct queue *q, unsigned int got[4])
 
 static void mode_mcast(struct queue *q, bool filtering)
 {
-	unsigned int i, got[4] = { 0 };
+	unsigned int i, got[NGROUPS];
 
 	if (filtering) {
 		for (i = 1; i <= 64; i++)
@@ -1150,12 +1155,12 @@ static void mode_mcast(struct queue *q, bool filtering)
 	/* dom0 sends to group 1, 2, 65, 0x100, broadcast, us, the marker
 	 * (filtering) or to 0x100 then the marker (not). */
 	rx_groups(q, got);
-	if (filtering && (got[0] != 1 || got[1] || got[2] || got[3]))
+	if (filtering && (got[1] != 1 || got[2] || got[65] || got[0x100]))
 		failf("filtering: groups 1/2/65/0x100 came %u/%u/%u/%u times, "
-		      "want 1/0/0/0", got[0], got[1], got[2], got[3]);
-	if (!filtering && got[3] != 1)
+		      "want 1/0/0/0", got[1], got[2], got[65], got[0x100]);
+	if (!filtering && got[0x100] != 1)
 		failf("no filtering: group 0x100 came %u times, want 1",
-		      got[3]);
+		      got[0x100]);
 }
 
 /* How many lines of xenpvd's log (--log) contain what. */
@@ -1203,13 +1208,13 @@ static void mcast_switch(const char *val, bool on)
  * expected `want` times and once. */
 static void mcast_round(struct queue *q, const char *ready, unsigned int want)
 {
-	unsigned int got[4] = { 0 };
+	unsigned int got[NGROUPS];
 
 	write_file(ready, "1\n", 2);
 	rx_groups(q, got);
-	if (got[3] != want || got[0] != 1)
+	if (got[0x100] != want || got[1] != 1)
 		failf("%s: groups 0x100/1 came %u/%u times, want %u/1", ready,
-		      got[3], got[0], want);
+		      got[0x100], got[1], want);
 	else
 		printf("%s: groups 0x100/1 came %u/1 times\n", ready, want);
 }
@@ -1224,6 +1229,42 @@ static void mode_mcast_dynamic(struct queue *q)
 	mcast_round(q, "rx-ready2", 0);
 	mcast_switch("0", false);
 	mcast_round(q, "rx-ready3", 1);
+}
+
+/*
+ * One round of dom0 sending to groups 0x100, 1, 2 and 3 (ready): the
+ * groups in `want` (a bit per group 0..3) must come once, the others
+ * not at all.
+ */
+static void mcast_expect(struct queue *q, const char *ready, unsigned int want)
+{
+	unsigned int g, got[NGROUPS];
+
+	write_file(ready, "1\n", 2);
+	rx_groups(q, got);
+	for (g = 1; g <= 3; g++)
+		if (got[g] != !!(want & 1u << g))
+			failf("%s: group %u came %u times, want %u", ready, g,
+			      got[g], !!(want & 1u << g));
+	if (got[0x100])
+		failf("%s: group 0x100 (never listed) came", ready);
+}
+
+static void mode_mcast_restart(struct queue *q)
+{
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 1, NETIF_RSP_OKAY);
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 2, NETIF_RSP_OKAY);
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_ADD, 3, NETIF_RSP_OKAY);
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 2, NETIF_RSP_OKAY);
+	mcast_expect(q, "rx-ready", 1u << 1 | 1u << 3);
+	write_file("restart", "1\n", 2);
+	if (!wait_file("restarted", 60000))
+		die("the daemon was never restarted");
+	mcast_expect(q, "rx-ready2", 1u << 1 | 1u << 3);
+	mcast_op(q, XEN_NETIF_EXTRA_TYPE_MCAST_DEL, 1, NETIF_RSP_OKAY);
+	mcast_expect(q, "rx-ready3", 1u << 3);
+	printf("mcast-restart: groups 1 and 3 listed across the restart, "
+	       "then 3 alone\n");
 }
 
 static void mode_storm(struct queue *q)
@@ -1672,6 +1713,8 @@ int main(int argc, char **argv)
 		mode_mcast(&qs[0], false);
 	} else if (!strcmp(mode, "mcast-dynamic")) {
 		mode_mcast_dynamic(&qs[0]);
+	} else if (!strcmp(mode, "mcast-restart")) {
+		mode_mcast_restart(&qs[0]);
 	} else if (!strcmp(mode, "storm")) {
 		mode_storm(&qs[0]);
 	} else if (!strcmp(mode, "reconnect")) {
