@@ -26,6 +26,7 @@
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,35 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig)
 {
 	stop = 1;
+}
+
+/*
+ * Waits (up to 5 s) until the kernel says ifname is up.  The TAP's
+ * carrier comes on when the backend connects, and linkwatch starts its
+ * queue discipline a while later (up to a second on a loaded machine),
+ * with operstate: a frame sent before that is dropped, silently.  The
+ * guest's first frames can come out of the TAP in between.
+ */
+static bool oper_up(const char *ifname)
+{
+	char path[128], st[16];
+	FILE *f;
+	int ms;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	for (ms = 0; ms < 5000 && !stop; ms += 10) {
+		f = fopen(path, "r");
+		if (f) {
+			bool up = fgets(st, sizeof(st), f) &&
+				  !strncmp(st, "up", 2);
+
+			fclose(f);
+			if (up)
+				return true;
+		}
+		usleep(10000);
+	}
+	return false;
 }
 
 /* Whether frame f (len bytes, no virtio header) is one of ours. */
@@ -74,6 +104,7 @@ int main(int argc, char **argv)
 	unsigned int idx;
 	ssize_t n;
 	int fd, one = 1, rcvbuf = RCVBUF;
+	bool up = false;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: net-host-echo IFNAME\n");
@@ -124,6 +155,10 @@ int main(int argc, char **argv)
 		if (sll.sll_pkttype == PACKET_OUTGOING || (size_t)n < hl ||
 		    !ours(buf + hl, (size_t)n - hl))
 			continue;
+		/* Once: after that a carrier going off (a reconnect) is
+		 * the test's to count. */
+		if (!up)
+			up = oper_up(argv[1]);
 		if (send(fd, buf, (size_t)n, 0) < 0 && errno != EINTR) {
 			perror("net-host-echo: send");
 			return 1;

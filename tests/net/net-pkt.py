@@ -6,8 +6,8 @@
 #   net-pkt.py capture IF SRCMAC N DIR   writes DIR/cap-ready once bound,
 #       then DIR/cap-<i>.bin for the first N frames the TAP received from
 #       SRCMAC (the guest's), then exits (60 s at most: exit 1)
-#   net-pkt.py inject IF DSTMAC DIR      sends the rx suite to the guest
-#       (written first to DIR/inj-<i>.bin):
+#   net-pkt.py inject IF DSTMAC DIR      once IF is up (operstate), sends
+#       the rx suite to the guest (written first to DIR/inj-<i>.bin):
 #         0  60 bytes
 #         1  1514 bytes (an MTU-sized frame: one rx slot)
 #         2  IPv4/TCP 64054 bytes as one GSO frame (TCPV4, 1448), with a
@@ -66,7 +66,28 @@ def csum16(b):
     return (~s) & 0xffff
 
 
+def oper_up(ifname, secs=5):
+    """Waits until the kernel says IF is up (operstate).  linkwatch
+    starts a TAP's queue discipline a while after its carrier comes on
+    (the backend's connect), up to a second on a loaded machine, with
+    operstate: what is sent before that is dropped, silently."""
+    path = "/sys/class/net/%s/operstate" % ifname
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                if f.read().strip() == "up":
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.01)
+    return False
+
+
 def inject(ifname, dst, d):
+    if not oper_up(ifname):
+        print("inject: %s never up" % ifname, file=sys.stderr)
+        return 1
     dst = mac_bytes(dst)
     src = bytes([0x02, 0, 0, 0, 0, 0x02])
     frames = []
