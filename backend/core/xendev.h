@@ -215,7 +215,12 @@ struct xs_handle *xpvd_dev_xsh(const struct xpvd_dev *d);
 const struct xpvd_config *xpvd_dev_cfg(const struct xpvd_dev *d);
 /* The device's rate limit for what its guest can repeat at will. */
 struct xpvd_ratelimit *xpvd_dev_rl(struct xpvd_dev *d);
-/* The eventfd a worker bumps when its thread ends (worker params). */
+/*
+ * The eventfd a worker bumps when its thread ends (worker params), after
+ * worker_finished() says so: the core reads the event and then asks
+ * worker_finished() once, so a worker that bumped it first could be
+ * missed for good.
+ */
 int xpvd_dev_reap_fd(const struct xpvd_dev *d);
 
 /*

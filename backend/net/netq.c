@@ -737,10 +737,17 @@ static void *worker_main(void *arg)
 		(void)poll(pfd, want_tap ? 3 : 2, timeout);
 		rx_stall_tick(q);
 	}
+	/*
+	 * Finished first, then the event: the reaper reads the eventfd and
+	 * then asks xpvd_netq_finished() once; the other way round it could
+	 * see the event, find the queue not finished, and never hear of it
+	 * again (the device would wait for Closed forever).  q lives until
+	 * the reaper's join, which waits for this thread's return.
+	 */
+	__atomic_store_n(&q->finished, true, __ATOMIC_RELEASE);
 	if (q->p.done_fd >= 0 && write(q->p.done_fd, &v, sizeof(v)) < 0)
 		xpvd_dbg(XPVD_C_IO, "%s: reap eventfd: %s", q->name,
 			 strerror(errno));
-	__atomic_store_n(&q->finished, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
