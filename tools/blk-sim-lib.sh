@@ -153,6 +153,15 @@ blk_fio_ceiling() {
 	fi
 }
 
+# blk_median_index X...: the index (from 0) of the median of the numbers
+# (the lower middle one for an even count; "n/a" sorts first).
+blk_median_index() {
+	local i
+	for ((i = 1; i <= $#; i++)); do
+		echo "${!i} $((i - 1))"
+	done | sort -g -k1,1 | awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)] }'
+}
+
 # blk_ratio A B: A / B with two decimals.
 blk_ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
