@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# xl-p9-device-model - xenpvd in place of QEMU as the device model that
+# serves a PV guest's 9pfs share, with Debian's unpatched Xen 4.17 xl:
+#   p9 = ['tag=share,path=/tmp/xlp9-export,security_model=none']
+#   device_model_override = "/opt/xenpvd/bin/xenpvd"
+# A PV guest with a p9 device needs a device model in libxl 4.17, so
+# `xl create` starts xenpvd with QEMU's command line; it serves the
+# domain's backend/9pfs directory (libxl's keys: path, tag,
+# security_model), writes device-model/<domid>/state=running and answers
+# libxl's QMP.  The guest's Linux 9pnet_xen + v9fs mounts the share at
+# msize 512 KiB and runs the 9pfs job (every operation checked, a tree
+# copied in, a remount at 128 KiB, sums checked again); dom0 checks the
+# tree's sums and `ls -lnR` on its side and that nothing outside the
+# export changed.  `xl shutdown -w` ends it all: libxl's SIGHUP stops
+# xenpvd, its sockets are gone, the backend directory too, and libxl did
+# not time out.
+# xpv-timeout: 600
+. /xpv/xpv-lib.sh "$1"
+need_bin xenpvd
+
+g=xlp9
+ex=/tmp/xlp9-export
+rm -rf $ex && mkdir -p $ex || fail "mkdir $ex"
+echo canary >/tmp/xlp9-canary
+guest_create $g \
+	'extra = "console=hvc0 loglevel=4 rdinit=/init xpv_mode=p9 xpv_after=wait xpv_wait=120 xpv_p9tag=share xpv_p9msize=524288 xpv_p9msize2=131072 xpv_p9big=0"' \
+	"p9 = [ 'tag=share,path=$ex,security_model=none' ]" \
+	'device_model_override = "/opt/xenpvd/bin/xenpvd"' \
+	'device_model_args_pv = [ "--debug=dev" ]' ||
+	fail "xl create failed: $(tail -n 3 /tmp/$g.create; tail -n 5 /var/log/xen/qemu-dm-$g.log 2>/dev/null)"
+d=$GUEST_DOMID
+be=/local/domain/0/backend/9pfs/$d/0
+fe=/local/domain/$d/device/9pfs/0
+dmlog=/var/log/xen/qemu-dm-$g.log
+dmpid=$(xs /local/domain/$d/image/device-model-pid)
+dmcmd=$(tr '\0' ' ' </proc/$dmpid/cmdline 2>/dev/null)
+note "device model pid $dmpid: $dmcmd"
+dmstate=$(xs /local/domain/0/device-model/$d/state)
+ok=0
+guest_wait $g 480 && ok=1
+xs_dump "$be" "$fe"
+bepath=$(xs $be/path)
+sock=/run/xenpvd/xenpvd-dm-$d.sock
+st=$(XENPVD_SOCK=$sock xenpvd_stats)
+echo "stats: $st"
+
+t2=$SECONDS
+timeout 120 xl shutdown -w $g
+src=$?
+t3=$SECONDS
+note "xl shutdown -w: status $src after $((t3 - t2))s"
+guest_dump $g
+gone=0
+for _ in $(seq 30); do
+	[ -z "$(xs $be/state)" ] && { gone=1; break; }
+	sleep 1
+done
+dm_alive=1 t4=$SECONDS
+for _ in $(seq 60); do
+	kill -0 "$dmpid" 2>/dev/null || { dm_alive=0; break; }
+	sleep 1
+done
+note "device model gone $((SECONDS - t4))s after the backend directory"
+sed 's/^/device model: /' "$dmlog" | tail -n 60
+xl_timeouts=$(grep -a -i -c 'timed out\|timeout' /var/log/xen/xl-$g.log 2>/dev/null)
+
+[ $ok = 1 ] || FAILS+=("$GUEST_WHY")
+check [ "$dmstate" = running ] -- "xenpvd wrote device-model state running ($dmstate)"
+check grep -q -e "-xen-domid $d .*-machine xenpv" <<<"$dmcmd" -- \
+	"libxl started xenpvd with QEMU's command line"
+check [ "$bepath" = $ex ] -- "libxl wrote the share's path ($bepath)"
+check num "$(stat_of "$st" requests)" -gt 0 -- "the device model served 9P requests"
+check [ "$(stat_of "$st" rings_broken)" = 0 ] -- "no ring stopped"
+check [ "$(guest_val $g p9_verified)" = 1 ] -- "the guest verified after remount"
+check sh -c "cd $ex/tree && sha256sum -c ../tree.sha256 >/tmp/xlp9-c.out 2>&1" \
+	-- "the tree's sums hold on dom0's side"
+(cd $ex && ls -lnR tree) >/tmp/xlp9-lsR.dom0
+check cmp -s /tmp/xlp9-lsR.dom0 $ex/lsR.guest -- "ls -lnR the same on both sides"
+check sh -c "cd $ex && sha256sum -c big.sha" -- "big.sha on dom0's side"
+check [ "$(cat /tmp/xlp9-canary)" = canary ] -- "the canary outside the export"
+check [ $src = 0 ] -- "xl shutdown -w succeeded ($src)"
+check [ $gone = 1 ] -- "libxl removed the backend directory"
+check [ $dm_alive = 0 ] -- "the device model stopped (within 60 s)"
+check [ ! -e "$sock" ] -- "no control socket left"
+check [ ! -e /var/run/xen/qmp-libxl-$d ] -- "no QMP socket left"
+check [ "${xl_timeouts:-0}" = 0 ] -- "libxl did not time out"
+note "tree files: $(guest_val $g tree_files)"
+finish
