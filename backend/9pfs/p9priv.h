@@ -139,6 +139,7 @@ struct p9_session {
 	size_t tab_size;	/* a power of 2 */
 	uint32_t nfids;		/* in tab */
 	uint32_t nopen;		/* fids with an opened fd */
+	unsigned long fd_floor;	/* fd budget units guaranteed (p9srv.c) */
 	size_t xattr_bytes;	/* xattr values held by its fids */
 	struct p9_inflight *inflight;
 	unsigned int flush_waiters;

@@ -31,7 +31,8 @@
  *   EBADF    an unknown fid, or one not opened for the operation
  *   EEXIST   a new fid (attach, walk, xattrwalk) already in use
  *   EMFILE   more fids than max_fids; ENFILE  more opened than max_open;
- *            either when the process's fd budget is spent (fd_budget)
+ *            either when the session is past its floor of the process's
+ *            fd budget and the rest is spent (fd_budget)
  *   EPERM    opening or making a device node, FIFO or socket on the host
  *            (mknod of FIFOs and sockets is allowed; opening them is not),
  *            linking a directory
@@ -335,12 +336,22 @@ static bool have_openat2(int root)
  * max_fids fids must not leave none to the others.  Each fid in a
  * session's table and each opened fid holds one unit of this budget: the
  * file limit (raised to the hard limit) less a reserve for everything
- * else, a quarter of it and at least 1024.  Beyond it a new fid is EMFILE
- * and an open ENFILE, as beyond the session's own caps.  0: unlimited
- * (before the first export sets it).
+ * else, a quarter of it and at least 1024.  0: unlimited (before the
+ * first export sets it).
+ *
+ * And one guest must not take what another needs to work at all: every
+ * session is guaranteed a floor of units (fd_floor, P9_FD_FLOOR) - while
+ * it holds fewer, the difference is held back from everyone else
+ * (fd_reserved) - and beyond its floor it draws on what nobody holds or
+ * reserves.  A new fid beyond that is EMFILE and an open ENFILE, as
+ * beyond the session's own caps.  The floors of many sessions may add
+ * up to more than the budget: then the floors are what there is.
  */
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long fd_budget;
-static unsigned long fd_used;	/* units held, all sessions */
+static unsigned long fd_used;		/* units held, all sessions */
+static unsigned long fd_reserved;	/* floors not yet held */
+static unsigned long fd_floor = P9_FD_FLOOR;
 
 static void fd_budget_from_limit(void)
 {
@@ -357,27 +368,70 @@ static void fd_budget_from_limit(void)
 
 void p9_set_fd_budget(unsigned long units)
 {
-	__atomic_store_n(&fd_budget, units, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&fd_lock);
+	fd_budget = units;
+	pthread_mutex_unlock(&fd_lock);
+}
+
+void p9_set_fd_floor(unsigned long units)
+{
+	pthread_mutex_lock(&fd_lock);
+	fd_floor = units;
+	pthread_mutex_unlock(&fd_lock);
 }
 
 unsigned long p9_fd_budget_used(void)
 {
-	return __atomic_load_n(&fd_used, __ATOMIC_RELAXED);
+	unsigned long v;
+
+	pthread_mutex_lock(&fd_lock);
+	v = fd_used;
+	pthread_mutex_unlock(&fd_lock);
+	return v;
 }
 
-static bool fd_unit_get(void)
+unsigned long p9_fd_budget_reserved(void)
 {
-	unsigned long b = __atomic_load_n(&fd_budget, __ATOMIC_RELAXED);
+	unsigned long v;
 
-	if (__atomic_add_fetch(&fd_used, 1, __ATOMIC_RELAXED) <= b || !b)
-		return true;
-	__atomic_sub_fetch(&fd_used, 1, __ATOMIC_RELAXED);
-	return false;
+	pthread_mutex_lock(&fd_lock);
+	v = fd_reserved;
+	pthread_mutex_unlock(&fd_lock);
+	return v;
 }
 
-static void fd_units_put(unsigned long n)
+/* What of s's floor it does not hold: its share of fd_reserved. */
+static unsigned long fd_unheld(const struct p9_session *s, unsigned long held)
 {
-	__atomic_sub_fetch(&fd_used, n, __ATOMIC_RELAXED);
+	return held < s->fd_floor ? s->fd_floor - held : 0;
+}
+
+/* One more unit for s, under s->lock (before nfids or nopen grows). */
+static bool fd_unit_get(const struct p9_session *s)
+{
+	unsigned long held = (unsigned long)s->nfids + s->nopen;
+	bool ok = true;
+
+	pthread_mutex_lock(&fd_lock);
+	if (held < s->fd_floor)
+		fd_reserved--;		/* its own floor */
+	else
+		ok = !fd_budget || fd_used + fd_reserved < fd_budget;
+	if (ok)
+		fd_used++;
+	pthread_mutex_unlock(&fd_lock);
+	return ok;
+}
+
+/* n of s's units back, under s->lock (before nfids or nopen shrinks). */
+static void fd_units_put(const struct p9_session *s, unsigned long n)
+{
+	unsigned long held = (unsigned long)s->nfids + s->nopen;
+
+	pthread_mutex_lock(&fd_lock);
+	fd_used -= n;
+	fd_reserved += fd_unheld(s, held - n) - fd_unheld(s, held);
+	pthread_mutex_unlock(&fd_lock);
 }
 
 int p9_export_open(const struct p9_export_opts *o, struct p9_export **out)
@@ -537,6 +591,10 @@ int p9_session_new(struct p9_export *e, uint32_t max_msize,
 	}
 	s->e = e;
 	s->max_msize = max_msize;
+	pthread_mutex_lock(&fd_lock);
+	s->fd_floor = fd_floor;
+	fd_reserved += s->fd_floor;
+	pthread_mutex_unlock(&fd_lock);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->flushed, NULL);
 	*out = s;
@@ -585,7 +643,7 @@ int p9_open_slot_get(struct p9_session *s)
 	int err = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->nopen >= s->e->max_open || !fd_unit_get())
+	if (s->nopen >= s->e->max_open || !fd_unit_get(s))
 		err = -ENFILE;
 	else
 		s->nopen++;
@@ -596,8 +654,8 @@ int p9_open_slot_get(struct p9_session *s)
 void p9_open_slot_put(struct p9_session *s)
 {
 	pthread_mutex_lock(&s->lock);
+	fd_units_put(s, 1);
 	s->nopen--;
-	fd_units_put(1);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -723,7 +781,7 @@ int p9_fid_insert(struct p9_session *s, struct p9_fid *f)
 		err = -EBADF;
 	else if (fid_find(s, f->id))
 		err = -EEXIST;
-	else if (s->nfids >= s->e->max_fids || !fd_unit_get())
+	else if (s->nfids >= s->e->max_fids || !fd_unit_get(s))
 		err = -EMFILE;
 	if (!err) {
 		if (s->nfids >= s->tab_size * 2)
@@ -757,8 +815,8 @@ struct p9_fid *p9_fid_unlink(struct p9_session *s, uint32_t id)
 		if (f->id == id) {
 			*pp = f->next;
 			f->next = NULL;
+			fd_units_put(s, 1);
 			s->nfids--;
-			fd_units_put(1);
 			__atomic_store_n(&s->st.fids, s->nfids,
 					 __ATOMIC_RELAXED);
 			break;
@@ -798,7 +856,7 @@ static void session_clunk_all(struct p9_session *s)
 		}
 		s->tab[i] = NULL;
 	}
-	fd_units_put(s->nfids);
+	fd_units_put(s, s->nfids);
 	s->nfids = 0;
 	__atomic_store_n(&s->st.fids, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&s->lock);
@@ -814,6 +872,11 @@ void p9_session_free(struct p9_session *s)
 	if (!s)
 		return;
 	session_clunk_all(s);
+	/* Every opened fid was closed with its last reference above. */
+	pthread_mutex_lock(&fd_lock);
+	fd_used -= s->nopen;
+	fd_reserved -= fd_unheld(s, s->nopen);
+	pthread_mutex_unlock(&fd_lock);
 	free(s->tab);
 	pthread_cond_destroy(&s->flushed);
 	pthread_mutex_destroy(&s->lock);

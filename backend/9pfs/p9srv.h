@@ -156,10 +156,17 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
  * process's file descriptors (each holds one unit), so that guests
  * cannot take the fds the daemon's other devices need.  The first export
  * sets it from RLIMIT_NOFILE (less a quarter, at least 1024, for the
- * rest); this sets it (tests; 0 is unlimited).  used: units held now.
+ * rest); p9_set_fd_budget() sets it (tests; 0 is unlimited).  Each
+ * session is guaranteed a floor of P9_FD_FLOOR units whatever the others
+ * hold (held back from them while it holds fewer); p9_set_fd_floor()
+ * sets it for sessions made after (tests).  used: units held now;
+ * reserved: floors not held now.
  */
+#define P9_FD_FLOOR 64
 void p9_set_fd_budget(unsigned long units);
+void p9_set_fd_floor(unsigned long units);
 unsigned long p9_fd_budget_used(void);
+unsigned long p9_fd_budget_reserved(void);
 
 /* Counters of one session, summed by the transport for xenpvctl stats. */
 struct p9_stats {

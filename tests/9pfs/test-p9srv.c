@@ -1251,37 +1251,56 @@ static void test_fids(void)
 }
 
 /*
- * The process's fd budget is shared by every session: one that spends it
- * leaves the next fid of another EMFILE and its next open ENFILE, until
- * fids are clunked; a session's end gives its units back.
+ * The process's fd budget is shared by every session, each with a floor
+ * guaranteed (3 units here): one that spends all the rest leaves another
+ * its floor and no more; fids clunked by one are there for the other; a
+ * session's end gives back what it held and what it reserved.
  */
 static void test_fd_budget(void)
 {
 	struct t_client a, b;
-	unsigned long base;
+	unsigned long used0, res0;
 	uint32_t i;
 
 	test_where("fd budget");
+	p9_set_fd_floor(3);
+	used0 = p9_fd_budget_used();
+	res0 = p9_fd_budget_reserved();
 	connect_client(&a, E);
 	connect_client(&b, E);
-	base = p9_fd_budget_used();
-	p9_set_fd_budget(base + 6);
+	/* Each holds its root fid: 1 unit of its 3, 2 still reserved. */
+	EXPECT_EQ(p9_fd_budget_used(), used0 + 2);
+	EXPECT_EQ(p9_fd_budget_reserved(), res0 + 4);
+	/* Beyond what is held and reserved, 4 units for whoever asks. */
+	p9_set_fd_budget(p9_fd_budget_used() + p9_fd_budget_reserved() + 4);
 	for (i = 0; i < 10; i++)
 		if (t_walk(&a, ROOT, 50 + i, 0, NULL, NULL) < 0)
 			break;
-	EXPECT_EQ(i, 6);
-	EXPECT_EQ_ERR(t_walk(&b, ROOT, 50, 0, NULL, NULL), -EMFILE);
-	EXPECT_EQ(t_clunk(&a, 50), 0);
+	EXPECT_EQ(i, 6);	/* the 2 left of its floor, then the 4 */
+	/* b, after a took all it could: its floor still, no more. */
+	EXPECT_EQ(t_walk(&b, ROOT, 50, 0, NULL, NULL), 0);
 	EXPECT_EQ(t_walkp(&b, ROOT, 60, "small", NULL), 1);
+	EXPECT_EQ_ERR(t_walk(&b, ROOT, 51, 0, NULL, NULL), -EMFILE);
+	/* An open takes a unit as well: b's next comes from a's clunk. */
 	EXPECT_EQ_ERR(t_lopen(&b, 60, P9_DOTL_RDONLY, NULL), -ENFILE);
-	EXPECT_EQ(t_clunk(&a, 51), 0);
+	EXPECT_EQ(t_clunk(&a, 50), 0);
 	EXPECT_EQ(t_lopen(&b, 60, P9_DOTL_RDONLY, NULL), 0);
-	EXPECT_EQ(p9_fd_budget_used(), base + 6);
+	EXPECT_EQ_ERR(t_walk(&a, ROOT, 50, 0, NULL, NULL), -EMFILE);
+	/* A unit b held past its floor goes back to everyone... */
+	EXPECT_EQ(t_clunk(&b, 50), 0);
+	EXPECT_EQ(t_walk(&a, ROOT, 50, 0, NULL, NULL), 0);
+	/* ...those under it are kept for b (60: its fid and its open). */
+	EXPECT_EQ(t_clunk(&b, 60), 0);
+	EXPECT_EQ_ERR(t_walk(&a, ROOT, 70, 0, NULL, NULL), -EMFILE);
+	EXPECT_EQ(t_walk(&b, ROOT, 50, 0, NULL, NULL), 0);
+	EXPECT_EQ(t_walk(&b, ROOT, 51, 0, NULL, NULL), 0);
+	EXPECT_EQ_ERR(t_walk(&b, ROOT, 52, 0, NULL, NULL), -EMFILE);
 	disconnect_client(&a);
 	disconnect_client(&b);
-	/* Both roots, a's 4 clones, b's opened fid (2 units) given back. */
-	EXPECT_EQ(p9_fd_budget_used(), base - 2);
+	EXPECT_EQ(p9_fd_budget_used(), used0);
+	EXPECT_EQ(p9_fd_budget_reserved(), res0);
 	p9_set_fd_budget(ULONG_MAX);
+	p9_set_fd_floor(P9_FD_FLOOR);
 }
 
 /* max_open: opened fids per session. */
