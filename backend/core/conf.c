@@ -58,6 +58,8 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->p9_max_order = XPVD_P9_MAX_ORDER;
 	cfg->p9_threads = XPVD_P9_DEFAULT_THREADS;
 	cfg->net_max_queues = XPVD_NET_DEFAULT_QUEUES;
+	cfg->net_rx_drain_ms = XPVD_NET_DEFAULT_RX_DRAIN_MS;
+	cfg->net_rx_stall_ms = XPVD_NET_DEFAULT_RX_STALL_MS;
 }
 
 /* ---- value parsers: 0 or -errno with a message ---- */
@@ -300,6 +302,12 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 	if (!strcmp(key, "net-max-queues"))
 		return get_num(v, 1, XPVD_NET_MAX_QUEUES, &cfg->net_max_queues,
 			       err, errlen);
+	if (!strcmp(key, "net-rx-drain-timeout-ms"))
+		return get_num(v, 100, 3600000, &cfg->net_rx_drain_ms, err,
+			       errlen);
+	if (!strcmp(key, "net-rx-stall-timeout-ms"))
+		return get_num(v, 100, 3600000, &cfg->net_rx_stall_ms, err,
+			       errlen);
 	if (!strcmp(key, "p9-max-rings"))
 		return get_num(v, 2, XPVD_P9_MAX_RINGS, &cfg->p9_max_rings,
 			       err, errlen);
@@ -446,6 +454,8 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 	if (*cfg->p9_socket_export)
 		fprintf(f, "p9-socket-export = %s\n", cfg->p9_socket_export);
 	fprintf(f, "net-max-queues = %u\n", cfg->net_max_queues);
+	fprintf(f, "net-rx-drain-timeout-ms = %u\n", cfg->net_rx_drain_ms);
+	fprintf(f, "net-rx-stall-timeout-ms = %u\n", cfg->net_rx_stall_ms);
 }
 
 /* ---- per-device overrides ---- */

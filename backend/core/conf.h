@@ -86,6 +86,9 @@
  * offers one per CPU, xl's guests use min(offered, their vCPUs).
  */
 #define XPVD_NET_DEFAULT_QUEUES 2u
+/* Linux netback's rx_drain_timeout_msecs and rx_stall_timeout_msecs. */
+#define XPVD_NET_DEFAULT_RX_DRAIN_MS 10000u
+#define XPVD_NET_DEFAULT_RX_STALL_MS 60000u
 #define XPVD_NET_MAX_QUEUES 8u
 
 /* Where the log goes (the `log` key, --log). */
@@ -156,6 +159,11 @@ struct xpvd_config {
 	char p9_socket_export[XPVD_CFG_PATH_LEN];
 	/* The net channel (net-* keys). */
 	uint32_t net_max_queues;	/* 1..XPVD_NET_MAX_QUEUES */
+	/* A guest that posts no rx buffers (Linux netback's
+	 * rx_drain_timeout_msecs and rx_stall_timeout_msecs): what waited
+	 * this long is dropped, and after this long the carrier goes off. */
+	uint32_t net_rx_drain_ms;
+	uint32_t net_rx_stall_ms;
 };
 
 

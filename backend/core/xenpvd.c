@@ -132,8 +132,14 @@ static void usage(FILE *f)
 		"                              unix socket (off by default)\n"
 		"vifs (type vif, on TAP devices vif<domid>.<devid>):\n"
 		"  --net-max-queues=N          queues offered per vif (1..%u,\n"
-		"                              default %u)\n",
-		XPVD_MAX_QUEUES, XPVD_NET_MAX_QUEUES, XPVD_NET_DEFAULT_QUEUES);
+		"                              default %u)\n"
+		"  --net-rx-drain-timeout-ms=N frames for a guest without rx\n"
+		"                              buffers dropped after N ms\n"
+		"                              (default %u)\n"
+		"  --net-rx-stall-timeout-ms=N its carrier off after N ms\n"
+		"                              (default %u)\n",
+		XPVD_MAX_QUEUES, XPVD_NET_MAX_QUEUES, XPVD_NET_DEFAULT_QUEUES,
+		XPVD_NET_DEFAULT_RX_DRAIN_MS, XPVD_NET_DEFAULT_RX_STALL_MS);
 }
 
 enum { OPT_CONFIG = 256, OPT_CHECK, OPT_FOREGROUND, OPT_KEY };
@@ -179,6 +185,8 @@ static const struct option long_opts[] = {
 	{ "p9-socket", required_argument, NULL, OPT_KEY },
 	{ "p9-socket-export", required_argument, NULL, OPT_KEY },
 	{ "net-max-queues", required_argument, NULL, OPT_KEY },
+	{ "net-rx-drain-timeout-ms", required_argument, NULL, OPT_KEY },
+	{ "net-rx-stall-timeout-ms", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -360,6 +360,8 @@ static int net_connect(struct xpvd_dev *d, const char *record)
 	qp.rxfeat.gso_tcpv6 = tunf & TUN_F_TSO6;
 	qp.shared = &n->shared;
 	qp.done_fd = xpvd_dev_reap_fd(d);
+	qp.drain_ms = cfg->net_rx_drain_ms;
+	qp.stall_ms = cfg->net_rx_stall_ms;
 	for (i = 0; i < nq; i++) {
 		err = queue_keys(d, i, nq, &qp);
 		if (err)

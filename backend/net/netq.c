@@ -46,7 +46,8 @@
 /* Copy segments of a batch: a tx pass has at most one per ring slot,
  * an rx batch one per data slot. */
 #define MAX_CSEGS RING_SLOTS
-/* How often a stalled rx side looks at its clock. */
+/* How often a stalled rx side looks at its clock: every second, or a
+ * quarter of the shorter timeout. */
 #define TICK_MS 1000
 
 _Static_assert(RX_BATCH * XPVD_NETRX_MAX_SLOTS <= MAX_CSEGS, "rx batch");
@@ -101,6 +102,7 @@ struct xpvd_netq {
 	uint64_t stall_since;		/* ms, 0: not stalled */
 	uint64_t expired_at;		/* ms of the last expiry */
 	bool carrier_off;		/* we counted in shared->stalled */
+	uint32_t tick_ms;		/* TICK_MS, or less (above) */
 
 	struct xpvd_netq_stats st;
 };
@@ -647,8 +649,8 @@ static void rx_stall_tick(struct xpvd_netq *q)
 
 	if (!q->stall_since)
 		return;
-	if (now - q->stall_since >= XPVD_NETQ_EXPIRE_MS &&
-	    now - q->expired_at >= XPVD_NETQ_EXPIRE_MS) {
+	if (now - q->stall_since >= q->p.drain_ms &&
+	    now - q->expired_at >= q->p.drain_ms) {
 		q->expired_at = now;
 		if (q->rx_held) {
 			q->rx_held = false;
@@ -659,12 +661,11 @@ static void rx_stall_tick(struct xpvd_netq *q)
 			dropped++;
 		count(&q->st.rx_dropped, dropped);
 		xpvd_log_guest_at(LOG_INFO, &q->rl, XPVD_C_IO,
-				  "%s: no rx buffers for %u s: %u frame(s) "
+				  "%s: no rx buffers for %u ms: %u frame(s) "
 				  "dropped", q->name,
-				  (unsigned int)((now - q->stall_since) / 1000),
-				  dropped);
+				  (unsigned int)(now - q->stall_since), dropped);
 	}
-	if (now - q->stall_since >= XPVD_NETQ_CARRIER_MS && !q->carrier_off) {
+	if (now - q->stall_since >= q->p.stall_ms && !q->carrier_off) {
 		q->carrier_off = true;
 		if (__atomic_add_fetch(&q->p.shared->stalled, 1,
 				       __ATOMIC_RELAXED) == 1)
@@ -733,7 +734,7 @@ static void *worker_main(void *arg)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = q->p.tap_fd;
 		pfd[2].events = POLLIN;
-		timeout = q->stall_since ? TICK_MS : -1;
+		timeout = q->stall_since ? (int)q->tick_ms : -1;
 		(void)poll(pfd, want_tap ? 3 : 2, timeout);
 		rx_stall_tick(q);
 	}
@@ -828,10 +829,19 @@ int xpvd_netq_start(const struct xpvd_netq_params *p, struct xpvd_netq **out)
 	unsigned int i;
 	int err;
 
+	if (!p->drain_ms || !p->stall_ms)
+		return -EINVAL;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
 	q->p = *p;
+	q->tick_ms = TICK_MS;
+	if (q->tick_ms > q->p.drain_ms / 4)
+		q->tick_ms = q->p.drain_ms / 4;
+	if (q->tick_ms > q->p.stall_ms / 4)
+		q->tick_ms = q->p.stall_ms / 4;
+	if (!q->tick_ms)
+		q->tick_ms = 1;
 	q->stop_fd = -1;
 	q->tx_lport = q->rx_lport = -1;
 	snprintf(q->name, sizeof(q->name), "vif%u.%u-q%u", p->domid, p->devid,

@@ -29,9 +29,9 @@
  * frame whose destination is not in the vif's list is dropped when read
  * (counted in rx_dropped).  A frame that needs more buffers than are
  * posted waits (one per queue) and the TAP is not read meanwhile: the
- * kernel's TAP queue is the backlog.  After XPVD_NETQ_EXPIRE_MS without
- * buffers the waiting frame and what the TAP queued are dropped (and
- * counted) at every tick; after XPVD_NETQ_CARRIER_MS the vif's carrier
+ * kernel's TAP queue is the backlog.  After drain_ms without buffers
+ * the waiting frame and what the TAP queued are dropped (and counted),
+ * and again every drain_ms; after stall_ms the vif's carrier
  * goes off until buffers come back (as Linux netback's rx stall).
  *
  * Nothing is allocated after xpvd_netq_start().  Stopping never blocks:
@@ -51,8 +51,6 @@
 #include "netmcast.h"
 #include "platform.h"
 
-#define XPVD_NETQ_EXPIRE_MS 10000
-#define XPVD_NETQ_CARRIER_MS 60000
 
 /* What every queue of a vif shares (owned by the vif). */
 struct xpvd_netvif_shared {
@@ -84,6 +82,9 @@ struct xpvd_netq_params {
 	xpv_port_t tx_port, rx_port;	/* equal: one event channel */
 	int tap_fd;			/* borrowed: the vif's */
 	struct xpvd_netrx_feat rxfeat;	/* what the frontend takes */
+	/* Without rx buffers: drop what waited drain_ms, carrier off
+	 * after stall_ms (conf.h; both > 0). */
+	uint32_t drain_ms, stall_ms;
 	struct xpvd_netvif_shared *shared;
 	int done_fd;			/* eventfd bumped at the end, or -1 */
 	/*

@@ -82,6 +82,10 @@
  *                 then 256 buffers: at most --rx-bound old frames (the
  *                 TAP's queue and the one the backend holds; 1001 by
  *                 default) before the injected marker, each whole
+ *   rx-stall      (with --rx-post 0, xenpvd's rx timeouts short) dom0
+ *                 sends frames; no response until dom0 writes
+ *                 `stalled`; then buffers (rx-ready2): the marker comes,
+ *                 none of the frames that waited
  *   rx-one        one buffer posted, a 8000-byte frame injected: no
  *                 response (it needs two); one more buffer: the frame in
  *                 two slots (4096 + 3904, more_data on the first)
@@ -1046,6 +1050,49 @@ static void mode_rx_none(struct queue *q)
 	printf("rx-none: %u old frame(s), then the marker\n", old);
 }
 
+/*
+ * rx-stall: dom0 sends frames while no buffer is posted; nothing is
+ * answered until dom0 says `stalled` (xenpvd dropped them and the vif's
+ * carrier went off); then buffers (rx-ready2): dom0's marker arrives and
+ * none of the frames that waited.
+ */
+static void mode_rx_stall(struct queue *q)
+{
+	struct rxframe f;
+	unsigned int i, old = 0;
+	bool mark = false;
+
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never injected");
+	if (!wait_file("stalled", 60000))
+		die("dom0 never saw the stall");
+	if (xpv_ring_front_unconsumed(&q->rx) != 0)
+		failf("rx responses without any buffer posted");
+	for (i = 0; i < RING; i++)
+		post_rx(q, i);
+	kick_rx(q);
+	write_file("rx-ready2", "1\n", 2);
+	while (!mark && rx_wait(q, &f, true, TIMEOUT_MS)) {
+		if (f.status[0] < 0)
+			failf("rx error status %d", f.status[0]);
+		else if (is_mark(f.len))
+			mark = true;
+		else if (inj_ok(f.len))
+			old++;
+		else
+			failf("rx: a frame of %u bytes not as injected", f.len);
+	}
+	if (!mark)
+		failf("the marker never came");
+	if (old)
+		failf("%u frame(s) that waited past the drain timeout came",
+		      old);
+	else
+		printf("rx-stall: the waiting frames dropped, the marker "
+		       "came\n");
+}
+
 static void mode_rx_one(struct queue *q)
 {
 	struct rxframe f;
@@ -1705,6 +1752,8 @@ int main(int argc, char **argv)
 		mode_rx_gref(&qs[0]);
 	} else if (!strcmp(mode, "rx-none")) {
 		mode_rx_none(&qs[0]);
+	} else if (!strcmp(mode, "rx-stall")) {
+		mode_rx_stall(&qs[0]);
 	} else if (!strcmp(mode, "rx-one")) {
 		mode_rx_one(&qs[0]);
 	} else if (!strcmp(mode, "mcast")) {
