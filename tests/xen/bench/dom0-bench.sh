@@ -89,6 +89,10 @@ collect() {
 		"$(for j in $(echo "$JOBS" | tr ',' ' '); do
 			printf '%s=%s ' "$j" "$(guest_val "$g" "uptime_$j")"; done)" \
 		"end=$(guest_val "$g" uptime_end)"
+	# What the guest's block layer saw per job (guest-init).
+	tr -d '\r' <"/var/log/xen/console/guest-$g.log" 2>/dev/null |
+		sed -n "s/^XENPV-GUEST blk_/target=$t guest_blk_/p" |
+		while read -r l; do info "$l"; done
 	for j in $(echo "$JOBS" | tr ',' ' '); do
 		v=$(guest_val "$g" "fio_$j")
 		case "$v" in
