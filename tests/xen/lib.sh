@@ -23,7 +23,8 @@
 #   xen_find_build [DIR]          sets XEN_BUILD (our build tree) or exit 77
 #   xen_overlay OUT SCENARIO...   writes the per-run overlay cpio to OUT
 #   xen_boot DOM0CPIO LOG SECS    boots Xen + dom0, waits for power-off or
-#                                 the deadline; returns 0, or 124 on timeout
+#                                 the deadline; returns 0, 124 on timeout,
+#                                 125 when dom0 wedged (no heartbeat)
 #   xen_kill_qemu                 kills the QEMU of this shell, if any
 
 XEN_DIR=${XEN_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
@@ -362,12 +363,16 @@ xen_kill_qemu() {
 
 # xen_boot DOM0CPIO LOG SECS: one boot, serial console to LOG.  dom0
 # prints XENPV-DONE before it powers off; QEMU is given a few seconds to
-# exit by itself after that, then killed.
+# exit by itself after that, then killed.  Once dom0 prints heartbeats
+# (XENPV-HEARTBEAT, every 10 s while scenarios run), XEN_WEDGE_SECS
+# (default 120) without one means the emulation wedged (dom0 silent,
+# QEMU idle: seen under load): QEMU is killed at once, status 125.
 # XEN_BOOT_MEM (QEMU's memory, MiB; default 2048), XEN_DOM0_MEM (default
 # 1024M) and the array XEN_BOOT_EXTRA (more QEMU arguments, e.g. a disk)
 # let a caller such as bench.sh boot a bigger machine with the same rules.
 xen_boot() {
-	local cpio=$1 log=$2 secs=$3 deadline done_at=0
+	local cpio=$1 log=$2 secs=$3 deadline done_at=0 beats=0 n beat_at
+	local wedge=${XEN_WEDGE_SECS:-120}
 	local dom0_mem=${XEN_DOM0_MEM:-1024M}
 	local xen_args="dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=2 console=com1 com1=115200,8n1 noreboot"
 	local dom0_args="console=hvc0 earlyprintk=xen panic=-1 rdinit=/init loglevel=4"
@@ -386,9 +391,22 @@ xen_boot() {
 		</dev/null >"$log.qemu" 2>&1 &
 	XEN_QEMU_PID=$!
 	deadline=$((SECONDS + secs))
+	beat_at=$SECONDS
 	while kill -0 "$XEN_QEMU_PID" 2>/dev/null; do
 		if [ "$done_at" = 0 ] && grep -q 'XENPV-DONE' "$log"; then
 			done_at=$SECONDS
+		fi
+		# dom0's heartbeat (dom0/init): once it has started, a dom0
+		# silent for $wedge s is wedged, whatever its scenario's
+		# limit says.
+		n=$(grep -a -c 'XENPV-HEARTBEAT' "$log")
+		if [ "$n" != "$beats" ]; then
+			beats=$n beat_at=$SECONDS
+		elif [ "$beats" -gt 0 ] && [ "$done_at" = 0 ] &&
+			[ $((SECONDS - beat_at)) -ge "$wedge" ]; then
+			xen_say "dom0 wedged: no heartbeat for ${wedge}s; killing QEMU"
+			xen_kill_qemu
+			return 125
 		fi
 		if [ "$done_at" != 0 ] && [ $((SECONDS - done_at)) -ge 15 ]; then
 			xen_kill_qemu

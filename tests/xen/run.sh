@@ -10,6 +10,9 @@
 # passed, 1 something failed, 77 everything was skipped (QEMU or the
 # packages cannot be had, or our build lacks what the scenarios need).  The
 # boot has a hard time limit and QEMU is killed by its pid on every exit.
+# A boot whose dom0 wedges (no heartbeat for XEN_WEDGE_SECS, lib.sh) is
+# killed at once, and the scenarios it did not finish run again in one
+# fresh boot, which is said; a second wedge fails them (its log kept).
 #
 # Environment: XENPVD_BUILD (our build tree, default ../../build, else the
 # source tree), XENPVD_XEN_CACHE (image cache), XENPVD_XEN_LOGDIR (serial
@@ -102,15 +105,24 @@ xen_boot "$tmp/dom0.cpio" "$log" "$boot_timeout" || brc=$?
 boot_s=$((SECONDS - t0))
 
 tr -d '\r' <"$log" >"$tmp/log"
-npass=0 nfail=0 nskip=0
+npass=0 nfail=0 nskip=0 rerun=()
 for s in "${scen[@]}"; do
+	# (|| true: under pipefail a grep that finds nothing would end
+	# the script here, without the line this scenario is owed.)
 	line=$(grep -a -o "XENPV-RESULT [A-Z]* $s\(:.*\)\{0,1\}\$" "$tmp/log" |
-		head -n 1 | sed 's/^XENPV-RESULT //')
+		head -n 1 | sed 's/^XENPV-RESULT //') || true
+	if [ -z "$line" ] && [ $brc -eq 125 ] &&
+		[ -z "${XENPVD_XEN_WEDGE_RERUN:-}" ]; then
+		rerun+=("$s")
+		continue
+	fi
 	if [ -z "$line" ]; then
 		why=$(grep -a -o 'XENPV-RESULT-ALL FAIL .*' "$tmp/log" | head -n 1 |
-			sed 's/^XENPV-RESULT-ALL FAIL //')
+			sed 's/^XENPV-RESULT-ALL FAIL //') || true
 		if [ -z "$why" ]; then
-			if [ $brc -eq 124 ]; then
+			if [ $brc -eq 125 ]; then
+				why="no result: dom0 wedged again (no heartbeat)"
+			elif [ $brc -eq 124 ]; then
 				why="no result: the boot timed out after ${boot_timeout}s"
 			elif grep -aq 'Kernel panic\|Panic on CPU' "$tmp/log"; then
 				why="no result: $(grep -a -m1 -o 'Kernel panic.*\|Panic on CPU.*' "$tmp/log")"
@@ -121,7 +133,7 @@ for s in "${scen[@]}"; do
 		line="FAIL $s: $why"
 	fi
 	secs=$(grep -a -o "XENPV-END $s seconds [0-9.]*" "$tmp/log" | head -n 1 |
-		awk '{ print $4 }')
+		awk '{ print $4 }') || true
 	echo "$line"
 	[ -n "$secs" ] && xen_say "$s took ${secs}s in dom0"
 	case "$line" in
@@ -131,6 +143,20 @@ for s in "${scen[@]}"; do
 	esac
 done
 xen_say "boot ${boot_s}s (QEMU start to exit), serial log $log"
+if [ ${#rerun[@]} -gt 0 ]; then
+	# The emulation wedged, not a scenario: those it did not finish get
+	# one fresh boot (the wedged boot's log stays, named above).
+	xen_say "dom0 wedged during ${rerun[0]}; running the ${#rerun[@]}" \
+		"scenario(s) it did not finish in a fresh boot: ${rerun[*]}"
+	rrc=0
+	XENPVD_XEN_WEDGE_RERUN=1 "$0" ${build:+--build "$build"} "${rerun[@]}" ||
+		rrc=$?
+	case $rrc in
+	0) npass=$((npass + ${#rerun[@]})) ;;
+	77) nskip=$((nskip + ${#rerun[@]})) ;;
+	*) nfail=$((nfail + 1)) ;;
+	esac
+fi
 [ $nfail -eq 0 ] || exit 1
 [ $npass -eq 0 ] && [ $nskip -gt 0 ] && exit 77
 exit 0
