@@ -380,24 +380,24 @@ void p9_set_fd_floor(unsigned long units)
 	pthread_mutex_unlock(&fd_lock);
 }
 
-unsigned long p9_fd_budget_used(void)
+static unsigned long fd_read(const unsigned long *counter)
 {
 	unsigned long v;
 
 	pthread_mutex_lock(&fd_lock);
-	v = fd_used;
+	v = *counter;
 	pthread_mutex_unlock(&fd_lock);
 	return v;
 }
 
+unsigned long p9_fd_budget_used(void)
+{
+	return fd_read(&fd_used);
+}
+
 unsigned long p9_fd_budget_reserved(void)
 {
-	unsigned long v;
-
-	pthread_mutex_lock(&fd_lock);
-	v = fd_reserved;
-	pthread_mutex_unlock(&fd_lock);
-	return v;
+	return fd_read(&fd_reserved);
 }
 
 /* What of s's floor it does not hold: its share of fd_reserved. */

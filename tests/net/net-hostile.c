@@ -1013,60 +1013,18 @@ static void mode_rx_gref(struct queue *q)
 		printf("rx: ERROR, ERROR, then 100 bytes as injected\n");
 }
 
-static void mode_rx_none(struct queue *q)
-{
-	struct rxframe f;
-	unsigned int i, old = 0;
-	bool mark = false;
-
-	/* rx_post 0. */
-	write_file("rx-ready", "1\n", 2);
-	if (!wait_file("rx-ready.done", 30000))
-		die("dom0 never flooded");
-	usleep(300000);
-	if (xpv_ring_front_unconsumed(&q->rx) != 0)
-		failf("rx responses without any buffer posted");
-	for (i = 0; i < RING; i++)
-		post_rx(q, i);
-	kick_rx(q);
-	write_file("rx-ready2", "1\n", 2);
-	while (!mark && rx_wait(q, &f, true, TIMEOUT_MS)) {
-		if (f.status[0] < 0) {
-			failf("rx error status %d", f.status[0]);
-			continue;
-		}
-		if (is_mark(f.len))
-			mark = true;
-		else if (inj_ok(f.len))
-			old++;
-		else
-			failf("rx: a frame of %u bytes not as injected", f.len);
-	}
-	if (!mark)
-		failf("the marker never came");
-	if (old > rx_bound)
-		failf("%u flood frames delivered after the stall, at most %u",
-		      old, rx_bound);
-	printf("rx-none: %u old frame(s), then the marker\n", old);
-}
-
 /*
- * rx-stall: dom0 sends frames while no buffer is posted; nothing is
- * answered until dom0 says `stalled` (xenpvd dropped them and the vif's
- * carrier went off); then buffers (rx-ready2): dom0's marker arrives and
- * none of the frames that waited.
+ * After a time without rx buffers: none may have been answered; then a
+ * ring's worth is posted and dom0 told (rx-ready2), and the frames are
+ * taken until dom0's marker.  Returns how many injected frames came
+ * before it.
  */
-static void mode_rx_stall(struct queue *q)
+static unsigned int rx_post_all_until_mark(struct queue *q)
 {
 	struct rxframe f;
 	unsigned int i, old = 0;
 	bool mark = false;
 
-	write_file("rx-ready", "1\n", 2);
-	if (!wait_file("rx-ready.done", 30000))
-		die("dom0 never injected");
-	if (!wait_file("stalled", 60000))
-		die("dom0 never saw the stall");
 	if (xpv_ring_front_unconsumed(&q->rx) != 0)
 		failf("rx responses without any buffer posted");
 	for (i = 0; i < RING; i++)
@@ -1085,6 +1043,41 @@ static void mode_rx_stall(struct queue *q)
 	}
 	if (!mark)
 		failf("the marker never came");
+	return old;
+}
+
+static void mode_rx_none(struct queue *q)
+{
+	unsigned int old;
+
+	/* rx_post 0. */
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never flooded");
+	usleep(300000);
+	old = rx_post_all_until_mark(q);
+	if (old > rx_bound)
+		failf("%u flood frames delivered after the stall, at most %u",
+		      old, rx_bound);
+	printf("rx-none: %u old frame(s), then the marker\n", old);
+}
+
+/*
+ * rx-stall: dom0 sends frames while no buffer is posted; nothing is
+ * answered until dom0 says `stalled` (xenpvd dropped them and the vif's
+ * carrier went off); then buffers (rx-ready2): dom0's marker arrives and
+ * none of the frames that waited.
+ */
+static void mode_rx_stall(struct queue *q)
+{
+	unsigned int old;
+
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never injected");
+	if (!wait_file("stalled", 60000))
+		die("dom0 never saw the stall");
+	old = rx_post_all_until_mark(q);
 	if (old)
 		failf("%u frame(s) that waited past the drain timeout came",
 		      old);

@@ -17,6 +17,8 @@
 #   guest_dump NAME         its console log, prefixed, on our output
 #   xs PATH                 xenstore-read, empty if absent
 #   xs_dump PATH...         xenstore-ls -f, on our output
+#   xl_shutdown_wait G BE   xl shutdown -w, then libxl's removal of BE
+#   dm_wait_gone G PID      the device model's end, its log
 #   start_xenpvd ARGS...    xenpvd --platform=xen in the background
 #   without_blkback         unloads Linux xen-blkback (xenpvd serves
 #                           backend/vbd alone); loaded again at the end
@@ -182,6 +184,40 @@ guest_dump() {
 }
 
 xs() { xenstore-read "$1" 2>/dev/null; }
+
+# xl_shutdown_wait G BE: `xl shutdown -w G` (120 s at most), the guest's
+# console, then up to 30 s for libxl to remove the backend directory BE.
+# Sets SHUTDOWN_RC (xl's status) and BE_GONE (1: removed).
+xl_shutdown_wait() {
+	local g=$1 be=$2 t0=$SECONDS
+	timeout 120 xl shutdown -w "$g"
+	SHUTDOWN_RC=$?
+	note "xl shutdown -w: status $SHUTDOWN_RC after $((SECONDS - t0))s"
+	guest_dump "$g"
+	BE_GONE=0
+	for _ in $(seq 30); do
+		[ -z "$(xs "$be/state")" ] && { BE_GONE=1; break; }
+		sleep 1
+	done
+}
+
+# dm_wait_gone G DMPID: up to 60 s for guest G's device model DMPID to
+# end (libxl does not wait for it: it answers the I/O in flight and
+# unmaps the guest's grants first), then the tail of its log.  Sets
+# DM_ALIVE (0: it ended) and XL_TIMEOUTS (libxl's timeout lines in its
+# log of G).
+dm_wait_gone() {
+	local g=$1 pid=$2 t0=$SECONDS
+	DM_ALIVE=1
+	for _ in $(seq 60); do
+		kill -0 "$pid" 2>/dev/null || { DM_ALIVE=0; break; }
+		sleep 1
+	done
+	note "device model gone $((SECONDS - t0))s after the backend directory"
+	sed 's/^/device model: /' "/var/log/xen/qemu-dm-$g.log" | tail -n 60
+	XL_TIMEOUTS=$(grep -a -i -c 'timed out\|timeout' \
+		"/var/log/xen/xl-$g.log" 2>/dev/null)
+}
 
 xs_dump() {
 	local p

@@ -32,17 +32,7 @@ ok=0
 guest_wait $g 240 && ok=1
 st=$(vbd_stats "$d" 51712)
 echo "stats: $st"
-t0=$SECONDS
-timeout 120 xl shutdown -w $g
-rc=$?
-t1=$SECONDS
-note "xl shutdown -w: status $rc after $((t1 - t0))s"
-guest_dump $g
-gone=0
-for _ in $(seq 30); do
-	[ -z "$(xs $be/state)" ] && { gone=1; break; }
-	sleep 1
-done
+xl_shutdown_wait $g $be
 n=$(xenpvd_nr_vbds)
 xl list
 stop_xenpvd >/tmp/$g.xenpvd.log
@@ -60,9 +50,9 @@ check [ "$ind" = 256 ] -- "xenpvd serves backend/vbd with 256 indirect segments 
 check num "$(guest_val $g files_verified)" -eq 22 -- "guest verified 22 files"
 check num "$(stat_of "$st" requests)" -gt 0 -- "xenpvd served the guest's requests"
 check [ "$(stat_of "$st" errors)" = 0 ] -- "no request answered with an error"
-check [ $rc = 0 ] -- "xl shutdown -w succeeded (status $rc)"
+check [ $SHUTDOWN_RC = 0 ] -- "xl shutdown -w succeeded (status $SHUTDOWN_RC)"
 check [ "$(guest_val $g shutdown)" = 1 ] -- "the guest shut down in an orderly way"
-check [ $gone = 1 ] -- "libxl removed the backend directory"
+check [ $BE_GONE = 1 ] -- "libxl removed the backend directory"
 check grep -q "$be: -> Closed" /tmp/$g.xenpvd.log -- "xenpvd closed the disk"
 check [ "${n:-x}" = 0 ] -- "xenpvd serves no VBD after the shutdown ($n)"
 check [ -f /var/log/xen/xl-$g.log ] -- "xl logged to /var/log/xen/xl-$g.log"

@@ -32,7 +32,6 @@ guest_create $g \
 d=$GUEST_DOMID
 be=/local/domain/0/backend/9pfs/$d/0
 fe=/local/domain/$d/device/9pfs/0
-dmlog=/var/log/xen/qemu-dm-$g.log
 dmpid=$(xs /local/domain/$d/image/device-model-pid)
 dmcmd=$(tr '\0' ' ' </proc/$dmpid/cmdline 2>/dev/null)
 note "device model pid $dmpid: $dmcmd"
@@ -45,25 +44,8 @@ sock=/run/xenpvd/xenpvd-dm-$d.sock
 st=$(XENPVD_SOCK=$sock xenpvd_stats)
 echo "stats: $st"
 
-t2=$SECONDS
-timeout 120 xl shutdown -w $g
-src=$?
-t3=$SECONDS
-note "xl shutdown -w: status $src after $((t3 - t2))s"
-guest_dump $g
-gone=0
-for _ in $(seq 30); do
-	[ -z "$(xs $be/state)" ] && { gone=1; break; }
-	sleep 1
-done
-dm_alive=1 t4=$SECONDS
-for _ in $(seq 60); do
-	kill -0 "$dmpid" 2>/dev/null || { dm_alive=0; break; }
-	sleep 1
-done
-note "device model gone $((SECONDS - t4))s after the backend directory"
-sed 's/^/device model: /' "$dmlog" | tail -n 60
-xl_timeouts=$(grep -a -i -c 'timed out\|timeout' /var/log/xen/xl-$g.log 2>/dev/null)
+xl_shutdown_wait $g $be
+dm_wait_gone $g "$dmpid"
 
 [ $ok = 1 ] || FAILS+=("$GUEST_WHY")
 check [ "$dmstate" = running ] -- "xenpvd wrote device-model state running ($dmstate)"
@@ -79,11 +61,11 @@ check sh -c "cd $ex/tree && sha256sum -c ../tree.sha256 >/tmp/xlp9-c.out 2>&1" \
 check cmp -s /tmp/xlp9-lsR.dom0 $ex/lsR.guest -- "ls -lnR the same on both sides"
 check sh -c "cd $ex && sha256sum -c big.sha" -- "big.sha on dom0's side"
 check [ "$(cat /tmp/xlp9-canary)" = canary ] -- "the canary outside the export"
-check [ $src = 0 ] -- "xl shutdown -w succeeded ($src)"
-check [ $gone = 1 ] -- "libxl removed the backend directory"
-check [ $dm_alive = 0 ] -- "the device model stopped (within 60 s)"
+check [ $SHUTDOWN_RC = 0 ] -- "xl shutdown -w succeeded ($SHUTDOWN_RC)"
+check [ $BE_GONE = 1 ] -- "libxl removed the backend directory"
+check [ $DM_ALIVE = 0 ] -- "the device model stopped (within 60 s)"
 check [ ! -e "$sock" ] -- "no control socket left"
 check [ ! -e /var/run/xen/qmp-libxl-$d ] -- "no QMP socket left"
-check [ "${xl_timeouts:-0}" = 0 ] -- "libxl did not time out"
+check [ "${XL_TIMEOUTS:-0}" = 0 ] -- "libxl did not time out"
 note "tree files: $(guest_val $g tree_files)"
 finish

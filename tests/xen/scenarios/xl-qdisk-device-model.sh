@@ -28,7 +28,6 @@ guest_create $g \
 	fail "xl create failed: $(tail -n 3 /tmp/$g.create; tail -n 5 /var/log/xen/qemu-dm-$g.log 2>/dev/null)"
 d=$GUEST_DOMID
 be=/local/domain/0/backend/qdisk/$d/51712
-dmlog=/var/log/xen/qemu-dm-$g.log
 dmpid=$(xs /local/domain/$d/image/device-model-pid)
 dmcmd=$(tr '\0' ' ' </proc/$dmpid/cmdline 2>/dev/null)
 note "device model pid $dmpid: $dmcmd"
@@ -68,28 +67,8 @@ done
 echo "$xt" | grep -a -A3 "^ *$g " | sed 's/^/xentop: /'
 xt_vbd=$(grep -a "VBD.*51712" <<<"$xt" | tail -n 1)
 
-t2=$SECONDS
-timeout 120 xl shutdown -w $g
-src=$?
-t3=$SECONDS
-note "xl shutdown -w: status $src after $((t3 - t2))s"
-guest_dump $g
-gone=0
-for _ in $(seq 30); do
-	[ -z "$(xs $be/state)" ] && { gone=1; break; }
-	sleep 1
-done
-# libxl does not wait for its device model: xenpvd answers the I/O in
-# flight and unmaps the guest's persistent grants first (seconds under
-# emulation).
-dm_alive=1 t4=$SECONDS
-for _ in $(seq 60); do
-	kill -0 "$dmpid" 2>/dev/null || { dm_alive=0; break; }
-	sleep 1
-done
-note "device model gone $((SECONDS - t4))s after the backend directory"
-sed 's/^/device model: /' "$dmlog" | tail -n 60
-xl_timeouts=$(grep -a -i -c 'timed out\|timeout' /var/log/xen/xl-$g.log 2>/dev/null)
+xl_shutdown_wait $g $be
+dm_wait_gone $g "$dmpid"
 
 [ $ok = 1 ] || FAILS+=("$GUEST_WHY")
 check [ "$dmstate" = running ] -- "xenpvd wrote device-model state running ($dmstate)"
@@ -106,10 +85,10 @@ check num $((t1 - t0)) -lt 10 -- "block-detach took under 10 s"
 check [ -z "$bleft" ] -- "libxl removed the second disk's directory"
 check [ -n "$xt_vbd" ] -- "xentop shows the guest's VBD (after $tries tries)"
 check grep -q "RD: *[1-9]" <<<"$xt_vbd" -- "xentop counts its reads ($xt_vbd)"
-check [ $src = 0 ] -- "xl shutdown -w succeeded ($src)"
-check [ $gone = 1 ] -- "libxl removed the backend directory"
-check [ $dm_alive = 0 ] -- "the device model stopped (within 60 s)"
+check [ $SHUTDOWN_RC = 0 ] -- "xl shutdown -w succeeded ($SHUTDOWN_RC)"
+check [ $BE_GONE = 1 ] -- "libxl removed the backend directory"
+check [ $DM_ALIVE = 0 ] -- "the device model stopped (within 60 s)"
 check [ ! -e /var/run/xen/qmp-libxenstat-$d ] -- "no QMP socket left"
 check [ ! -e "$sock" ] -- "no control socket left"
-check [ "${xl_timeouts:-0}" = 0 ] -- "libxl did not time out"
+check [ "${XL_TIMEOUTS:-0}" = 0 ] -- "libxl did not time out"
 finish
