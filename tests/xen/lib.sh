@@ -399,7 +399,7 @@ xen_boot() {
 		# dom0's heartbeat (dom0/init): once it has started, a dom0
 		# silent for $wedge s is wedged, whatever its scenario's
 		# limit says.
-		n=$(grep -a -c 'XENPV-HEARTBEAT' "$log")
+		n=$(grep -a -c 'XENPV-HEARTBEAT' "$log") || true	# 0: status 1
 		if [ "$n" != "$beats" ]; then
 			beats=$n beat_at=$SECONDS
 		elif [ "$beats" -gt 0 ] && [ "$done_at" = 0 ] &&
