@@ -342,16 +342,18 @@ static bool have_openat2(int root)
  * And one guest must not take what another needs to work at all: every
  * session is guaranteed a floor of units (fd_floor, P9_FD_FLOOR) - while
  * it holds fewer, the difference is held back from everyone else
- * (fd_reserved) - and beyond its floor it draws on what nobody holds or
- * reserves.  A new fid beyond that is EMFILE and an open ENFILE, as
- * beyond the session's own caps.  The floors of many sessions may add
+ * (counted in fd_committed) - and beyond its floor it draws on what
+ * nobody holds or reserves.  A new fid beyond that is EMFILE and an open
+ * ENFILE, as beyond the session's own caps.  The floors of many sessions may add
  * up to more than the budget: then the floors are what there is.
  */
-static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long fd_budget;
 static unsigned long fd_used;		/* units held, all sessions */
-static unsigned long fd_reserved;	/* floors not yet held */
+static unsigned long fd_committed;	/* held or reserved: the sum over
+					 * sessions of max(held, floor) */
 static unsigned long fd_floor = P9_FD_FLOOR;
+/* All atomic: a session's own counts (held = nfids + nopen) are under
+ * its lock, and only what goes past its floor meets the others. */
 
 static void fd_budget_from_limit(void)
 {
@@ -368,70 +370,60 @@ static void fd_budget_from_limit(void)
 
 void p9_set_fd_budget(unsigned long units)
 {
-	pthread_mutex_lock(&fd_lock);
-	fd_budget = units;
-	pthread_mutex_unlock(&fd_lock);
+	__atomic_store_n(&fd_budget, units, __ATOMIC_RELAXED);
 }
 
 void p9_set_fd_floor(unsigned long units)
 {
-	pthread_mutex_lock(&fd_lock);
-	fd_floor = units;
-	pthread_mutex_unlock(&fd_lock);
-}
-
-static unsigned long fd_read(const unsigned long *counter)
-{
-	unsigned long v;
-
-	pthread_mutex_lock(&fd_lock);
-	v = *counter;
-	pthread_mutex_unlock(&fd_lock);
-	return v;
+	__atomic_store_n(&fd_floor, units, __ATOMIC_RELAXED);
 }
 
 unsigned long p9_fd_budget_used(void)
 {
-	return fd_read(&fd_used);
+	return __atomic_load_n(&fd_used, __ATOMIC_RELAXED);
 }
 
 unsigned long p9_fd_budget_reserved(void)
 {
-	return fd_read(&fd_reserved);
+	return __atomic_load_n(&fd_committed, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&fd_used, __ATOMIC_RELAXED);
 }
 
-/* What of s's floor it does not hold: its share of fd_reserved. */
-static unsigned long fd_unheld(const struct p9_session *s, unsigned long held)
+/* The units s holds beyond its floor when it holds `held`. */
+static unsigned long fd_above(const struct p9_session *s, unsigned long held)
 {
-	return held < s->fd_floor ? s->fd_floor - held : 0;
+	return held > s->fd_floor ? held - s->fd_floor : 0;
 }
 
-/* One more unit for s, under s->lock (before nfids or nopen grows). */
+/*
+ * One more unit for s, under s->lock (before nfids or nopen grows):
+ * within its floor it is there already (reserved); beyond, it must fit
+ * in what nobody holds or reserves.
+ */
 static bool fd_unit_get(const struct p9_session *s)
 {
 	unsigned long held = (unsigned long)s->nfids + s->nopen;
-	bool ok = true;
+	unsigned long b = __atomic_load_n(&fd_budget, __ATOMIC_RELAXED);
 
-	pthread_mutex_lock(&fd_lock);
-	if (held < s->fd_floor)
-		fd_reserved--;		/* its own floor */
-	else
-		ok = !fd_budget || fd_used + fd_reserved < fd_budget;
-	if (ok)
-		fd_used++;
-	pthread_mutex_unlock(&fd_lock);
-	return ok;
+	if (held >= s->fd_floor &&
+	    __atomic_add_fetch(&fd_committed, 1, __ATOMIC_RELAXED) > b && b) {
+		__atomic_sub_fetch(&fd_committed, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	__atomic_add_fetch(&fd_used, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
-/* n of s's units back, under s->lock (before nfids or nopen shrinks). */
+/* n of s's units back, under s->lock (before nfids or nopen shrinks):
+ * what was beyond its floor goes back to everyone, the rest to it. */
 static void fd_units_put(const struct p9_session *s, unsigned long n)
 {
 	unsigned long held = (unsigned long)s->nfids + s->nopen;
 
-	pthread_mutex_lock(&fd_lock);
-	fd_used -= n;
-	fd_reserved += fd_unheld(s, held - n) - fd_unheld(s, held);
-	pthread_mutex_unlock(&fd_lock);
+	__atomic_sub_fetch(&fd_committed,
+			   fd_above(s, held) - fd_above(s, held - n),
+			   __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fd_used, n, __ATOMIC_RELAXED);
 }
 
 int p9_export_open(const struct p9_export_opts *o, struct p9_export **out)
@@ -591,10 +583,8 @@ int p9_session_new(struct p9_export *e, uint32_t max_msize,
 	}
 	s->e = e;
 	s->max_msize = max_msize;
-	pthread_mutex_lock(&fd_lock);
-	s->fd_floor = fd_floor;
-	fd_reserved += s->fd_floor;
-	pthread_mutex_unlock(&fd_lock);
+	s->fd_floor = __atomic_load_n(&fd_floor, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&fd_committed, s->fd_floor, __ATOMIC_RELAXED);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->flushed, NULL);
 	*out = s;
@@ -872,11 +862,11 @@ void p9_session_free(struct p9_session *s)
 	if (!s)
 		return;
 	session_clunk_all(s);
-	/* Every opened fid was closed with its last reference above. */
-	pthread_mutex_lock(&fd_lock);
-	fd_used -= s->nopen;
-	fd_reserved -= fd_unheld(s, s->nopen);
-	pthread_mutex_unlock(&fd_lock);
+	/* Every opened fid was closed with its last reference above; its
+	 * floor goes back with whatever is still held. */
+	__atomic_sub_fetch(&fd_committed, s->fd_floor + fd_above(s, s->nopen),
+			   __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fd_used, s->nopen, __ATOMIC_RELAXED);
 	free(s->tab);
 	pthread_cond_destroy(&s->flushed);
 	pthread_mutex_destroy(&s->lock);

@@ -79,10 +79,7 @@ blk_restart_guest() {
 	in_guest "$1" "$GUEST_BIN" --devid $DEVID --seconds "$2" >"$OUT" 2>&1 &
 	GUEST_SUB=$!
 	track_pid $GUEST_SUB
-	for _ in $(seq 200); do
-		grep -q '^ready' "$OUT" && break
-		sleep 0.05
-	done
+	wait_output "$OUT" '^ready' "$GUEST_SUB"
 	GUEST_PID=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$OUT")
 	[ -n "$GUEST_PID" ] || fail "guest did not start: $(cat "$OUT")"
 	track_pid $GUEST_PID

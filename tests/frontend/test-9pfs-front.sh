@@ -96,11 +96,7 @@ echo "--- gone: --until-gone, then xenpvctl p9-detach"
 in_guest 1 "$IO" --devid 0 --until-gone >"$T/out.gone" 2>&1 &
 gpid=$!
 track_pid "$gpid"
-for _ in $(seq 200); do
-	grep -q '^ready' "$T/out.gone" && break
-	sleep 0.05
-done
-grep -q '^ready' "$T/out.gone" || fail "gone: no ready: $(cat "$T/out.gone")"
+wait_output "$T/out.gone" '^ready' "$gpid" || fail "gone: no ready: $(cat "$T/out.gone")"
 "$CTL" p9-detach --domid 1 --devid 0 --timeout 10 || fail "p9-detach"
 rc=0
 wait "$gpid" || rc=$?

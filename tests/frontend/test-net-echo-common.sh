@@ -61,11 +61,6 @@ net_echo_setup() {
 	in_ns "$ECHO" vif1.0 >"$T/echo.out" 2>"$T/echo.err" &
 	EPID=$!
 	track_pid "$EPID"
-	for _ in $(seq 200); do
-		grep -q '^ready' "$T/echo.out" && break
-		kill -0 "$EPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	grep -q '^ready' "$T/echo.out" ||
+	wait_output "$T/echo.out" '^ready' "$EPID" ||
 		fail "net-host-echo: $(cat "$T/echo.err")"
 }

@@ -54,12 +54,7 @@ run() {
 		--tap xpvtap0 "${targs[@]}" >"$T/tool.$label" 2>&1
 	tpid=$IN_GUEST_PID
 	track_pid "$tpid"
-	for _ in $(seq 200); do
-		grep -q '^xpvtap0:' "$T/tool.$label" && break
-		kill -0 "$tpid" 2>/dev/null || break
-		sleep 0.05
-	done
-	grep -q '^xpvtap0:' "$T/tool.$label" ||
+	wait_output "$T/tool.$label" '^xpvtap0:' "$tpid" ||
 		fail "$label: the tool did not start: $(cat "$T/tool.$label")"
 	in_ns ip link set xpvtap0 up || fail "$label: xpvtap0 up"
 	in_ns "$CHECK" xpvtap0 "${cargs[@]}" || rc=$?

@@ -18,7 +18,8 @@
 #   xs PATH                 xenstore-read, empty if absent
 #   xs_dump PATH...         xenstore-ls -f, on our output
 #   xl_shutdown_wait G BE   xl shutdown -w, then libxl's removal of BE
-#   dm_wait_gone G PID      the device model's end, its log
+#   dm_started D            the device model's pid, state, argv checked
+#   dm_wait_gone G          the device model's end, its log
 #   start_xenpvd ARGS...    xenpvd --platform=xen in the background
 #   without_blkback         unloads Linux xen-blkback (xenpvd serves
 #                           backend/vbd alone); loaded again at the end
@@ -201,13 +202,28 @@ xl_shutdown_wait() {
 	done
 }
 
-# dm_wait_gone G DMPID: up to 60 s for guest G's device model DMPID to
-# end (libxl does not wait for it: it answers the I/O in flight and
-# unmaps the guest's grants first), then the tail of its log.  Sets
-# DM_ALIVE (0: it ended) and XL_TIMEOUTS (libxl's timeout lines in its
-# log of G).
+# dm_started D: right after `xl create` of domain D with xenpvd as its
+# device model: sets DM_PID, and checks what libxl expects of QEMU
+# (device-model/D/state = running) and that libxl gave xenpvd QEMU's
+# command line for D.
+dm_started() {
+	local d=$1 cmd st
+	DM_PID=$(xs "/local/domain/$d/image/device-model-pid")
+	cmd=$(tr '\0' ' ' <"/proc/$DM_PID/cmdline" 2>/dev/null)
+	note "device model pid $DM_PID: $cmd"
+	st=$(xs "/local/domain/0/device-model/$d/state")
+	check [ "$st" = running ] -- \
+		"xenpvd wrote device-model state running ($st)"
+	check grep -q -e "-xen-domid $d .*-machine xenpv" <<<"$cmd" -- \
+		"libxl started xenpvd with QEMU's command line"
+}
+
+# dm_wait_gone G: up to 60 s for guest G's device model (DM_PID) to end
+# (libxl does not wait for it: it answers the I/O in flight and unmaps
+# the guest's grants first), then the tail of its log.  Sets DM_ALIVE
+# (0: it ended) and XL_TIMEOUTS (libxl's timeout lines in its log of G).
 dm_wait_gone() {
-	local g=$1 pid=$2 t0=$SECONDS
+	local g=$1 pid=$DM_PID t0=$SECONDS
 	DM_ALIVE=1
 	for _ in $(seq 60); do
 		kill -0 "$pid" 2>/dev/null || { DM_ALIVE=0; break; }
