@@ -127,7 +127,7 @@ summary() {
 # more, alone, only when its part of the serial log shows such a crash
 # (or it gave no result and the boot's log shows one); any other failure
 # fails check at once.  The first failure's log is kept and its path said.
-XEN_CRASH_RE='Segmentation fault|malloc\(\)|corrupted|double free|free\(\): invalid|Illegal instruction|core dumped'
+# The signatures are tests/xen/lib.sh's XEN_CRASH_RE, read by run_xen.
 
 # xen_crashed NAME LOG: whether LOG shows an emulation crash for NAME.
 xen_crashed() {
@@ -142,6 +142,8 @@ xen_crashed() {
 
 run_xen() {
 	local xrc=0 out=$src/build/xen-e2e.out failed name log kept
+	local XEN_CRASH_RE	# for xen_crashed; lib.sh has no side effects
+	XEN_CRASH_RE=$(. "$src/tests/xen/lib.sh" && printf '%s' "$XEN_CRASH_RE")
 	say "real Xen under QEMU: tests/xen/run-all.sh (XENPVD_SKIP_XEN=1 skips)"
 	"$src/tests/xen/run-all.sh" --build "$src/build" 2>&1 | tee "$out" ||
 		xrc=${PIPESTATUS[0]}

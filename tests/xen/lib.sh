@@ -39,6 +39,13 @@ XEN_PKGS=(qemu-system-x86 "xen-hypervisor-$XEN_XENVER-amd64"
 	  linux-image-amd64 busybox-static cpio kmod e2fsprogs util-linux
 	  coreutils bash xz-utils socat)
 
+# What a dom0 process killed by the emulation leaves in a serial log
+# (XEN-UNDER-QEMU.md): bash's report of a job that died, glibc's heap
+# checks, and the kernel's lines that dom0/run-scenarios echoes as
+# "[name] kernel: ...".  tools/quickstart.sh retries a failed scenario
+# only when its lines match; crash-rate.sh counts them.
+XEN_CRASH_RE='Segmentation fault|malloc\(\)|corrupted|double free|free\(\): invalid|Illegal instruction|core dumped|kernel: .*(segfault at|traps: )'
+
 xen_say() { printf 'xen-e2e: %s\n' "$*" >&2; }
 xen_skip() { xen_say "SKIP: $*"; exit 77; }
 xen_die() { xen_say "ERROR: $*"; exit 99; }
@@ -370,20 +377,25 @@ xen_kill_qemu() {
 # XEN_BOOT_MEM (QEMU's memory, MiB; default 2048), XEN_DOM0_MEM (default
 # 1024M) and the array XEN_BOOT_EXTRA (more QEMU arguments, e.g. a disk)
 # let a caller such as bench.sh boot a bigger machine with the same rules.
+# The emulated machine's configuration (crash-rate.sh compares them):
+# XEN_QEMU_ACCEL, XEN_QEMU_CPU, XEN_QEMU_SMP (vCPUs, default 2),
+# XEN_DOM0_VCPUS (default: XEN_QEMU_SMP) and XEN_ARGS_EXTRA (more Xen
+# options, e.g. "pcid=0 xpti=0").
 xen_boot() {
 	local cpio=$1 log=$2 secs=$3 deadline done_at=0 beats=0 n beat_at
 	local wedge=${XEN_WEDGE_SECS:-120}
-	local dom0_mem=${XEN_DOM0_MEM:-1024M}
-	local xen_args="dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=2 console=com1 com1=115200,8n1 noreboot"
+	local dom0_mem=${XEN_DOM0_MEM:-1024M} smp=${XEN_QEMU_SMP:-2}
+	local xen_args="dom0_mem=$dom0_mem,max:$dom0_mem dom0_max_vcpus=${XEN_DOM0_VCPUS:-$smp} console=com1 com1=115200,8n1 noreboot${XEN_ARGS_EXTRA:+ $XEN_ARGS_EXTRA}"
 	local dom0_args="console=hvc0 earlyprintk=xen panic=-1 rdinit=/init loglevel=4"
 	command -v qemu-system-x86_64 >/dev/null ||
 		xen_skip "no qemu-system-x86_64"
 	: >"$log"
+	xen_say "machine: -accel ${XEN_QEMU_ACCEL:-tcg,thread=multi} -cpu ${XEN_QEMU_CPU:-max,-smap} -smp $smp; xen: $xen_args"
 	# /dev/kvm here cannot run Xen (nested shadow paging): TCG only.
 	# SMAP hidden: with it dom0 crashes at its first exception (QEMU 7.2).
 	qemu-system-x86_64 -accel "${XEN_QEMU_ACCEL:-tcg,thread=multi}" \
 		-cpu "${XEN_QEMU_CPU:-max,-smap}" \
-		-m "${XEN_BOOT_MEM:-2048}" -smp 2 -display none -no-reboot \
+		-m "${XEN_BOOT_MEM:-2048}" -smp "$smp" -display none -no-reboot \
 		-nic none -serial "file:$log" -monitor none -parallel none \
 		${XEN_BOOT_EXTRA[@]+"${XEN_BOOT_EXTRA[@]}"} \
 		-kernel "$XEN_IMG/xen" -append "$xen_args" \

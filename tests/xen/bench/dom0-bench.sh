@@ -52,7 +52,7 @@ DISK=/dev/vda
 while read -r ko; do
 	insmod "/xpv/bench-modules/$ko" 2>/dev/null
 done </xpv/bench-modules/order
-for _ in $(seq 50); do [ -b $DISK ] && break; sleep 0.2; done
+for ((tick = 0; tick < 50; tick++)); do [ -b $DISK ] && break; sleep 0.2; done
 [ -b $DISK ] || fail "no $DISK (the outer QEMU's benchmark disk)"
 note "disk $DISK: $(($(blockdev --getsize64 $DISK 2>/dev/null || echo 0) >> 20)) MiB"
 
@@ -629,7 +629,7 @@ for t in $ORDER; do
 		continue
 	fi
 	ok=0
-	for try in $(seq "${TRIES:-2}"); do
+	for ((try = 1; try <= ${TRIES:-2}; try++)); do
 		g=bench-$t-$try
 		case "$t" in p9-*) p9_clean ;; esac
 		drop_caches

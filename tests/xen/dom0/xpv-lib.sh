@@ -190,13 +190,13 @@ xs() { xenstore-read "$1" 2>/dev/null; }
 # console, then up to 30 s for libxl to remove the backend directory BE.
 # Sets SHUTDOWN_RC (xl's status) and BE_GONE (1: removed).
 xl_shutdown_wait() {
-	local g=$1 be=$2 t0=$SECONDS
+	local g=$1 be=$2 t0=$SECONDS tick
 	timeout 120 xl shutdown -w "$g"
 	SHUTDOWN_RC=$?
 	note "xl shutdown -w: status $SHUTDOWN_RC after $((SECONDS - t0))s"
 	guest_dump "$g"
 	BE_GONE=0
-	for _ in $(seq 30); do
+	for ((tick = 0; tick < 30; tick++)); do
 		[ -z "$(xs "$be/state")" ] && { BE_GONE=1; break; }
 		sleep 1
 	done
@@ -223,9 +223,9 @@ dm_started() {
 # the guest's grants first), then the tail of its log.  Sets DM_ALIVE
 # (0: it ended) and XL_TIMEOUTS (libxl's timeout lines in its log of G).
 dm_wait_gone() {
-	local g=$1 pid=$DM_PID t0=$SECONDS
+	local g=$1 pid=$DM_PID t0=$SECONDS tick
 	DM_ALIVE=1
-	for _ in $(seq 60); do
+	for ((tick = 0; tick < 60; tick++)); do
 		kill -0 "$pid" 2>/dev/null || { DM_ALIVE=0; break; }
 		sleep 1
 	done
@@ -243,7 +243,7 @@ xs_dump() {
 }
 
 start_xenpvd() {
-	local i
+	local tick
 	need_bin xenpvd
 	rm -f "$XENPVD_SOCK"
 	xenpvd --platform=xen --control="$XENPVD_SOCK" \
@@ -251,7 +251,7 @@ start_xenpvd() {
 		>>"$XENPVD_LOG" 2>&1 &
 	XENPVD_PID=$!
 	track_pid "$XENPVD_PID"
-	for i in $(seq 100); do
+	for ((tick = 0; tick < 100; tick++)); do
 		[ -S "$XENPVD_SOCK" ] && return 0
 		kill -0 "$XENPVD_PID" 2>/dev/null || break
 		sleep 0.1
@@ -263,9 +263,10 @@ start_xenpvd() {
 }
 
 stop_xenpvd() {
+	local tick
 	[ -n "$XENPVD_PID" ] || return 0
 	kill "$XENPVD_PID" 2>/dev/null
-	for _ in $(seq 50); do
+	for ((tick = 0; tick < 50; tick++)); do
 		kill -0 "$XENPVD_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -349,12 +350,12 @@ devid_of() {
 # straight back, test-net-io checks every echo byte for byte.  Detaches
 # at the end.  0 when test-net-io passed; its output in /tmp/net-io.out.
 dom0_net_io() {
-	local br=$1 epid rc=0
+	local br=$1 epid rc=0 tick
 	shift
 	modprobe bridge 2>/dev/null
 	timeout 120 xenpvctl net-attach --domid 0 --devid 0 --bridge "$br" \
 		--create-bridge --wait 60 || { note "net-attach failed"; return 1; }
-	for _ in $(seq 100); do
+	for ((tick = 0; tick < 100; tick++)); do
 		ip link show vif0.0 >/dev/null 2>&1 && break
 		sleep 0.2
 	done
@@ -362,7 +363,7 @@ dom0_net_io() {
 	net-host-echo vif0.0 >/tmp/echo.out 2>&1 &
 	epid=$!
 	track_pid $epid
-	for _ in $(seq 100); do
+	for ((tick = 0; tick < 100; tick++)); do
 		grep -q '^ready' /tmp/echo.out && break
 		sleep 0.2
 	done
@@ -396,7 +397,7 @@ net_guest_peer() {
 	nc -l -p 8081 -e /tmp/recv.sh </dev/null >/tmp/net-peer.log 2>&1 &
 	track_pid $!
 	(
-		for _ in $(seq 600); do
+		for ((tick = 0; tick < 600; tick++)); do
 			_glog "$g" | grep -q '^XENPV-GUEST net_listen=1' && break
 			sleep 1
 		done

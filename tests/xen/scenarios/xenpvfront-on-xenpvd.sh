@@ -20,7 +20,7 @@ xenpvctl io --domid 0 --devid "$devid" --platform xen --verify \
 	--size 64M >/tmp/io.out 2>&1 &
 io=$!
 track_pid $io
-for _ in $(seq 300); do
+for ((tick = 0; tick < 300; tick++)); do
 	[ "$(xs $fe/state)" = 4 ] && break
 	kill -0 $io 2>/dev/null || break
 	sleep 0.2

@@ -44,7 +44,7 @@ echo "$fsck" | tail -n 3 | sed 's/^/e2fsck: /'
 timeout 60 xl block-attach $d "$(xl_disk /tmp/$g.img)"
 arc2=$?
 st2=
-for _ in $(seq 60); do
+for ((tick = 0; tick < 60; tick++)); do
 	st2=$(vbd_stats "$d" 51712)
 	[ "$(stat_of "$st2" queues)" -gt 0 ] 2>/dev/null && break
 	sleep 1

@@ -24,7 +24,7 @@ be=/local/domain/0/backend/vbd/0/51728
 timeout 60 xl block-attach 0 "$(xl_disk $img xvdb)"
 arc=$?
 note "xl block-attach 0: status $arc"
-for _ in $(seq 300); do
+for ((tick = 0; tick < 300; tick++)); do
 	[ -b /dev/xvdb ] && [ -e /sys/block/xvdb/queue/max_segments ] && break
 	sleep 0.1
 done
@@ -46,7 +46,7 @@ drc=$?
 t1=$SECONDS
 note "xl block-detach 0: status $drc after $((t1 - t0))s"
 gone=0
-for _ in $(seq 50); do
+for ((tick = 0; tick < 50; tick++)); do
 	[ -b /dev/xvdb ] || { gone=1; break; }
 	sleep 0.1
 done

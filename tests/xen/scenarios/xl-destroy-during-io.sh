@@ -29,7 +29,7 @@ guest_create other "extra = \"$base xpv_mode=fs xpv_after=wait\"" \
 do=$GUEST_DOMID
 # The busy guest has started its loop and done some I/O.
 busy=0
-for _ in $(seq 120); do
+for ((tick = 0; tick < 120; tick++)); do
 	[ "$(guest_val busy busy)" = 1 ] &&
 		[ "$(stat_of "$(vbd_stats $db 51712)" requests)" -gt 100 ] 2>/dev/null &&
 		{ busy=1; break; }
@@ -43,7 +43,7 @@ drc=$?
 t1=$SECONDS
 note "xl destroy: status $drc after $((t1 - t0))s"
 gone=0
-for _ in $(seq 30); do
+for ((tick = 0; tick < 30; tick++)); do
 	if ! xl list | awk 'NR > 1 { print $2 }' | grep -qx "$db" &&
 	   [ -z "$(xs /local/domain/$db/name)" ]; then
 		gone=1

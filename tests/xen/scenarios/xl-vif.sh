@@ -59,7 +59,7 @@ read -r nettx netrx < <(awk -v g=$g '
 timeout 120 xl network-attach $g bridge=$br mac=00:16:3e:5a:00:02
 att_rc=$?
 conn1=0
-for _ in $(seq 60); do
+for ((tick = 0; tick < 60; tick++)); do
 	[ "$(xs $be1/state)" = 4 ] &&
 		[ "$(xs /local/domain/$d/device/vif/1/state)" = 4 ] &&
 		{ conn1=1; break; }
@@ -70,7 +70,7 @@ t0=$SECONDS
 timeout 120 xl network-detach $g 1
 det_rc=$? det_s=$((SECONDS - t0))
 gone1=0
-for _ in $(seq 30); do
+for ((tick = 0; tick < 30; tick++)); do
 	[ -z "$(xs $be1/state)" ] && ! ip link show vif$d.1 >/dev/null 2>&1 &&
 		{ gone1=1; break; }
 	sleep 1
@@ -82,7 +82,7 @@ rc=$?
 note "xl shutdown -w: status $rc after $((SECONDS - t0))s"
 guest_dump $g
 gone=0
-for _ in $(seq 30); do
+for ((tick = 0; tick < 30; tick++)); do
 	[ -z "$(xs $be/state)" ] && ! ip link show vif$d.0 >/dev/null 2>&1 &&
 		{ gone=1; break; }
 	sleep 1
