@@ -15,10 +15,13 @@
  *
  * Tread is zero-copy: the file is read with RWF_NOWAIT straight into the
  * room the transport reserved for the reply (on tmpfs and ramfs, which
- * have no RWF_NOWAIT and keep everything in memory, with a plain preadv);
- * only data not in the page cache goes through the thread's bounce buffer
- * (read without holding the room, counted in copied_bytes).  Twrite writes the
- * payload where it lies (pwritev from the transport's iovecs).
+ * have no RWF_NOWAIT and keep everything in memory, with a plain preadv).
+ * Data not in the page cache is brought in first without a copy and
+ * without holding the room (p9_cache_fill: spliced to /dev/null), then
+ * read the same way; only when that fails (a file system that cannot
+ * splice, pages evicted again) does it go through the thread's bounce
+ * buffer, counted in copied_bytes.  Twrite writes the payload where it
+ * lies (pwritev from the transport's iovecs).
  */
 #include "config.h"
 
@@ -542,20 +545,62 @@ static void rread_hdr(const struct p9_ctx *c, uint8_t h[P9_RREAD_HDR], size_t n)
 	p9_le_put(h + 7, n, 4);
 }
 
-int p9_op_read(struct p9_ctx *c)
+/*
+ * Tread straight into the reply's room: 1 when the reply went out (or the
+ * transport failed: c->rc), 0 when the page cache does not hold the data
+ * (nothing sent, the room given back: it must not wait on the disk while
+ * it holds the ring's other replies back), or -errno from the read.
+ */
+static int read_direct(struct p9_ctx *c, struct p9_node *n, int ofd,
+		       uint64_t off, uint32_t count)
 {
 	uint8_t hdr[P9_RREAD_HDR];
 	struct iovec room[2], data[2];
+	struct stat st;
+	ssize_t r;
+	int nr, k, err;
+
+	c->sent = true;
+	nr = c->ops->reserve(c->opaque, P9_RREAD_HDR + (size_t)count, room);
+	if (nr < 0) {
+		c->rc = nr;
+		return 1;
+	}
+	if (!room_ok(room, nr, P9_RREAD_HDR + (size_t)count)) {
+		c->ops->commit(c->opaque, 0);
+		c->rc = -EIO;
+		return 1;
+	}
+	k = iov_sub(room, nr, P9_RREAD_HDR, count, data);
+	r = read_room(n, ofd, data, k, off);
+	if (r >= 0 &&
+	    ((size_t)r == count ||
+	     (fstat(ofd, &st) == 0 && (uint64_t)st.st_size <= off + r))) {
+		rread_hdr(c, hdr, (size_t)r);
+		p9_iov_put(room, nr, 0, hdr, sizeof(hdr));
+		c->ops->commit(c->opaque, P9_RREAD_HDR + (size_t)r);
+		p9_stat_add(c->s, read_bytes, (uint64_t)r);
+		return 1;
+	}
+	err = r < 0 ? -errno : 0;
+	c->ops->commit(c->opaque, 0);
+	c->sent = false;
+	return err == -EAGAIN ? 0 : err;
+}
+
+int p9_op_read(struct p9_ctx *c)
+{
+	uint8_t hdr[P9_RREAD_HDR];
+	struct iovec room[2];
 	enum p9_fid_kind kind;
 	struct p9_fid *f;
 	struct p9_node *n;
 	uint64_t off;
 	uint32_t fid, count;
-	struct stat st;
 	ssize_t r;
 	size_t got;
 	uint8_t *bounce;
-	int ofd, nr, k, err = 0;
+	int ofd, nr, err = 0;
 
 	fid = p9_get32(&c->in);
 	off = p9_get64(&c->in);
@@ -591,38 +636,24 @@ int p9_op_read(struct p9_ctx *c)
 	if (count > P9_OFF_MAX - off)
 		count = (uint32_t)(P9_OFF_MAX - off);
 
-	/* Straight into the reply's room, if the page cache has it. */
-	c->sent = true;
-	nr = c->ops->reserve(c->opaque, P9_RREAD_HDR + (size_t)count, room);
-	if (nr < 0) {
-		c->rc = nr;
+	/* Straight into the reply's room, if the page cache has it; if
+	 * not, the page cache is filled first (no copy, the room not held)
+	 * and the read tried again.  Pages evicted in between, or a file
+	 * that cannot be spliced, go through the bounce buffer. */
+	err = read_direct(c, n, ofd, off, count);
+	if (!err && __atomic_load_n(&n->rdmode, __ATOMIC_RELAXED) !=
+			    P9_RD_BOUNCE &&
+	    p9_cache_fill(ofd, off, count) == 0) {
+		p9_stat_add(c->s, read_fills, 1);
+		err = read_direct(c, n, ofd, off, count);
+	}
+	if (err) {
+		if (err > 0)
+			err = 0;
 		goto out;
 	}
-	if (!room_ok(room, nr, P9_RREAD_HDR + (size_t)count)) {
-		c->ops->commit(c->opaque, 0);
-		c->rc = -EIO;
-		goto out;
-	}
-	k = iov_sub(room, nr, P9_RREAD_HDR, count, data);
-	r = read_room(n, ofd, data, k, off);
-	if (r >= 0 &&
-	    ((size_t)r == count ||
-	     (fstat(ofd, &st) == 0 && (uint64_t)st.st_size <= off + r))) {
-		rread_hdr(c, hdr, (size_t)r);
-		p9_iov_put(room, nr, 0, hdr, sizeof(hdr));
-		c->ops->commit(c->opaque, P9_RREAD_HDR + (size_t)r);
-		p9_stat_add(c->s, read_bytes, (uint64_t)r);
-		goto out;
-	}
-	err = r < 0 ? -errno : 0;
-	c->ops->commit(c->opaque, 0);
-	c->sent = false;
-	if (err && err != -EAGAIN)
-		goto out;
 
-	/* Not cached (or partly): read with the room given back, then
-	 * copy. */
-	err = 0;
+	/* The bounce buffer: read with the room given back, then copy. */
 	bounce = p9_tbuf(P9_TBUF_SCRATCH, count);
 	if (!bounce) {
 		err = -ENOMEM;

@@ -225,6 +225,12 @@ void *p9_tbuf(unsigned int which, size_t size);
 #define P9_TBUF_OUT 0u
 #define P9_TBUF_SCRATCH 1u
 
+/* Brings [off, off + len) of fd's file into the page cache without
+ * copying it (through the thread's pipe, p9_thread_prepare, into
+ * /dev/null), waiting for the disk: 0 (also at end of file) or -errno
+ * (the file system cannot splice, no fds). */
+int p9_cache_fill(int fd, uint64_t off, size_t len);
+
 /* Starts the reply of c (type c->type + 1) in the thread's buffer, room
  * for max bytes: 0 or -ENOMEM. */
 int p9_reply_begin(struct p9_ctx *c, size_t max);

@@ -520,6 +520,7 @@ static void *exec_main(void *arg)
 	bool moved, promote;
 	int got;
 
+	(void)p9_thread_prepare();
 	pthread_mutex_lock(&r->lk);
 	for (;;) {
 		if (r->broken || r->stopping)

@@ -149,6 +149,7 @@ static void *conn_main(void *v)
 	struct p9_req rq;
 	uint32_t size;
 
+	(void)p9_thread_prepare();
 	for (;;) {
 		if (read_full(c, c->in, 4) < 0)
 			break;

@@ -16,7 +16,7 @@
  * Buffers: replies are built in a per-thread buffer (and Tread's bounce
  * buffer is a second one), made on first use and grown to the largest
  * size asked (at most a session's msize); they are freed when the thread
- * ends (a pthread key's destructor).  Nothing is allocated per Tread or
+ * ends (a pthread key's destructor), as is the pipe of p9_cache_fill.  Nothing is allocated per Tread or
  * Twrite; fids, nodes and xattr values are allocated when made, within
  * the session's caps (max_fids; xattr values: 8 x max_xattr, at least
  * 1 MiB, ENOMEM beyond).
@@ -507,6 +507,8 @@ void p9_export_close(struct p9_export *e)
 struct p9_tbufs {
 	void *p[2];
 	size_t size[2];
+	int pipe[2];	/* p9_cache_fill's; -1 until first used */
+	size_t pipe_size;
 };
 
 static pthread_key_t tbuf_key;
@@ -522,6 +524,10 @@ static void tbuf_free(void *v)
 
 	free(t->p[0]);
 	free(t->p[1]);
+	if (t->pipe[0] >= 0) {
+		close(t->pipe[0]);
+		close(t->pipe[1]);
+	}
 	free(t);
 	tbufs = NULL;
 }
@@ -531,21 +537,32 @@ static void tbuf_init(void)
 	tbuf_key_ok = pthread_key_create(&tbuf_key, tbuf_free) == 0;
 }
 
-void *p9_tbuf(unsigned int which, size_t size)
+/* This thread's p9_tbufs, made on first use: NULL without memory. */
+static struct p9_tbufs *tbufs_get(void)
 {
 	struct p9_tbufs *t = tbufs;
-	size_t n;
-	void *p;
 
 	if (!t) {
 		pthread_once(&tbuf_once, tbuf_init);
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return NULL;
+		t->pipe[0] = t->pipe[1] = -1;
 		if (tbuf_key_ok)
 			pthread_setspecific(tbuf_key, t);
 		tbufs = t;
 	}
+	return t;
+}
+
+void *p9_tbuf(unsigned int which, size_t size)
+{
+	struct p9_tbufs *t = tbufs_get();
+	size_t n;
+	void *p;
+
+	if (!t)
+		return NULL;
 	if (t->size[which] < size) {
 		/* Grown in 64 KiB steps, never shrunk: the largest msize
 		 * this thread served. */
@@ -558,6 +575,91 @@ void *p9_tbuf(unsigned int which, size_t size)
 		t->size[which] = n;
 	}
 	return t->p[which];
+}
+
+static int devnull_fd = -1;
+static pthread_once_t devnull_once = PTHREAD_ONCE_INIT;
+
+static void devnull_open(void)
+{
+	devnull_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+/*
+ * The page cache is filled by splicing the range into this thread's pipe
+ * (the pipe takes references to the cached pages: nothing is copied, and
+ * the splice waits on the disk as a read would) and from the pipe into
+ * /dev/null.  The pipe is asked for 1 MiB (one Tread at msize 1 MiB in
+ * one round trip); it works with whatever size it gets.
+ */
+static int fill_pipe(struct p9_tbufs *t)
+{
+	int r;
+
+	pthread_once(&devnull_once, devnull_open);
+	if (devnull_fd < 0)
+		return -EBADF;
+	if (t->pipe[0] >= 0)
+		return 0;
+	if (pipe2(t->pipe, O_CLOEXEC) < 0) {
+		t->pipe[0] = t->pipe[1] = -1;
+		return -errno;
+	}
+	r = fcntl(t->pipe[1], F_SETPIPE_SZ, 1 << 20);
+	if (r < 0)
+		r = fcntl(t->pipe[1], F_GETPIPE_SZ);
+	t->pipe_size = r > 0 ? (size_t)r : 65536;
+	return 0;
+}
+
+int p9_thread_prepare(void)
+{
+	struct p9_tbufs *t = tbufs_get();
+
+	return t ? fill_pipe(t) : -ENOMEM;
+}
+
+int p9_cache_fill(int fd, uint64_t off, size_t len)
+{
+	struct p9_tbufs *t = tbufs_get();
+	loff_t o = (loff_t)off;
+	ssize_t in, out;
+	size_t chunk;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	r = fill_pipe(t);	/* made already, unless that failed */
+	if (r)
+		return r;
+	while (len) {
+		chunk = len < t->pipe_size ? len : t->pipe_size;
+		in = splice(fd, &o, t->pipe[1], NULL, chunk, SPLICE_F_MOVE);
+		if (in < 0 && errno == EINTR)
+			continue;
+		if (in < 0)
+			return -errno;
+		if (!in)
+			return 0;	/* end of file */
+		len -= (size_t)in;
+		while (in) {
+			out = splice(t->pipe[0], NULL, devnull_fd, NULL,
+				     (size_t)in, SPLICE_F_MOVE);
+			if (out < 0 && errno == EINTR)
+				continue;
+			if (out <= 0) {
+				/* The pipe keeps what it could not drain:
+				 * never use it again. */
+				r = out < 0 ? -errno : -EIO;
+				close(t->pipe[0]);
+				close(t->pipe[1]);
+				t->pipe[0] = t->pipe[1] = -1;
+				return r;
+			}
+			in -= out;
+		}
+	}
+	return 0;
 }
 
 /* ---- sessions and fids ---- */
@@ -887,6 +989,7 @@ void p9_session_stats(const struct p9_session *s, struct p9_stats *out)
 	    __atomic_load_n(&s->st.write_bytes, __ATOMIC_RELAXED);
 	out->copied_bytes =
 	    __atomic_load_n(&s->st.copied_bytes, __ATOMIC_RELAXED);
+	out->read_fills = __atomic_load_n(&s->st.read_fills, __ATOMIC_RELAXED);
 	out->refused = __atomic_load_n(&s->st.refused, __ATOMIC_RELAXED);
 	out->xattr_refused =
 		__atomic_load_n(&s->st.xattr_refused, __ATOMIC_RELAXED);

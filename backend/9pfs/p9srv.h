@@ -152,6 +152,16 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 	      const struct p9_reply_ops *ops, void *opaque);
 
 /*
+ * What a thread that calls p9_handle() keeps for as long as it runs,
+ * made now rather than on its first request that needs it: the pipe
+ * through which a Tread whose data is not in the page cache brings it in
+ * without a copy (2 fds, closed when the thread ends; /dev/null, opened
+ * once per process).  0 or -errno; without it (or before it) a thread
+ * still serves, making the pipe when it first needs it.
+ */
+int p9_thread_prepare(void);
+
+/*
  * Every session's fids and opened files draw on one budget of the
  * process's file descriptors (each holds one unit), so that guests
  * cannot take the fds the daemon's other devices need.  The first export
@@ -176,8 +186,13 @@ struct p9_stats {
 	uint64_t write_bytes;		/* payload of Twrite written */
 	uint64_t copied_bytes;		/* payload bytes copied by the server
 					 * beyond the one move file<->buffer
-					 * (a read that would block goes
+					 * (a read that would block and whose
+					 * file cannot be spliced goes
 					 * through a bounce buffer) */
+	uint64_t read_fills;		/* Treads whose data the page cache
+					 * lacked: brought in first
+					 * (p9_cache_fill), then read as the
+					 * others */
 	uint64_t refused;		/* confinement refusals (bad names,
 					 * non-regular opens, symlinks) */
 	uint64_t xattr_refused;		/* xattrs outside user.* (policy, not

@@ -626,6 +626,11 @@ static void setup_once(void)
 	tree_make(&trees[0], is_tmpfs("/dev/shm") ? "/dev/shm" : disk, false);
 	tree_make(&trees[1], disk, true);
 	atexit(trees_remove);
+	/* The thread's pipe for Treads out of the page cache (and
+	 * /dev/null) stay for as long as the thread: made before any
+	 * input's fds are counted. */
+	if (p9_thread_prepare() < 0)
+		sys_fail("p9_thread_prepare", "pipe");
 }
 
 /* ---- failures, and checks of the world after an input ---- */

@@ -65,16 +65,17 @@ for ((b = 1; b <= boots; b++)); do
 		echo "crash-rate: the boots are skipped here (77)"
 		exit 77
 	fi
-	lines=0 kills=0
+	lines=0 kills=0 extra=
 	while IFS= read -r log; do
 		[ -f "$log" ] || continue
 		n=$(tr -d '\r' <"$log" | grep -a -c -E "$XEN_CRASH_RE")
 		k=$(tr -d '\r' <"$log" | grep -a -c -E 'kernel: .*(segfault at|traps: )')
 		lines=$((lines + n)) kills=$((kills + k))
+		[ -n "$extra" ] || extra=$(tr -d '\r' <"$log" |
+			grep -a -o 'stress: iterations=.*' | head -n 1)
 	done < <(sed -n 's/.*serial log \(.*\)$/\1/p' "$out")
 	w=$(grep -c 'dom0 wedged' "$out")
 	f=$(grep -c '^FAIL ' "$out")
-	extra=$(grep -a -o 'stress: .*' "$out" | head -n 1)
 	echo "crash-rate: boot $b: crash_lines=$lines kernel_kills=$kills" \
 		"wedges=$w failed=$f seconds=$secs${extra:+ $extra}"
 	grep '^FAIL ' "$out" | sed 's/^/crash-rate:   /'
