@@ -70,8 +70,9 @@
 # blkback, xenpvd, dom0, qdisk, p9-xenpvd, p9-qemu, p9-dom0) runs only
 # some of them, for example one backend with --xenpvd-args "--debug=io"
 # (block) or --p9-xenpvd-args "--p9-threads=8" (9pfs) when chasing a
-# problem; the table then has only their columns.  --tries 1 (default 2)
-# does not retry a failed target.  QEMU is killed by its pid on every
+# problem; the table then has only their columns.  A failed target is
+# tried again (--tries, default 2) only when its try shows an emulation
+# crash (dom0-bench.sh says which); --tries 1 never retries.  QEMU is killed by its pid on every
 # exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
 # XENPVD_XEN_LOGDIR).
 set -euo pipefail

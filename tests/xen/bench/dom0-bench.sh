@@ -37,9 +37,12 @@
 # plus XENPV-BENCH-INFO lines (what blkfront negotiated, retries; for qdisk
 # a "watch" line every 20 s on the device model and /dev/vda, and a
 # post-mortem when it fails).  A target that fails is retried once
-# (TRIES in bench.conf): emulation sometimes crashes dom0 processes, QEMU's
-# device model included - the guest's I/O then hangs for good, so a dead
-# device model ends the try at once.  A target that fails every try is
+# (TRIES in bench.conf) only when the try shows an emulation crash: the
+# target's shell died of a signal, dom0's kernel logged a segfault or trap
+# during the try (emulation sometimes kills dom0 processes, QEMU's device
+# model included - the guest's I/O then hangs for good, so a dead device
+# model ends the try at once), or the guest's console shows one.  Any
+# other failure is not retried: it is a result.  A target that fails is
 # reported and the others still run.  The "scenario" passes when every
 # target gave every result.
 . /xpv/xpv-lib.sh "$1"
@@ -633,6 +636,7 @@ for t in $ORDER; do
 		g=bench-$t-$try
 		case "$t" in p9-*) p9_clean ;; esac
 		drop_caches
+		dmesg -c >/dev/null 2>&1	# the try's kernel lines, below
 		# Each try in a subshell: emulation kills dom0 processes now
 		# and then (XEN-UNDER-QEMU.md), and the shell that dies must
 		# not be the one that runs the other targets.
@@ -666,7 +670,23 @@ for t in $ORDER; do
 		timeout 60 xl destroy "$g" >/dev/null 2>&1
 		[ $rc = 0 ] && { ok=1; break; }
 		why="target=$t try=$try failed: ${why:-incomplete results}"
-		[ "$try" -lt "${TRIES:-2}" ] && why="$why; retrying once"
+		# An emulation crash in this try, or a failure of ours?
+		crash=
+		[ $rc -gt 128 ] && crash="its shell died of signal $((rc - 128))"
+		kl=$(dmesg -c 2>/dev/null |
+			grep -E 'segfault at|traps: |general protection')
+		if [ -n "$kl" ]; then
+			echo "$kl" | sed 's/^/kernel: /'
+			crash=${crash:-"dom0's kernel: $(echo "$kl" | head -n 1)"}
+		fi
+		gl=$(_glog "$g" | grep -a -m1 -E \
+			'segfault|Segmentation fault|general protection|corrupted')
+		[ -n "$gl" ] && crash=${crash:-"the guest's console: $gl"}
+		if [ -z "$crash" ]; then
+			info "$why; no emulation crash in it: not retried"
+			break
+		fi
+		[ "$try" -lt "${TRIES:-2}" ] && why="$why; retrying once ($crash)"
 		info "$why"
 	done
 	[ $ok = 1 ] || missing+=("$t")
