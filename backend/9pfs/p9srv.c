@@ -16,10 +16,10 @@
  * Buffers: replies are built in a per-thread buffer (and Tread's bounce
  * buffer is a second one), made on first use and grown to the largest
  * size asked (at most a session's msize); they are freed when the thread
- * ends (a pthread key's destructor), as is the pipe of p9_cache_fill.  Nothing is allocated per Tread or
- * Twrite; fids, nodes and xattr values are allocated when made, within
- * the session's caps (max_fids; xattr values: 8 x max_xattr, at least
- * 1 MiB, ENOMEM beyond).
+ * ends (a pthread key's destructor), as is the pipe of p9_cache_fill.
+ * Nothing is allocated per Tread or Twrite; fids, nodes and xattr values
+ * are allocated when made, within the session's caps (max_fids; xattr
+ * values: 8 x max_xattr, at least 1 MiB, ENOMEM beyond).
  *
  * Errors chosen for refusals (the client gets these in Rlerror):
  *   EPROTO   a request before Tversion succeeded
@@ -344,8 +344,8 @@ static bool have_openat2(int root)
  * it holds fewer, the difference is held back from everyone else
  * (counted in fd_committed) - and beyond its floor it draws on what
  * nobody holds or reserves.  A new fid beyond that is EMFILE and an open
- * ENFILE, as beyond the session's own caps.  The floors of many sessions may add
- * up to more than the budget: then the floors are what there is.
+ * ENFILE, as beyond the session's own caps.  The floors of many sessions
+ * may add up to more than the budget: then the floors are what there is.
  */
 static unsigned long fd_budget;
 static unsigned long fd_used;		/* units held, all sessions */
@@ -507,7 +507,7 @@ void p9_export_close(struct p9_export *e)
 struct p9_tbufs {
 	void *p[2];
 	size_t size[2];
-	int pipe[2];	/* p9_cache_fill's; -1 until first used */
+	int pipe[2];	/* p9_cache_fill's; -1 until made (fill_pipe) */
 	size_t pipe_size;
 };
 
@@ -586,11 +586,9 @@ static void devnull_open(void)
 }
 
 /*
- * The page cache is filled by splicing the range into this thread's pipe
- * (the pipe takes references to the cached pages: nothing is copied, and
- * the splice waits on the disk as a read would) and from the pipe into
- * /dev/null.  The pipe is asked for 1 MiB (one Tread at msize 1 MiB in
- * one round trip); it works with whatever size it gets.
+ * The thread's pipe for p9_cache_fill, and the process's /dev/null: 0 or
+ * -errno.  The pipe is asked for 1 MiB (a Tread at msize 1 MiB in one
+ * round trip); it works with whatever size it gets.
  */
 static int fill_pipe(struct p9_tbufs *t)
 {
@@ -619,6 +617,11 @@ int p9_thread_prepare(void)
 	return t ? fill_pipe(t) : -ENOMEM;
 }
 
+/*
+ * The range is spliced into the thread's pipe (the pipe takes references
+ * to the cached pages: nothing is copied, and the splice waits on the
+ * disk as a read would) and from the pipe into /dev/null.
+ */
 int p9_cache_fill(int fd, uint64_t off, size_t len)
 {
 	struct p9_tbufs *t = tbufs_get();
