@@ -41,10 +41,10 @@ case $boots in ''|*[!0-9]*|0) echo "crash-rate.sh: --boots N (N >= 1)" >&2; exit
 bargs=()
 [ -n "$build" ] && bargs=(--build "$build")
 
-config="cpu=${XEN_QEMU_CPU:-max,-smap} smp=${XEN_QEMU_SMP:-2}"
+config="cpu=${XEN_QEMU_CPU:-$XEN_QEMU_CPU_DEFAULT} smp=${XEN_QEMU_SMP:-2}"
 config+=" dom0_vcpus=${XEN_DOM0_VCPUS:-${XEN_QEMU_SMP:-2}}"
 config+=" accel=${XEN_QEMU_ACCEL:-tcg,thread=multi}"
-[ -n "${XEN_ARGS_EXTRA:-}" ] && config+=" xen=\"$XEN_ARGS_EXTRA\""
+config+=" xen=\"${XEN_ARGS_EXTRA-$XEN_ARGS_DEFAULT}\""
 
 out=$(mktemp /tmp/crash-rate.XXXXXX)
 trap 'rm -f "$out"' EXIT
