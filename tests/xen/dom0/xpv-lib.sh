@@ -184,6 +184,12 @@ guest_dump() {
 	done <"/var/log/xen/console/guest-$1.log"
 }
 
+# How long a frontend may take to connect (xenpvctl attach/p9-attach/
+# net-attach --wait): up to 60 s on an idle machine, 3-4x that while
+# another emulation or a build loads it (a blkfront with 4 queues of 16
+# pages took 67 s beside make check).  Only a failure waits this long.
+XPV_CONNECT_WAIT=180
+
 xs() { xenstore-read "$1" 2>/dev/null; }
 
 # xl_shutdown_wait G BE: `xl shutdown -w G` (120 s at most), the guest's
@@ -309,8 +315,9 @@ attach_xenpvd() {
 	local dom=$1 vdev=$2 target=$3
 	shift 3
 	need_bin xenpvctl
-	timeout 60 xenpvctl attach --domid "$dom" --vdev "$vdev" \
-		--target "$target" --wait 40 --wait-connected "$@"
+	timeout $((XPV_CONNECT_WAIT + 30)) xenpvctl attach --domid "$dom" \
+		--vdev "$vdev" --target "$target" --wait "$XPV_CONNECT_WAIT" \
+		--wait-connected "$@"
 }
 
 detach_xenpvd() {
@@ -353,8 +360,9 @@ dom0_net_io() {
 	local br=$1 epid rc=0 tick
 	shift
 	modprobe bridge 2>/dev/null
-	timeout 120 xenpvctl net-attach --domid 0 --devid 0 --bridge "$br" \
-		--create-bridge --wait 60 || { note "net-attach failed"; return 1; }
+	timeout $((XPV_CONNECT_WAIT + 30)) xenpvctl net-attach --domid 0 \
+		--devid 0 --bridge "$br" --create-bridge \
+		--wait "$XPV_CONNECT_WAIT" || { note "net-attach failed"; return 1; }
 	for ((tick = 0; tick < 100; tick++)); do
 		ip link show vif0.0 >/dev/null 2>&1 && break
 		sleep 0.2

@@ -27,7 +27,8 @@ guest_create $g \
 d=$GUEST_DOMID
 be=/local/domain/0/backend/9pfs/$d/0
 fe=/local/domain/$d/device/9pfs/0
-xenpvctl p9-attach --domid "$d" --path $ex --tag share --wait 30 ||
+xenpvctl p9-attach --domid "$d" --path $ex --tag share \
+	--wait "$XPV_CONNECT_WAIT" ||
 	fail "p9-attach"
 ok=0
 guest_wait $g 480 && ok=1

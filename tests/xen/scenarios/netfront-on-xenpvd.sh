@@ -40,7 +40,7 @@ net_guest_peer $g 10.99.0.2 $www/rx.bin
 be=/local/domain/0/backend/vif/$d/0
 fe=/local/domain/$d/device/vif/0
 xenpvctl net-attach --domid "$d" --bridge $br --create-bridge --mtu 9000 \
-	--wait 30 || fail "net-attach"
+	--wait "$XPV_CONNECT_WAIT" || fail "net-attach"
 ip addr add 10.99.0.1/24 dev $br || fail "address on $br"
 ip link set $br up || fail "$br up"
 

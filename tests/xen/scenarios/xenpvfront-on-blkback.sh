@@ -24,7 +24,7 @@ fe=/local/domain/0/device/vbd/$devid
 timeout 90 xl block-attach 0 \
 	"format=raw,vdev=xvdb,access=rw,backendtype=phy,target=$loop" ||
 	{ xs_dump "$be" "$fe"; fail "xl block-attach failed"; }
-for ((tick = 0; tick < 100; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT * 5; tick++)); do
 	[ "$(xs $be/state)" = 2 ] && break
 	sleep 0.2
 done
@@ -33,7 +33,7 @@ xenpvctl io --domid 0 --devid "$devid" --platform xen --verify \
 	--size 64M >/tmp/io.out 2>&1 &
 io=$!
 track_pid $io
-for ((tick = 0; tick < 300; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT * 5; tick++)); do
 	[ "$(xs $fe/state)" = 4 ] && break
 	kill -0 $io 2>/dev/null || break
 	sleep 0.2

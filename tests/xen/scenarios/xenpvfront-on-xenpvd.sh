@@ -14,13 +14,13 @@ devid=$(devid_of xvdc)
 be=/local/domain/0/backend/qdisk/0/$devid
 fe=/local/domain/0/device/vbd/$devid
 start_xenpvd
-timeout 60 xenpvctl attach --domid 0 --vdev xvdc --target /tmp/xx.img \
-	--wait 30 || { xs_dump "$be" "$fe"; fail "xenpvctl attach failed"; }
+timeout $((XPV_CONNECT_WAIT + 30)) xenpvctl attach --domid 0 --vdev xvdc \
+	--target /tmp/xx.img --wait "$XPV_CONNECT_WAIT" || { xs_dump "$be" "$fe"; fail "xenpvctl attach failed"; }
 xenpvctl io --domid 0 --devid "$devid" --platform xen --verify \
 	--size 64M >/tmp/io.out 2>&1 &
 io=$!
 track_pid $io
-for ((tick = 0; tick < 300; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT * 5; tick++)); do
 	[ "$(xs $fe/state)" = 4 ] && break
 	kill -0 $io 2>/dev/null || break
 	sleep 0.2

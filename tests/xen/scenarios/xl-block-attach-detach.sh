@@ -7,7 +7,8 @@
 # picks it up and checks a filesystem on it; `xl block-detach DOM xvda`
 # then succeeds within libxl's 10 s, xenpvd closes the disk, the backend
 # directory is gone; the image holds the guest's filesystem (fsck clean);
-# a second block-attach of the same image to the same guest works again.
+# block-attach and block-detach of the same image to the same guest work
+# again, four more times in a row (each connects, each detaches).
 # xpv-timeout: 420
 . /xpv/xpv-lib.sh "$1"
 need_bin xenpvd
@@ -40,18 +41,31 @@ n=$(xenpvd_nr_vbds)
 fsck=$(e2fsck -f -n /tmp/$g.img 2>&1) && fsck_ok=1 || fsck_ok=0
 echo "$fsck" | tail -n 3 | sed 's/^/e2fsck: /'
 
-# Again: the same image, the same guest (blkfront sees a new xvda).
-timeout 60 xl block-attach $d "$(xl_disk /tmp/$g.img)"
-arc2=$?
-st2=
-for ((tick = 0; tick < 60; tick++)); do
-	st2=$(vbd_stats "$d" 51712)
-	[ "$(stat_of "$st2" queues)" -gt 0 ] 2>/dev/null && break
-	sleep 1
+# Again and again: the same image, the same guest (blkfront sees a new
+# xvda each time).  A cycle counts when the attach succeeded, xenpvd
+# served the disk's queues and the detach succeeded.
+cycles_ok=0 cycles_why=
+for ((cycle = 2; cycle <= 5; cycle++)); do
+	timeout 60 xl block-attach $d "$(xl_disk /tmp/$g.img)"
+	arc2=$?
+	st2=
+	for ((tick = 0; tick < XPV_CONNECT_WAIT; tick++)); do
+		st2=$(vbd_stats "$d" 51712)
+		[ "$(stat_of "$st2" queues)" -gt 0 ] 2>/dev/null && break
+		sleep 1
+	done
+	timeout 60 xl block-detach $d xvda
+	drc2=$?
+	note "attach $cycle: status $arc2, detach $drc2, stats $st2"
+	if [ $arc2 = 0 ] && [ $drc2 = 0 ] &&
+	   [ "$(stat_of "$st2" queues)" -gt 0 ] 2>/dev/null; then
+		cycles_ok=$((cycles_ok + 1))
+	else
+		cycles_why+=" attach $cycle: status $arc2, detach $drc2;"
+		xs_dump $be
+		break
+	fi
 done
-note "second attach: status $arc2, stats $st2"
-timeout 60 xl block-detach $d xvda
-drc2=$?
 guest_dump $g
 timeout 60 xl destroy $g
 stop_xenpvd >/tmp/$g.xenpvd.log
@@ -68,7 +82,6 @@ check [ -z "$left" ] -- "libxl removed the backend directory (state '$left')"
 check grep -q "$be: -> Closed" /tmp/$g.xenpvd.log -- "xenpvd closed the disk"
 check [ "${n:-x}" = 0 ] -- "xenpvd serves no VBD after the detach ($n)"
 check [ $fsck_ok = 1 ] -- "the image holds a clean filesystem"
-check [ $arc2 = 0 ] -- "a second block-attach succeeded (status $arc2)"
-check num "$(stat_of "$st2" queues)" -gt 0 -- "the second disk connected"
-check [ $drc2 = 0 ] -- "the second block-detach succeeded (status $drc2)"
+check [ $cycles_ok = 4 ] -- \
+	"4 more attach-connect-detach cycles of the same disk ($cycles_ok;$cycles_why)"
 finish

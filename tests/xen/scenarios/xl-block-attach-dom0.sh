@@ -24,7 +24,7 @@ be=/local/domain/0/backend/vbd/0/51728
 timeout 60 xl block-attach 0 "$(xl_disk $img xvdb)"
 arc=$?
 note "xl block-attach 0: status $arc"
-for ((tick = 0; tick < 300; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT * 10; tick++)); do
 	[ -b /dev/xvdb ] && [ -e /sys/block/xvdb/queue/max_segments ] && break
 	sleep 0.1
 done

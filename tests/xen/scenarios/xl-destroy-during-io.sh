@@ -29,7 +29,7 @@ guest_create other "extra = \"$base xpv_mode=fs xpv_after=wait\"" \
 do=$GUEST_DOMID
 # The busy guest has started its loop and done some I/O.
 busy=0
-for ((tick = 0; tick < 120; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT; tick++)); do
 	[ "$(guest_val busy busy)" = 1 ] &&
 		[ "$(stat_of "$(vbd_stats $db 51712)" requests)" -gt 100 ] 2>/dev/null &&
 		{ busy=1; break; }

@@ -41,7 +41,7 @@ b=/local/domain/0/backend/qdisk/$d/51728
 timeout 60 xl block-attach $g "format=raw,vdev=xvdb,access=rw,backendtype=qdisk,target=/tmp/$g-b.img"
 arc=$?
 bst=
-for ((tick = 0; tick < 60; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT; tick++)); do
 	bst=$(xs $b/state)
 	[ "$bst" = 4 ] && break
 	sleep 1

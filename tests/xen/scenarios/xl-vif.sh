@@ -59,7 +59,7 @@ read -r nettx netrx < <(awk -v g=$g '
 timeout 120 xl network-attach $g bridge=$br mac=00:16:3e:5a:00:02
 att_rc=$?
 conn1=0
-for ((tick = 0; tick < 60; tick++)); do
+for ((tick = 0; tick < XPV_CONNECT_WAIT; tick++)); do
 	[ "$(xs $be1/state)" = 4 ] &&
 		[ "$(xs /local/domain/$d/device/vif/1/state)" = 4 ] &&
 		{ conn1=1; break; }
