@@ -387,7 +387,7 @@ xen_kill_qemu() {
 # 1024M) and the array XEN_BOOT_EXTRA (more QEMU arguments, e.g. a disk)
 # let a caller such as bench.sh boot a bigger machine with the same rules.
 # The emulated machine's configuration (crash-rate.sh compares them; the
-# table in README.md says why these defaults): XEN_QEMU_ACCEL (default
+# table in tests/xen/README.md says why these defaults): XEN_QEMU_ACCEL (default
 # tcg,thread=multi), XEN_QEMU_CPU (default $XEN_QEMU_CPU_DEFAULT),
 # XEN_QEMU_SMP (vCPUs, default 2), XEN_DOM0_VCPUS (default: XEN_QEMU_SMP)
 # and XEN_ARGS_EXTRA (more Xen options; default $XEN_ARGS_DEFAULT, set
