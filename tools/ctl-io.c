@@ -673,13 +673,15 @@ int ctl_bench(int argc, char **argv)
 	printf("bench: rw=%s bs=%" PRIu64 " iodepth=%" PRIu64
 	       " runtime=%.2fs ios=%" PRIu64 " errors=%" PRIu64
 	       " iops=%.0f MiB/s=%.1f lat_p50_us=%" PRIu64
-	       " lat_p99_us=%" PRIu64 " cpu_s=%.2f cpu_pct=%.0f queues=%u"
+	       " lat_p99_us=%" PRIu64 " lat_p999_us=%" PRIu64
+	       " cpu_s=%.2f cpu_pct=%.0f queues=%u"
 	       " segments=%u persistent=%d zero_copy=%d\n",
 	       rw, bench_bs, depth, el, bench_done, bench_errors,
 	       (double)bench_done / el,
 	       (double)bench_bytes / el / (1024.0 * 1024.0),
 	       hist_pct(bench_done + bench_errors, 50.0),
-	       hist_pct(bench_done + bench_errors, 99.0), cpu,
+	       hist_pct(bench_done + bench_errors, 99.0),
+	       hist_pct(bench_done + bench_errors, 99.9), cpu,
 	       100.0 * cpu / el, info.queues, info.max_segments,
 	       info.persistent, zero_copy);
 	rc = bench_errors ? 1 : 0;

@@ -58,6 +58,12 @@ done </xpv/bench-modules/order
 for ((tick = 0; tick < 50; tick++)); do [ -b $DISK ] && break; sleep 0.2; done
 [ -b $DISK ] || fail "no $DISK (the outer QEMU's benchmark disk)"
 note "disk $DISK: $(($(blockdev --getsize64 $DISK 2>/dev/null || echo 0) >> 20)) MiB"
+q=/sys/block/vda/queue
+note "disk queue: scheduler=$(cat $q/scheduler 2>/dev/null)" \
+	"nr_requests=$(cat $q/nr_requests 2>/dev/null)" \
+	"max_sectors_kb=$(cat $q/max_sectors_kb 2>/dev/null)" \
+	"max_segments=$(cat $q/max_segments 2>/dev/null)" \
+	"hw_queues=$(ls -d /sys/block/vda/mq/* 2>/dev/null | wc -l)"
 
 bsay() { echo "XENPV-BENCH boot=$BOOT $*"; }
 info() { echo "XENPV-BENCH-INFO boot=$BOOT $*"; }
@@ -172,6 +178,33 @@ dm_threads() {
 vda_io() {
 	set -- $(cat /sys/block/vda/stat 2>/dev/null)
 	echo "rd=${1:-?} wr=${5:-?} inflight=${9:-?}"
+}
+
+# vda_snap: /dev/vda's counters (the kernel's 17 fields of
+# /sys/block/vda/stat) and dom0's busy/total ticks, one line.
+vda_snap() {
+	echo "$(cat /sys/block/vda/stat 2>/dev/null) $(_dom0_ticks)"
+}
+
+# vda_delta TARGET BEFORE AFTER: what the disk did between two vda_snap
+# lines - requests the device completed, how many the block layer merged
+# into them, their mean size and service time, dom0's busy share - so a
+# backend that hands the device smaller or more requests shows it.
+vda_delta() {
+	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN {
+		na = split(a, x, " "); nb = split(b, y, " ")
+		if (na < 13 || nb < 13) { print "target=" t " vda: no counters"; exit }
+		rd = y[1] - x[1]; rm = y[2] - x[2]; rs = y[3] - x[3]; rt = y[4] - x[4]
+		wr = y[5] - x[5]; wm = y[6] - x[6]; ws = y[7] - x[7]; wt = y[8] - x[8]
+		busy = y[na - 1] - x[na - 1]; tot = y[na] - x[na]
+		printf "target=%s vda: reads=%d read_merges=%d read_kib=%d" \
+			" kib_per_read=%.0f ms_per_read=%.2f writes=%d" \
+			" write_merges=%d kib_per_write=%.0f ms_per_write=%.2f" \
+			" io_ticks_ms=%d dom0_busy_pct=%.0f\n", t, rd, rm, rs / 2,
+			rd ? rs / 2 / rd : 0, rd ? rt / rd : 0, wr, wm,
+			wr ? ws / 2 / wr : 0, wr ? wt / wr : 0, y[10] - x[10],
+			tot ? 100 * busy / tot : 0
+	}'
 }
 
 # dom_times: CPU seconds of every domain (xl list), name=secs.
@@ -637,6 +670,7 @@ for t in $ORDER; do
 		case "$t" in p9-*) p9_clean ;; esac
 		drop_caches
 		dmesg -c >/dev/null 2>&1	# the try's kernel lines, below
+		snap0=$(vda_snap)
 		# Each try in a subshell: emulation kills dom0 processes now
 		# and then (XEN-UNDER-QEMU.md), and the shell that dies must
 		# not be the one that runs the other targets.
@@ -655,6 +689,10 @@ for t in $ORDER; do
 			exit 1
 		)
 		rc=$?
+		case "$t" in
+		p9-*|net-*) ;;
+		*) info "$(vda_delta "$t" "$snap0" "$(vda_snap)")" ;;
+		esac
 		why=$(cat /tmp/bench-why 2>/dev/null)
 		rm -f /tmp/bench-why
 		if [ $rc -gt 128 ]; then
