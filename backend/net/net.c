@@ -53,6 +53,8 @@ static void stats_add(struct xpvd_netq_stats *acc,
 	acc->rx_dropped += s->rx_dropped;
 	acc->rx_errors += s->rx_errors;
 	acc->fatal += s->fatal;
+	if (s->rx_backlog_max > acc->rx_backlog_max)
+		acc->rx_backlog_max = s->rx_backlog_max;
 }
 
 /* ---- InitWait: the TAP, the features ---- */
@@ -548,10 +550,10 @@ static void net_stats_json(struct xpvd_dev *d, FILE *f)
 		"\"tx_dropped\":%" PRIu64 ",\"tx_errors\":%" PRIu64 ","
 		"\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ","
 		"\"rx_dropped\":%" PRIu64 ",\"rx_errors\":%" PRIu64 ","
-		"\"disabled\":%s",
+		"\"rx_backlog_max\":%" PRIu64 ",\"disabled\":%s",
 		n->nr_queues, n->split ? "true" : "false", sum.tx_packets,
 		sum.tx_bytes, sum.tx_dropped, sum.tx_errors, sum.rx_packets,
-		sum.rx_bytes, sum.rx_dropped, sum.rx_errors,
+		sum.rx_bytes, sum.rx_dropped, sum.rx_errors, sum.rx_backlog_max,
 		__atomic_load_n(&n->shared.disabled, __ATOMIC_RELAXED) ?
 			"true" : "false");
 }

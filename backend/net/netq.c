@@ -49,8 +49,25 @@
 /* How often a stalled rx side looks at its clock: every second, or a
  * quarter of the shorter timeout. */
 #define TICK_MS 1000
+/*
+ * The rx backlog (netq.h): frame bytes held for a guest without room,
+ * half the rx ring's pages as Linux netback's rx_queue_max (512 KiB);
+ * at most BL_FRAMES frames (512 KiB of 64-byte frames).  Their bytes sit
+ * in a BL_RING ring, each frame contiguous and 16-byte aligned: what is
+ * held (BL_MAX, one frame more, the alignment of BL_FRAMES frames) and
+ * the tail a wrap leaves always fit.
+ */
+#define BL_MAX (RING_SLOTS / 2u * PAGE)
+#define BL_FRAMES 8192u
+#define BL_RING (2u << 20)
+#define BL_ALIGN 16u
+/* Frames taken from the TAP into the backlog in one pass. */
+#define BL_READS 64u
 
 _Static_assert(RX_BATCH * XPVD_NETRX_MAX_SLOTS <= MAX_CSEGS, "rx batch");
+_Static_assert((BL_FRAMES & (BL_FRAMES - 1)) == 0, "backlog frames");
+_Static_assert(BL_RING >= 2u * (BL_MAX + XPVD_NETRX_MAX_LEN +
+				BL_FRAMES * BL_ALIGN), "backlog ring");
 
 struct txframe {
 	struct xpvd_nettx_pkt pkt;
@@ -64,12 +81,20 @@ struct txframe {
 struct rxframe {
 	struct virtio_net_hdr_mrg_rxbuf vh;
 	uint8_t *pages;		/* RX_PAGES pages of the pool */
+	uint8_t *data;		/* its bytes: in pages, or in the backlog */
 	uint32_t len;
 	unsigned int nslots;
 	struct xpvd_netrx_slot plan[XPVD_NETRX_MAX_SLOTS];
 	struct netif_extra_info extra;
 	uint16_t req_id[XPVD_NETRX_MAX_SLOTS];
 	unsigned int cseg[XPVD_NETRX_MAX_SLOTS];
+};
+
+/* A frame in the backlog: its bytes at bl + off. */
+struct blframe {
+	uint32_t off, len;
+	uint16_t nslots;	/* ring slots it takes (as planned when read) */
+	struct virtio_net_hdr_mrg_rxbuf vh;
 };
 
 struct xpvd_netq {
@@ -98,7 +123,12 @@ struct xpvd_netq {
 
 	uint8_t *rxpool;		/* RX_BATCH * RX_PAGES pages */
 	struct rxframe rxf[RX_BATCH];
-	bool rx_held;			/* rxf[0] waits for buffers */
+	/* The backlog: frames waiting for rx buffers, oldest first. */
+	uint8_t *bl;			/* BL_RING bytes */
+	struct blframe *blf;		/* BL_FRAMES */
+	uint32_t bl_head, bl_n;		/* the oldest frame, frames held */
+	uint32_t bl_wr;			/* where the next frame's bytes go */
+	uint32_t bl_bytes;		/* frame bytes held */
 	uint64_t stall_since;		/* ms, 0: not stalled */
 	uint64_t expired_at;		/* ms of the last expiry */
 	bool carrier_off;		/* we counted in shared->stalled */
@@ -428,15 +458,34 @@ static int tx_work(struct xpvd_netq *q)
 
 /* ---- RX: TAP to guest ---- */
 
-/* Reads one frame into f and plans it.  1 a frame, 0 none waiting, -1 a
- * frame read and dropped. */
+/* Plans f (its vh and len set): 1, or -1 when it cannot be sent
+ * (dropped and counted). */
+static int rx_plan(struct xpvd_netq *q, struct rxframe *f)
+{
+	uint16_t csum;
+	int rc;
+
+	rc = xpvd_netcsum_rx(&f->vh.hdr, &q->p.rxfeat, &csum, &f->extra);
+	if (rc >= 0)
+		rc = xpvd_netrx_plan(f->len, csum, rc == 1, f->plan,
+				     XPVD_NETRX_MAX_SLOTS);
+	if (rc <= 0) {
+		xpvd_dbg(XPVD_C_IO, "%s: rx frame of %u bytes dropped (%d)",
+			 q->name, f->len, rc);
+		count(&q->st.rx_dropped, 1);
+		return -1;
+	}
+	f->nslots = (unsigned int)rc;
+	return 1;
+}
+
+/* Reads one frame into f's pages and plans it.  1 a frame, 0 none
+ * waiting, -1 a frame read and dropped. */
 static int rx_read(struct xpvd_netq *q, struct rxframe *f)
 {
 	struct iovec iov[1 + RX_PAGES];
-	uint16_t csum;
 	unsigned int i;
 	ssize_t n;
-	int rc;
 
 	iov[0].iov_base = &f->vh;
 	iov[0].iov_len = XPVD_TAP_VNET_HDR_LEN;
@@ -458,24 +507,14 @@ static int rx_read(struct xpvd_netq *q, struct rxframe *f)
 		return -1;
 	}
 	f->len = (uint32_t)((size_t)n - XPVD_TAP_VNET_HDR_LEN);
+	f->data = f->pages;
 	if (f->len >= 6 && !mcast_pass(q, f->pages)) {
 		xpvd_dbg(XPVD_C_IO, "%s: rx multicast frame not in the list: "
 			 "dropped", q->name);
 		count(&q->st.rx_dropped, 1);
 		return -1;
 	}
-	rc = xpvd_netcsum_rx(&f->vh.hdr, &q->p.rxfeat, &csum, &f->extra);
-	if (rc >= 0)
-		rc = xpvd_netrx_plan(f->len, csum, rc == 1, f->plan,
-				     XPVD_NETRX_MAX_SLOTS);
-	if (rc <= 0) {
-		xpvd_dbg(XPVD_C_IO, "%s: rx frame of %u bytes dropped (%d)",
-			 q->name, f->len, rc);
-		count(&q->st.rx_dropped, 1);
-		return -1;
-	}
-	f->nslots = (unsigned int)rc;
-	return 1;
+	return rx_plan(q, f);
 }
 
 /* Consumes the posted requests of frames [0, nb), copies, answers and
@@ -500,7 +539,7 @@ static void rx_deliver(struct xpvd_netq *q, unsigned int nb)
 				continue;
 			c = &q->cseg[ncs];
 			memset(c, 0, sizeof(*c));
-			c->source.virt = f->pages + s->frame_off;
+			c->source.virt = f->data + s->frame_off;
 			c->dest.foreign.ref = req.gref;
 			c->dest.foreign.offset = 0;
 			c->dest.foreign.domid = q->p.domid;
@@ -564,28 +603,141 @@ static void stall_end(struct xpvd_netq *q)
 		(void)ioctl(q->p.shared->carrier_fd, TUNSETCARRIER, &on);
 }
 
+/* ---- RX: the backlog ---- */
+
+static struct blframe *bl_at(struct xpvd_netq *q, uint32_t k)
+{
+	return &q->blf[(q->bl_head + k) & (BL_FRAMES - 1u)];
+}
+
+static bool bl_full(const struct xpvd_netq *q)
+{
+	return q->bl_bytes >= BL_MAX || q->bl_n >= BL_FRAMES;
+}
+
 /*
- * Moves frames from the TAP to the posted buffers.  Returns the number
- * of frames delivered or dropped, 0 when nothing moved, -EPROTO (fatal).
+ * Where len bytes go in the ring: at bl_wr, or at 0 when the ring's end
+ * is too near and the start is free; UINT32_MAX when neither (cannot
+ * happen within BL_MAX, see BL_RING).  Frames lie in [rd, wr) or, once
+ * wrapped, in [rd, BL_RING) and [0, wr), with wr < rd kept strict.
+ */
+static uint32_t bl_place(const struct xpvd_netq *q, uint32_t len)
+{
+	uint32_t wr = q->bl_wr, rd;
+
+	if (!q->bl_n)
+		return 0;
+	rd = bl_at((struct xpvd_netq *)q, 0)->off;
+	if (wr >= rd) {
+		if (len <= BL_RING - wr)
+			return wr;
+		return len < rd ? 0 : UINT32_MAX;
+	}
+	return len < rd - wr ? wr : UINT32_MAX;
+}
+
+/* f (read and planned) waits in the backlog; false when it was dropped. */
+static bool bl_push(struct xpvd_netq *q, const struct rxframe *f)
+{
+	uint32_t off = bl_place(q, f->len);
+	struct blframe *b;
+
+	if (off == UINT32_MAX || q->bl_n >= BL_FRAMES) {
+		count(&q->st.rx_dropped, 1);
+		return false;
+	}
+	memcpy(q->bl + off, f->data, f->len);
+	b = bl_at(q, q->bl_n);
+	b->off = off;
+	b->len = f->len;
+	b->nslots = (uint16_t)f->nslots;
+	b->vh = f->vh;
+	q->bl_n++;
+	q->bl_bytes += f->len;
+	q->bl_wr = (off + f->len + BL_ALIGN - 1u) & ~(BL_ALIGN - 1u);
+	if (q->bl_bytes > q->st.rx_backlog_max)
+		__atomic_store_n(&q->st.rx_backlog_max, q->bl_bytes,
+				 __ATOMIC_RELAXED);
+	return true;
+}
+
+/* Forgets the n oldest frames. */
+static void bl_pop(struct xpvd_netq *q, uint32_t n)
+{
+	while (n--) {
+		q->bl_bytes -= bl_at(q, 0)->len;
+		q->bl_head = (q->bl_head + 1u) & (BL_FRAMES - 1u);
+		q->bl_n--;
+	}
+	if (!q->bl_n)
+		q->bl_wr = 0;
+}
+
+/*
+ * Delivers backlog frames, oldest first, while the posted buffers take
+ * them; *avail is what is posted and not yet consumed.  Returns the
+ * frames moved (delivered, or dropped when they cannot be planned).
+ */
+static unsigned int bl_deliver(struct xpvd_netq *q, unsigned int *avail)
+{
+	unsigned int moved = 0, nb, used;
+
+	while (q->bl_n) {
+		nb = used = 0;
+		while (nb < RX_BATCH && nb < q->bl_n) {
+			const struct blframe *b = bl_at(q, nb);
+			struct rxframe *f = &q->rxf[nb];
+
+			if (*avail - used < b->nslots)
+				break;
+			f->data = q->bl + b->off;
+			f->len = b->len;
+			f->vh = b->vh;
+			/* As planned when it was read: the same inputs. */
+			if (rx_plan(q, f) < 0 || f->nslots != b->nslots)
+				break;
+			used += f->nslots;
+			nb++;
+		}
+		if (nb) {
+			rx_deliver(q, nb);
+			bl_pop(q, nb);
+			*avail -= used;
+			moved += nb;
+			continue;
+		}
+		if (*avail < bl_at(q, 0)->nslots)
+			break;
+		/* The oldest frame can no longer be planned: gone. */
+		bl_pop(q, 1);
+		moved++;
+	}
+	return moved;
+}
+
+/* ---- RX: the pass ---- */
+
+/*
+ * Moves frames from the TAP to the posted buffers: the backlog's first,
+ * then the TAP's in batches while nothing waits; a frame the posted
+ * buffers cannot take waits in the backlog, and so do the frames after
+ * it, up to BL_MAX (then the TAP is no longer read, and its own queue
+ * holds what comes).  Returns the frames delivered, dropped or put in
+ * the backlog, 0 when nothing moved, -EPROTO (fatal).
  */
 static int rx_work(struct xpvd_netq *q)
 {
-	unsigned int nb = 0, used = 0, moved = 0;
-	int avail, rc;
+	unsigned int nb = 0, used = 0, moved, out, reads = 0, avail;
+	int n, rc;
 
-	avail = xpv_ring_back_unconsumed(&q->rx);
-	if (avail < 0) {
+	n = xpv_ring_back_unconsumed(&q->rx);
+	if (n < 0) {
 		queue_fatal(q, "rx producer index out of range");
 		return -EPROTO;
 	}
-	if (q->rx_held) {
-		if ((unsigned int)avail < q->rxf[0].nslots)
-			return 0;
-		used = q->rxf[0].nslots;
-		nb = 1;
-		q->rx_held = false;
-	}
-	while (nb < RX_BATCH) {
+	avail = (unsigned int)n;
+	moved = out = bl_deliver(q, &avail);
+	while (!q->bl_n && nb < RX_BATCH) {
 		rc = rx_read(q, &q->rxf[nb]);
 		if (!rc)
 			break;
@@ -593,20 +745,10 @@ static int rx_work(struct xpvd_netq *q)
 			moved++;
 			continue;
 		}
-		if ((unsigned int)avail - used < q->rxf[nb].nslots) {
-			/* Waits for buffers in rxf[0], after the batch. */
-			struct rxframe tmp = q->rxf[0];
-
-			if (nb) {
-				rx_deliver(q, nb);
-				moved += nb;
-			}
-			q->rxf[0] = q->rxf[nb];
-			q->rxf[nb] = tmp;
-			q->rx_held = true;
-			if (!q->stall_since)
-				q->stall_since = now_ms();
-			return (int)moved;
+		if (avail - used < q->rxf[nb].nslots) {
+			/* Waits, after the batch is out. */
+			moved += bl_push(q, &q->rxf[nb]);
+			break;
 		}
 		used += q->rxf[nb].nslots;
 		nb++;
@@ -614,6 +756,22 @@ static int rx_work(struct xpvd_netq *q)
 	if (nb) {
 		rx_deliver(q, nb);
 		moved += nb;
+	}
+	/* No room in the guest: what the TAP holds goes to the backlog
+	 * (a bounded number a pass: the tx ring gets its turn). */
+	while (q->bl_n && !bl_full(q) && reads < BL_READS) {
+		rc = rx_read(q, &q->rxf[0]);
+		if (!rc)
+			break;
+		reads++;
+		if (rc > 0)
+			bl_push(q, &q->rxf[0]);
+	}
+	moved += reads;
+	if (q->bl_n) {
+		if (!q->stall_since)
+			q->stall_since = now_ms();
+	} else if (out || nb) {
 		stall_end(q);
 	}
 	return (int)moved;
@@ -644,21 +802,24 @@ static bool rx_arm(struct xpvd_netq *q, unsigned int need)
 static void rx_stall_tick(struct xpvd_netq *q)
 {
 	uint64_t now = now_ms();
-	unsigned int dropped = 0;
-	int off = 0;
+	unsigned int dropped, i;
+	int off = 0, rc;
 
 	if (!q->stall_since)
 		return;
 	if (now - q->stall_since >= q->p.drain_ms &&
 	    now - q->expired_at >= q->p.drain_ms) {
 		q->expired_at = now;
-		if (q->rx_held) {
-			q->rx_held = false;
-			dropped++;
+		dropped = q->bl_n;
+		bl_pop(q, q->bl_n);
+		/* What the TAP queued meanwhile is as old: gone too (a frame
+		 * rx_read() drops itself it counts itself). */
+		for (i = 0; i < 4096; i++) {
+			rc = rx_read(q, &q->rxf[0]);
+			if (!rc)
+				break;
+			dropped += rc > 0;
 		}
-		/* What the TAP queued meanwhile is as old: gone too. */
-		while (dropped < 4096 && rx_read(q, &q->rxf[0]))
-			dropped++;
 		count(&q->st.rx_dropped, dropped);
 		xpvd_log_guest_at(LOG_INFO, &q->rl, XPVD_C_IO,
 				  "%s: no rx buffers for %u ms: %u frame(s) "
@@ -718,16 +879,16 @@ static void *worker_main(void *arg)
 		/* Final checks: re-arm each ring's event, look again. */
 		if (xpv_ring_back_final_check(&q->tx))
 			continue;
-		need = q->rx_held ? q->rxf[0].nslots : 1;
-		if (q->carrier_off && !q->rx_held)
+		need = q->bl_n ? bl_at(q, 0)->nslots : 1;
+		if (q->carrier_off && !q->bl_n)
 			need = XPVD_NETRX_MAX_SLOTS;
 		if (rx_arm(q, need)) {
-			if (q->rx_held)
+			if (q->bl_n)
 				continue;
 			if (q->carrier_off)
 				stall_end(q);
 		}
-		want_tap = !q->rx_held;
+		want_tap = !bl_full(q);
 		pfd[0].fd = q->evfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = q->stop_fd;
@@ -780,6 +941,10 @@ static void netq_free(struct xpvd_netq *q)
 		munmap(q->txbuf, TX_BUF_LEN);
 	if (q->rxpool)
 		munmap(q->rxpool, (size_t)RX_BATCH * RX_PAGES * PAGE);
+	if (q->bl)
+		munmap(q->bl, BL_RING);
+	if (q->blf)
+		munmap(q->blf, BL_FRAMES * sizeof(*q->blf));
 	free(q);
 }
 
@@ -851,7 +1016,10 @@ int xpvd_netq_start(const struct xpvd_netq_params *p, struct xpvd_netq **out)
 	err = -ENOMEM;
 	q->txbuf = area(TX_BUF_LEN);
 	q->rxpool = area((size_t)RX_BATCH * RX_PAGES * PAGE);
-	if (!q->txbuf || !q->rxpool)
+	/* Touched only when a guest falls behind. */
+	q->bl = area(BL_RING);
+	q->blf = area(BL_FRAMES * sizeof(*q->blf));
+	if (!q->txbuf || !q->rxpool || !q->bl || !q->blf)
 		goto fail;
 	for (i = 0; i < RX_BATCH; i++)
 		q->rxf[i].pages = q->rxpool + (size_t)i * RX_PAGES * PAGE;

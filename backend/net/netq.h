@@ -28,10 +28,15 @@
  * responses pushed together.  With multicast filtering on, a multicast
  * frame whose destination is not in the vif's list is dropped when read
  * (counted in rx_dropped).  A frame that needs more buffers than are
- * posted waits (one per queue) and the TAP is not read meanwhile: the
- * kernel's TAP queue is the backlog.  After drain_ms without buffers
- * the waiting frame and what the TAP queued are dropped (and counted),
- * and again every drain_ms; after stall_ms the vif's carrier
+ * posted waits in the queue's backlog, and so do the frames read after
+ * it, oldest delivered first when buffers come: up to 512 KiB of frame
+ * bytes (half the rx ring's pages, Linux netback's rx_queue_max), then
+ * the TAP is no longer read and its own queue (txqueuelen frames) holds
+ * what comes and drops what overflows it, as the vif's queue does once
+ * Linux netback stops it.  A frame goes through the backlog (one more
+ * copy) only while the guest is short of buffers.  After drain_ms
+ * without buffers the backlog and what the TAP queued are dropped (and
+ * counted), and again every drain_ms; after stall_ms the vif's carrier
  * goes off until buffers come back (as Linux netback's rx stall).
  *
  * Nothing is allocated after xpvd_netq_start().  Stopping never blocks:
@@ -101,6 +106,7 @@ struct xpvd_netq_stats {
 	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
 	uint64_t fatal;			/* 1 once the queue was stopped */
+	uint64_t rx_backlog_max;	/* most bytes the rx backlog held */
 };
 
 struct xpvd_netq;
@@ -144,7 +150,8 @@ struct xpvd_netq_handoff {
  * xpvd_netq_params.reattach).  0, -EBUSY while it runs, -EIO when the
  * rings were not left so that a successor can go on: the queue went
  * fatal, or a consumed request is unanswered.  Frames read from the TAP
- * and not yet delivered are lost (one at most).
+ * and not yet delivered are lost: the backlog's (up to 512 KiB, only
+ * while the guest was short of rx buffers).
  */
 int xpvd_netq_handoff(const struct xpvd_netq *q, struct xpvd_netq_handoff *h);
 

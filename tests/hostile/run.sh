@@ -829,6 +829,8 @@ net_case() {
 		nraw "$@"
 		[ "$RC" = 0 ] || why "net-hostile exit $RC"
 		net_host_end "$mark"
+		[ -n "$WHY" ] || [ -z "${POST:-}" ] || eval "$POST" ||
+			why "check: $POST"
 	fi
 	if [ "$want" = 1 ]; then
 		grep "ring stopped" "$XPVD_LOG" | tail -1 |
@@ -841,7 +843,7 @@ net_case() {
 	netdetach1
 	net_bystander
 	case_end "$want"
-	INJ1= INJ2= INJ3= PRE=
+	INJ1= INJ2= INJ3= PRE= POST=
 }
 
 # net_refused NAME ERROR-PATTERN NET-HOSTILE-ARGS...: frontend values
@@ -967,15 +969,33 @@ INJ2="rx-ready2 g01005e000100 g01005e000001 mark"
 INJ3="rx-ready3 g01005e000100 g01005e000001 mark"
 net_case net-mcast-dynamic 0 no --log "$XPVD_LOG" mcast-dynamic
 
-# No rx buffer while dom0 floods 3000 frames: nothing answered, xenpvd
-# holds one frame and leaves the rest to the TAP's queue (its
-# tx_queue_len, 1000); with buffers, at most that many old frames and
-# the one held, then the marker (XSA-392: the guest cannot make the
-# backend queue without bound).
+# rx_backlog_max (the most bytes a queue's rx backlog held) of guest 1's
+# vif, or nothing.
+rx_backlog_max() {
+	"$CTL" stats --json 2>/dev/null | python3 -c 'import json, sys
+for v in json.load(sys.stdin).get("vifs", []):
+    if v["domid"] == 1:
+        print(v["rx_backlog_max"])'
+}
+# No rx buffer while dom0 floods 3000 frames of 1000 bytes: nothing
+# answered; xenpvd's backlog takes 512 KiB (Linux netback's
+# rx_queue_max; 525 frames: the one that crosses it is in), then the TAP
+# is not read and its queue (tx_queue_len, 1000) holds the rest and drops
+# what overflows it; with buffers, at most those 1525 old frames, in
+# order, then the marker (XSA-392: the guest cannot make the backend
+# queue without bound).
 INJ1="rx-ready u3000x1000"
 INJ2="rx-ready2 s200 mark"
 PRE='[ "$(cat /sys/class/net/vif1.0/tx_queue_len)" = 1000 ]'
-net_case net-rx-no-buffers-flood 0 no --rx-post 0 --rx-bound 1001 rx-none
+POST='m=$(rx_backlog_max); [ -n "$m" ] && [ "$m" -le $((524288 + 1000)) ] && [ "$m" -gt $((524288 - 1000)) ]'
+net_case net-rx-no-buffers-flood 0 no --rx-post 0 --rx-bound 1525 rx-none
+# 600 frames of 1400 bytes (820 KiB) while no rx buffer is posted: the
+# backlog's 512 KiB and the TAP's queue hold them all; with buffers all
+# 600 arrive, in order, none lost.
+INJ1="rx-ready u600x1400"
+INJ2="rx-ready2 s200 mark"
+POST='m=$(rx_backlog_max); [ -n "$m" ] && [ "$m" -le $((524288 + 1400)) ] && [ "$m" -gt $((524288 - 1400)) ]'
+net_case net-rx-backlog 0 no --rx-post 0 --rx-expect 600 rx-backlog
 # One buffer posted and an 8000-byte frame (two slots): nothing until a
 # second buffer comes, then the frame in both.
 INJ1="rx-ready u1x8000"

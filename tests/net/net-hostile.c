@@ -12,7 +12,8 @@
  * told, one event channel.
  *
  *   net-hostile [--devid N] [--out DIR] [--queues N] [--rx-post N]
- *               [--mcast] [--xs KEY=VALUE|KEY=-]... [--log FILE] MODE
+ *               [--mcast] [--xs KEY=VALUE|KEY=-]... [--log FILE]
+ *               [--rx-bound N] [--rx-expect N] MODE
  *
  * --rx-post N posts N rx buffers at connect (default 256); --mcast
  * writes request-multicast-control = 1; --xs overrides (or with `-`
@@ -80,8 +81,12 @@
  *                 only 3 (rx-ready3)
  *   rx-none       no rx buffer posted while dom0 floods: no response;
  *                 then 256 buffers: at most --rx-bound old frames (the
- *                 TAP's queue and the one the backend holds; 1001 by
- *                 default) before the injected marker, each whole
+ *                 TAP's queue and the backend's backlog; 1001 by
+ *                 default) before the injected marker, each whole, in
+ *                 the order sent
+ *   rx-backlog    the same with --rx-expect N: exactly the N frames
+ *                 dom0 sent while no buffer was posted arrive, whole,
+ *                 in order, none missing
  *   rx-stall      (with --rx-post 0, xenpvd's rx timeouts short) dom0
  *                 sends frames; no response until dom0 writes
  *                 `stalled`; then buffers (rx-ready2): the marker comes,
@@ -173,6 +178,7 @@ static struct xpv_gntshr *shr;
 static struct xpv_evtchn *evt;
 static struct xs_handle *xsh;
 static unsigned int nq = 1, bdom, devid, rx_post = RING, rx_bound = 1001;
+static int rx_expect = -1;
 static bool mcast_req;
 static const char *xs_over[MAX_XS];
 static unsigned int nxs;
@@ -1013,17 +1019,32 @@ static void mode_rx_gref(struct queue *q)
 		printf("rx: ERROR, ERROR, then 100 bytes as injected\n");
 }
 
+/* The number an injected frame carries (inj_pattern). */
+static uint32_t inj_num(void)
+{
+	return (uint32_t)frame[14] << 24 | (uint32_t)frame[15] << 16 |
+	       (uint32_t)frame[16] << 8 | frame[17];
+}
+
 /*
  * After a time without rx buffers: none may have been answered; then a
  * ring's worth is posted and dom0 told (rx-ready2), and the frames are
- * taken until dom0's marker.  Returns how many injected frames came
- * before it.
+ * taken until dom0's marker, each a whole injected frame, their numbers
+ * rising (one sender: a frame overtaken is a bug; missing ones, dropped
+ * by a full queue, may be).  Returns how many came before the marker;
+ * *gaps (when not NULL): how many numbers are missing among them, from
+ * 0 on.
  */
-static unsigned int rx_post_all_until_mark(struct queue *q)
+static unsigned int rx_post_all_until_mark_gaps(struct queue *q,
+						unsigned int *gaps)
 {
 	struct rxframe f;
 	unsigned int i, old = 0;
+	uint32_t next = 0;
 	bool mark = false;
+
+	if (gaps)
+		*gaps = 0;
 
 	if (xpv_ring_front_unconsumed(&q->rx) != 0)
 		failf("rx responses without any buffer posted");
@@ -1036,14 +1057,26 @@ static unsigned int rx_post_all_until_mark(struct queue *q)
 			failf("rx error status %d", f.status[0]);
 		else if (is_mark(f.len))
 			mark = true;
-		else if (inj_ok(f.len))
-			old++;
-		else
+		else if (!inj_ok(f.len))
 			failf("rx: a frame of %u bytes not as injected", f.len);
+		else if (inj_num() < next)
+			failf("rx: frame %u after frame %u", inj_num(),
+			      next - 1);
+		else {
+			if (gaps)
+				*gaps += inj_num() - next;
+			next = inj_num() + 1;
+			old++;
+		}
 	}
 	if (!mark)
 		failf("the marker never came");
 	return old;
+}
+
+static unsigned int rx_post_all_until_mark(struct queue *q)
+{
+	return rx_post_all_until_mark_gaps(q, NULL);
 }
 
 static void mode_rx_none(struct queue *q)
@@ -1060,6 +1093,24 @@ static void mode_rx_none(struct queue *q)
 		failf("%u flood frames delivered after the stall, at most %u",
 		      old, rx_bound);
 	printf("rx-none: %u old frame(s), then the marker\n", old);
+}
+
+static void mode_rx_backlog(struct queue *q)
+{
+	unsigned int old, gaps;
+
+	/* rx_post 0. */
+	if (rx_expect < 0)
+		die("rx-backlog needs --rx-expect");
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never injected");
+	usleep(300000);
+	old = rx_post_all_until_mark_gaps(q, &gaps);
+	if (old != (unsigned int)rx_expect || gaps)
+		failf("%u of the %d frames sent without buffers came (%u "
+		      "missing between them)", old, rx_expect, gaps);
+	printf("rx-backlog: the %u frames in order, then the marker\n", old);
 }
 
 /*
@@ -1668,6 +1719,7 @@ int main(int argc, char **argv)
 		{ "xs", required_argument, NULL, 'x' },
 		{ "stop-file", required_argument, NULL, 'S' },
 		{ "rx-bound", required_argument, NULL, 'b' },
+		{ "rx-expect", required_argument, NULL, 'e' },
 		{ "log", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1703,6 +1755,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			rx_bound = (unsigned int)atoi(optarg);
+			break;
+		case 'e':
+			rx_expect = atoi(optarg);
 			break;
 		case 'l':
 			log_path = optarg;
@@ -1745,6 +1800,8 @@ int main(int argc, char **argv)
 		mode_rx_gref(&qs[0]);
 	} else if (!strcmp(mode, "rx-none")) {
 		mode_rx_none(&qs[0]);
+	} else if (!strcmp(mode, "rx-backlog")) {
+		mode_rx_backlog(&qs[0]);
 	} else if (!strcmp(mode, "rx-stall")) {
 		mode_rx_stall(&qs[0]);
 	} else if (!strcmp(mode, "rx-one")) {
