@@ -479,21 +479,21 @@ static int rx_plan(struct xpvd_netq *q, struct rxframe *f)
 	return 1;
 }
 
-/* Reads one frame into f's pages and plans it.  1 a frame, 0 none
- * waiting, -1 a frame read and dropped. */
-static int rx_read(struct xpvd_netq *q, struct rxframe *f)
+/*
+ * Reads one frame, its header into f and its bytes to dst (room for
+ * XPVD_NETRX_MAX_LEN: f's pages, or the backlog), and plans it.  1 a
+ * frame, 0 none waiting, -1 a frame read and dropped.
+ */
+static int rx_read_to(struct xpvd_netq *q, struct rxframe *f, uint8_t *dst)
 {
-	struct iovec iov[1 + RX_PAGES];
-	unsigned int i;
+	struct iovec iov[2];
 	ssize_t n;
 
 	iov[0].iov_base = &f->vh;
 	iov[0].iov_len = XPVD_TAP_VNET_HDR_LEN;
-	for (i = 0; i < RX_PAGES; i++) {
-		iov[1 + i].iov_base = f->pages + (size_t)i * PAGE;
-		iov[1 + i].iov_len = PAGE;
-	}
-	n = readv(q->p.tap_fd, iov, 1 + RX_PAGES);
+	iov[1].iov_base = dst;
+	iov[1].iov_len = XPVD_NETRX_MAX_LEN;
+	n = readv(q->p.tap_fd, iov, 2);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR) {
 			xpvd_dbg(XPVD_C_IO, "%s: TAP read: %s", q->name,
@@ -507,14 +507,20 @@ static int rx_read(struct xpvd_netq *q, struct rxframe *f)
 		return -1;
 	}
 	f->len = (uint32_t)((size_t)n - XPVD_TAP_VNET_HDR_LEN);
-	f->data = f->pages;
-	if (f->len >= 6 && !mcast_pass(q, f->pages)) {
+	f->data = dst;
+	if (f->len >= 6 && !mcast_pass(q, dst)) {
 		xpvd_dbg(XPVD_C_IO, "%s: rx multicast frame not in the list: "
 			 "dropped", q->name);
 		count(&q->st.rx_dropped, 1);
 		return -1;
 	}
 	return rx_plan(q, f);
+}
+
+/* rx_read_to() into f's own pages (the pool). */
+static int rx_read(struct xpvd_netq *q, struct rxframe *f)
+{
+	return rx_read_to(q, f, f->pages);
 }
 
 /* Consumes the posted requests of frames [0, nb), copies, answers and
@@ -636,18 +642,12 @@ static uint32_t bl_place(const struct xpvd_netq *q, uint32_t len)
 	return len < rd - wr ? wr : UINT32_MAX;
 }
 
-/* f (read and planned) waits in the backlog; false when it was dropped. */
-static bool bl_push(struct xpvd_netq *q, const struct rxframe *f)
+/* f, read and planned, its bytes at bl + off, is the newest frame. */
+static void bl_commit(struct xpvd_netq *q, const struct rxframe *f,
+		      uint32_t off)
 {
-	uint32_t off = bl_place(q, f->len);
-	struct blframe *b;
+	struct blframe *b = bl_at(q, q->bl_n);
 
-	if (off == UINT32_MAX || q->bl_n >= BL_FRAMES) {
-		count(&q->st.rx_dropped, 1);
-		return false;
-	}
-	memcpy(q->bl + off, f->data, f->len);
-	b = bl_at(q, q->bl_n);
 	b->off = off;
 	b->len = f->len;
 	b->nslots = (uint16_t)f->nslots;
@@ -658,7 +658,37 @@ static bool bl_push(struct xpvd_netq *q, const struct rxframe *f)
 	if (q->bl_bytes > q->st.rx_backlog_max)
 		__atomic_store_n(&q->st.rx_backlog_max, q->bl_bytes,
 				 __ATOMIC_RELAXED);
+}
+
+/* f (read and planned elsewhere) waits in the backlog, copied there;
+ * false when it was dropped. */
+static bool bl_push(struct xpvd_netq *q, const struct rxframe *f)
+{
+	uint32_t off = bl_place(q, f->len);
+
+	if (off == UINT32_MAX || q->bl_n >= BL_FRAMES) {
+		count(&q->st.rx_dropped, 1);
+		return false;
+	}
+	memcpy(q->bl + off, f->data, f->len);
+	bl_commit(q, f, off);
 	return true;
+}
+
+/* Reads one frame from the TAP straight into the backlog (no copy but
+ * the read's); as rx_read(). */
+static int bl_read(struct xpvd_netq *q)
+{
+	uint32_t off = bl_place(q, XPVD_NETRX_MAX_LEN);
+	struct rxframe *f = &q->rxf[0];
+	int rc;
+
+	if (off == UINT32_MAX || q->bl_n >= BL_FRAMES)
+		return 0;
+	rc = rx_read_to(q, f, q->bl + off);
+	if (rc > 0)
+		bl_commit(q, f, off);
+	return rc;
 }
 
 /* Forgets the n oldest frames. */
@@ -760,12 +790,9 @@ static int rx_work(struct xpvd_netq *q)
 	/* No room in the guest: what the TAP holds goes to the backlog
 	 * (a bounded number a pass: the tx ring gets its turn). */
 	while (q->bl_n && !bl_full(q) && reads < BL_READS) {
-		rc = rx_read(q, &q->rxf[0]);
-		if (!rc)
+		if (!bl_read(q))
 			break;
 		reads++;
-		if (rc > 0)
-			bl_push(q, &q->rxf[0]);
 	}
 	moved += reads;
 	if (q->bl_n) {

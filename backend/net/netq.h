@@ -33,8 +33,9 @@
  * bytes (half the rx ring's pages, Linux netback's rx_queue_max), then
  * the TAP is no longer read and its own queue (txqueuelen frames) holds
  * what comes and drops what overflows it, as the vif's queue does once
- * Linux netback stops it.  A frame goes through the backlog (one more
- * copy) only while the guest is short of buffers.  After drain_ms
+ * Linux netback stops it.  Frames after the first are read from the TAP
+ * straight into the backlog: the one copy more is the first frame's,
+ * read before its wait was known.  After drain_ms
  * without buffers the backlog and what the TAP queued are dropped (and
  * counted), and again every drain_ms; after stall_ms the vif's carrier
  * goes off until buffers come back (as Linux netback's rx stall).

@@ -12,6 +12,7 @@
 #                      [--p9-files N] [--p9-limit SECS] [--p9-warm]
 #                      [--p9-xenpvd-args "ARGS"]
 #                      [--net-streams N] [--net-xenpvd-args "ARGS"]
+#                      [--dom0-setup "COMMANDS"]
 #
 # Block targets (the default set: blkback,xenpvd,dom0,qdisk).  In each boot
 # a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read and random
@@ -72,7 +73,9 @@
 # (block) or --p9-xenpvd-args "--p9-threads=8" (9pfs) when chasing a
 # problem; the table then has only their columns.  A failed target is
 # tried again (--tries, default 2) only when its try shows an emulation
-# crash (dom0-bench.sh says which); --tries 1 never retries.  QEMU is killed by its pid on every
+# crash (dom0-bench.sh says which); --tries 1 never retries.
+# --dom0-setup runs shell COMMANDS in dom0 before the first target (an
+# experiment: `echo 2 >/sys/block/vda/queue/nomerges`, say).  QEMU is killed by its pid on every
 # exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
 # XENPVD_XEN_LOGDIR).
 set -euo pipefail
@@ -86,7 +89,7 @@ guest_args= xenpvd_args= guest_mem=640 guest_vcpus=2
 targets=blkback,xenpvd,dom0,qdisk tries=2
 p9_jobs=seqwrite,seqread,randread,untar,stat,rm
 p9_mb=256 p9_msize=524288 p9_files=3000 p9_limit=600 p9_drop=1
-p9_xenpvd_args= net_streams=1 net_xenpvd_args=
+p9_xenpvd_args= net_streams=1 net_xenpvd_args= dom0_setup=
 # The header above, up to the first line that is not a comment.
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
@@ -100,6 +103,7 @@ while [ $# -gt 0 ]; do
 	--p9-xenpvd-args) p9_xenpvd_args=$2; shift 2 ;;
 	--net-streams) net_streams=$2; shift 2 ;;
 	--net-xenpvd-args) net_xenpvd_args=$2; shift 2 ;;
+	--dom0-setup) dom0_setup=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--boots) boots=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
@@ -321,6 +325,7 @@ boot_conf() { # BOOT ORDER
 	P9_XENPVD_ARGS="$p9_xenpvd_args"
 	NET_STREAMS=$net_streams
 	NET_XENPVD_ARGS="$net_xenpvd_args"
+	DOM0_SETUP=$(printf %q "$dom0_setup")
 	CONF
 	echo "$bench_secs" >"$c/xpv/scenario-timeout"
 	_bench_cpio "$c"

@@ -181,9 +181,12 @@ vda_io() {
 }
 
 # vda_snap: /dev/vda's counters (the kernel's 17 fields of
-# /sys/block/vda/stat) and dom0's busy/total ticks, one line.
+# /sys/block/vda/stat), then the ten of dom0's "cpu" line in /proc/stat
+# (user nice system idle iowait irq softirq steal guest guest_nice).
 vda_snap() {
-	echo "$(cat /sys/block/vda/stat 2>/dev/null) $(_dom0_ticks)"
+	local c
+	read -r c </proc/stat
+	echo "$(cat /sys/block/vda/stat 2>/dev/null) ${c#cpu }"
 }
 
 # vda_delta TARGET BEFORE AFTER: what the disk did between two vda_snap
@@ -193,17 +196,24 @@ vda_snap() {
 vda_delta() {
 	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN {
 		na = split(a, x, " "); nb = split(b, y, " ")
-		if (na < 13 || nb < 13) { print "target=" t " vda: no counters"; exit }
+		if (na < 21 || nb < 21) { print "target=" t " vda: no counters"; exit }
 		rd = y[1] - x[1]; rm = y[2] - x[2]; rs = y[3] - x[3]; rt = y[4] - x[4]
 		wr = y[5] - x[5]; wm = y[6] - x[6]; ws = y[7] - x[7]; wt = y[8] - x[8]
-		busy = y[na - 1] - x[na - 1]; tot = y[na] - x[na]
+		# dom0 CPU: the last ten fields.
+		c = na - 10; tot = 0
+		for (i = 1; i <= 8; i++) { d[i] = y[c + i] - x[c + i]; tot += d[i] }
 		printf "target=%s vda: reads=%d read_merges=%d read_kib=%d" \
 			" kib_per_read=%.0f ms_per_read=%.2f writes=%d" \
 			" write_merges=%d kib_per_write=%.0f ms_per_write=%.2f" \
-			" io_ticks_ms=%d dom0_busy_pct=%.0f\n", t, rd, rm, rs / 2,
+			" io_ticks_ms=%d dom0_pct: user=%.0f sys=%.0f" \
+			" softirq=%.0f iowait=%.0f idle=%.0f steal=%.0f\n",
+			t, rd, rm, rs / 2,
 			rd ? rs / 2 / rd : 0, rd ? rt / rd : 0, wr, wm,
 			wr ? ws / 2 / wr : 0, wr ? wt / wr : 0, y[10] - x[10],
-			tot ? 100 * busy / tot : 0
+			tot ? 100 * (d[1] + d[2]) / tot : 0,
+			tot ? 100 * (d[3] + d[6]) / tot : 0,
+			tot ? 100 * d[7] / tot : 0, tot ? 100 * d[5] / tot : 0,
+			tot ? 100 * d[4] / tot : 0, tot ? 100 * d[8] / tot : 0
 	}'
 }
 
@@ -327,6 +337,7 @@ run_xenpvd() {
 		info "target=xenpvd xenpvd (pid $XENPVD_PID) is gone: $(wait "$XENPVD_PID"; echo "status $?")"
 	st=$(vbd_stats "$GUEST_DOMID" 51712)
 	info "target=xenpvd stats=$st"
+	info "target=xenpvd cpu_ticks=$(dm_cpu "$XENPVD_PID") (utime+stime, 100 a second)"
 	detach_xenpvd "$GUEST_DOMID" xvda >/dev/null 2>&1
 	timeout 60 xl destroy "$g" >/dev/null 2>&1
 	# Its log, for the record (the last lines: --debug can be long).
@@ -641,6 +652,10 @@ collect_net() {
 	[ $n -gt 0 ]
 }
 
+if [ -n "${DOM0_SETUP:-}" ]; then
+	note "dom0 setup: $DOM0_SETUP"
+	( eval "$DOM0_SETUP" ) || info "dom0 setup failed ($?): $DOM0_SETUP"
+fi
 missing=()
 for t in $ORDER; do
 	note "target $t"
