@@ -795,12 +795,13 @@ static int rx_work(struct xpvd_netq *q)
 		reads++;
 	}
 	moved += reads;
-	if (q->bl_n) {
-		if (!q->stall_since)
-			q->stall_since = now_ms();
-	} else if (out || nb) {
+	/* A stall is a time without progress: any delivery ends it, and
+	 * what still waits starts a new one (a slow guest that keeps
+	 * taking frames is not stalled, however long its backlog). */
+	if (out || nb)
 		stall_end(q);
-	}
+	if (q->bl_n && !q->stall_since)
+		q->stall_since = now_ms();
 	return (int)moved;
 }
 

@@ -87,6 +87,11 @@
  *   rx-backlog    the same with --rx-expect N: exactly the N frames
  *                 dom0 sent while no buffer was posted arrive, whole,
  *                 in order, none missing
+ *   rx-slow       (with --rx-post 0 and --rx-expect N) dom0 sends N
+ *                 frames while no buffer is posted; then 8 buffers every
+ *                 200 ms, each 8 frames taken before the next: all N
+ *                 arrive in order (a guest that keeps taking frames is
+ *                 not stalled, however long the wait of the last)
  *   rx-stall      (with --rx-post 0, xenpvd's rx timeouts short) dom0
  *                 sends frames; no response until dom0 writes
  *                 `stalled`; then buffers (rx-ready2): the marker comes,
@@ -1137,6 +1142,40 @@ static void mode_rx_stall(struct queue *q)
 		       "came\n");
 }
 
+static void mode_rx_slow(struct queue *q)
+{
+	unsigned int i, got = 0, buf = 0;
+	struct rxframe f;
+
+	if (rx_expect < 0)
+		die("rx-slow needs --rx-expect");
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never injected");
+	while (got < (unsigned int)rx_expect) {
+		for (i = 0; i < 8; i++)
+			post_rx(q, buf++ % RING);
+		kick_rx(q);
+		for (i = 0; i < 8 && got < (unsigned int)rx_expect; i++) {
+			if (!rx_wait(q, &f, false, TIMEOUT_MS)) {
+				failf("frame %u never came (%u of %d)", got,
+				      got, rx_expect);
+				return;
+			}
+			if (f.status[0] < 0 || !inj_ok(f.len) ||
+			    inj_num() != got) {
+				failf("frame %u: status %d, %u bytes, number "
+				      "%u", got, f.status[0], f.len,
+				      inj_ok(f.len) ? inj_num() : 0);
+				return;
+			}
+			got++;
+		}
+		usleep(200000);
+	}
+	printf("rx-slow: the %u frames in order, 8 every 200 ms\n", got);
+}
+
 static void mode_rx_one(struct queue *q)
 {
 	struct rxframe f;
@@ -1802,6 +1841,8 @@ int main(int argc, char **argv)
 		mode_rx_none(&qs[0]);
 	} else if (!strcmp(mode, "rx-backlog")) {
 		mode_rx_backlog(&qs[0]);
+	} else if (!strcmp(mode, "rx-slow")) {
+		mode_rx_slow(&qs[0]);
 	} else if (!strcmp(mode, "rx-stall")) {
 		mode_rx_stall(&qs[0]);
 	} else if (!strcmp(mode, "rx-one")) {
