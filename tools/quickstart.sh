@@ -36,7 +36,7 @@ tsan_tests+=" 9pfs/test-p9srv 9pfs/test-9pfs-ring-fill.sh"
 tsan_tests+=" 9pfs/test-9pfs-ring-concurrent.sh frontend/test-9pfs-front.sh"
 tsan_tests+=" net/test-net-basic.sh frontend/test-net-restart.sh"
 tsan_tests+=" net/test-net-stack-tcp.sh net/test-net-mcast-restart.sh"
-tsan_tests+=" net/test-net-rx-stall.sh"
+tsan_tests+=" net/test-net-rx-stall.sh net/test-net-rx-slow.sh"
 demo_pkgs=(fio python3 iproute2 iperf3 iputils-ping)
 
 say() { printf 'quickstart: %s\n' "$*"; }
