@@ -67,6 +67,22 @@ net_attach() {
 		>/dev/null
 }
 
+# net_rx_timeouts_guest NET-HOSTILE-ARGS...: the world of the rx timeout
+# tests - xenpvd with the rx drain and stall timeouts shortened (500 ms,
+# 1500 ms), guest 1's vif attached - and tests/net/net-hostile running as
+# the guest with the arguments (its pid in GPID, tracked; its output in
+# $OUT/guest.out).
+net_rx_timeouts_guest() {
+	NETHOSTILE=${NETHOSTILE:-$top_builddir/tests/net/net-hostile}
+	[ -x "$NETHOSTILE" ] || skip "no $NETHOSTILE (not built)"
+	net_setup --net-rx-drain-timeout-ms=500 --net-rx-stall-timeout-ms=1500
+	net_attach || fail "net-attach"
+	in_guest_bg $NET_GUEST timeout -k 2 60 "$NETHOSTILE" --out "$OUT" \
+		"$@" >"$OUT/guest.out" 2>&1
+	GPID=$IN_GUEST_PID
+	track_pid $GPID
+}
+
 net_roundtrip() {
 	local nq=$1 cap raw line k len slots flags gt gs
 	shift

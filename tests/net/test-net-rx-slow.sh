@@ -11,16 +11,7 @@
 . ./functions.sh
 . "$top_srcdir/tests/net/test-net-common.sh"
 net_netns "$@"
-NETHOSTILE=${NETHOSTILE:-$top_builddir/tests/net/net-hostile}
-[ -x "$NETHOSTILE" ] || skip "no $NETHOSTILE (not built)"
-net_setup --debug=dev --net-rx-drain-timeout-ms=500 \
-	--net-rx-stall-timeout-ms=1500
-net_attach || fail "net-attach"
-
-in_guest_bg $NET_GUEST timeout -k 2 60 "$NETHOSTILE" --out "$OUT" \
-	--rx-post 0 --rx-expect 200 rx-slow >"$OUT/guest.out" 2>&1
-GPID=$IN_GUEST_PID
-track_pid $GPID
+net_rx_timeouts_guest --rx-post 0 --rx-expect 200 rx-slow
 "$NETHOSTILE" --host inject $NET_TAP $NET_MAC "$OUT" rx-ready u200x1400 \
 	>>"$OUT/inj.out" 2>&1 &
 track_pid $!
