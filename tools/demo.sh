@@ -154,9 +154,10 @@ p99ram=n/a
 echo "   medians over $rounds round(s): 4k IOPS ratio $ratio4, p99 ratio" \
 	"$p99ratio (on the RAM device $p99ram), 1m ratio $ratio1 (fio" \
 	"ceiling: the better of 1 and $nq job(s) at the same total depth)"
-echo "   (the image's virtual disk stalls some I/O for tens of ms, fio's" \
-	"too: see p99.9; where p99 falls on that cliff it swings between" \
-	"rounds. The RAM-backed loop device has no such stalls.)"
+echo "   (a disk that stalls some I/O for tens of ms, as this project's" \
+	"development VM's does, shows it in both p99.9s; where p99 falls on" \
+	"that cliff it swings between rounds. The RAM-backed loop device" \
+	"has no such stalls.)"
 echo
 
 blk_detach || die "detach"

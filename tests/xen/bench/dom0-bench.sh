@@ -191,7 +191,7 @@ vda_snap() {
 
 # vda_delta TARGET BEFORE AFTER: what the disk did between two vda_snap
 # lines - requests the device completed, how many the block layer merged
-# into them, their mean size and service time, dom0's busy share - so a
+# into them, their mean size and service time, dom0's CPU split - so a
 # backend that hands the device smaller or more requests shows it.
 vda_delta() {
 	awk -v t="$1" -v a="$2" -v b="$3" 'BEGIN {
