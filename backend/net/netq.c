@@ -611,7 +611,7 @@ static void stall_end(struct xpvd_netq *q)
 
 /* ---- RX: the backlog ---- */
 
-static struct blframe *bl_at(struct xpvd_netq *q, uint32_t k)
+static struct blframe *bl_at(const struct xpvd_netq *q, uint32_t k)
 {
 	return &q->blf[(q->bl_head + k) & (BL_FRAMES - 1u)];
 }
@@ -633,7 +633,7 @@ static uint32_t bl_place(const struct xpvd_netq *q, uint32_t len)
 
 	if (!q->bl_n)
 		return 0;
-	rd = bl_at((struct xpvd_netq *)q, 0)->off;
+	rd = bl_at(q, 0)->off;
 	if (wr >= rd) {
 		if (len <= BL_RING - wr)
 			return wr;

@@ -979,18 +979,22 @@ static void inj_pattern(uint8_t *p, size_t len, uint32_t k)
 	}
 }
 
+/* The number an injected frame carries (inj_pattern). */
+static uint32_t inj_num(void)
+{
+	return (uint32_t)frame[14] << 24 | (uint32_t)frame[15] << 16 |
+	       (uint32_t)frame[16] << 8 | frame[17];
+}
+
 /* Whether frame[0..len) is an injected data frame, whole. */
 static bool inj_ok(uint32_t len)
 {
 	static uint8_t want[PAGE * 3];
-	uint32_t k;
 
 	if (len < 18 || len > sizeof(want) || frame[12] != 0x88 ||
 	    frame[13] != 0xb5)
 		return false;
-	k = (uint32_t)frame[14] << 24 | (uint32_t)frame[15] << 16 |
-	    (uint32_t)frame[16] << 8 | frame[17];
-	inj_pattern(want, len - 14, k);
+	inj_pattern(want, len - 14, inj_num());
 	return !memcmp(frame + 14, want, len - 14);
 }
 
@@ -1024,13 +1028,6 @@ static void mode_rx_gref(struct queue *q)
 		printf("rx: ERROR, ERROR, then 100 bytes as injected\n");
 }
 
-/* The number an injected frame carries (inj_pattern). */
-static uint32_t inj_num(void)
-{
-	return (uint32_t)frame[14] << 24 | (uint32_t)frame[15] << 16 |
-	       (uint32_t)frame[16] << 8 | frame[17];
-}
-
 /*
  * After a time without rx buffers: none may have been answered; then a
  * ring's worth is posted and dom0 told (rx-ready2), and the frames are
@@ -1040,8 +1037,8 @@ static uint32_t inj_num(void)
  * *gaps (when not NULL): how many numbers are missing among them, from
  * 0 on.
  */
-static unsigned int rx_post_all_until_mark_gaps(struct queue *q,
-						unsigned int *gaps)
+static unsigned int rx_post_all_until_mark(struct queue *q,
+					   unsigned int *gaps)
 {
 	struct rxframe f;
 	unsigned int i, old = 0;
@@ -1079,21 +1076,23 @@ static unsigned int rx_post_all_until_mark_gaps(struct queue *q,
 	return old;
 }
 
-static unsigned int rx_post_all_until_mark(struct queue *q)
+/*
+ * rx-none and rx-backlog (rx_post 0): dom0 sends while no buffer is
+ * posted; then rx_post_all_until_mark().
+ */
+static unsigned int rx_after_unposted(struct queue *q, unsigned int *gaps)
 {
-	return rx_post_all_until_mark_gaps(q, NULL);
+	write_file("rx-ready", "1\n", 2);
+	if (!wait_file("rx-ready.done", 30000))
+		die("dom0 never injected");
+	usleep(300000);
+	return rx_post_all_until_mark(q, gaps);
 }
 
 static void mode_rx_none(struct queue *q)
 {
-	unsigned int old;
+	unsigned int old = rx_after_unposted(q, NULL);
 
-	/* rx_post 0. */
-	write_file("rx-ready", "1\n", 2);
-	if (!wait_file("rx-ready.done", 30000))
-		die("dom0 never flooded");
-	usleep(300000);
-	old = rx_post_all_until_mark(q);
 	if (old > rx_bound)
 		failf("%u flood frames delivered after the stall, at most %u",
 		      old, rx_bound);
@@ -1104,14 +1103,9 @@ static void mode_rx_backlog(struct queue *q)
 {
 	unsigned int old, gaps;
 
-	/* rx_post 0. */
 	if (rx_expect < 0)
 		die("rx-backlog needs --rx-expect");
-	write_file("rx-ready", "1\n", 2);
-	if (!wait_file("rx-ready.done", 30000))
-		die("dom0 never injected");
-	usleep(300000);
-	old = rx_post_all_until_mark_gaps(q, &gaps);
+	old = rx_after_unposted(q, &gaps);
 	if (old != (unsigned int)rx_expect || gaps)
 		failf("%u of the %d frames sent without buffers came (%u "
 		      "missing between them)", old, rx_expect, gaps);
@@ -1133,7 +1127,7 @@ static void mode_rx_stall(struct queue *q)
 		die("dom0 never injected");
 	if (!wait_file("stalled", 60000))
 		die("dom0 never saw the stall");
-	old = rx_post_all_until_mark(q);
+	old = rx_post_all_until_mark(q, NULL);
 	if (old)
 		failf("%u frame(s) that waited past the drain timeout came",
 		      old);
@@ -1158,8 +1152,8 @@ static void mode_rx_slow(struct queue *q)
 		kick_rx(q);
 		for (i = 0; i < 8 && got < (unsigned int)rx_expect; i++) {
 			if (!rx_wait(q, &f, false, TIMEOUT_MS)) {
-				failf("frame %u never came (%u of %d)", got,
-				      got, rx_expect);
+				failf("frame %u of %d never came", got,
+				      rx_expect);
 				return;
 			}
 			if (f.status[0] < 0 || !inj_ok(f.len) ||
