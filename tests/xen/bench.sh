@@ -12,7 +12,7 @@
 #                      [--p9-files N] [--p9-limit SECS] [--p9-warm]
 #                      [--p9-xenpvd-args "ARGS"]
 #                      [--net-streams N] [--net-xenpvd-args "ARGS"]
-#                      [--dom0-setup "COMMANDS"]
+#                      [--dom0-setup "COMMANDS"] [--perf]
 #
 # Block targets (the default set: blkback,xenpvd,dom0,qdisk).  In each boot
 # a PV guest runs fio (libaio, O_DIRECT) - 4 KiB random read and random
@@ -75,7 +75,10 @@
 # tried again (--tries, default 2) only when its try shows an emulation
 # crash (dom0-bench.sh says which); --tries 1 never retries.
 # --dom0-setup runs shell COMMANDS in dom0 before the first target (an
-# experiment: `echo 2 >/sys/block/vda/queue/nomerges`, say).  QEMU is killed by its pid on every
+# experiment: `echo 2 >/sys/block/vda/queue/nomerges`, say).  --perf
+# samples all of dom0 (perf record -a, cpu-clock: a PV dom0 has no PMU)
+# during each guest target's try and prints the top of the profile, by
+# process and symbol, as XENPV-BENCH-PERF lines.  QEMU is killed by its pid on every
 # exit.  Environment as for run.sh (XENPVD_BUILD, XENPVD_XEN_CACHE,
 # XENPVD_XEN_LOGDIR).
 set -euo pipefail
@@ -89,7 +92,7 @@ guest_args= xenpvd_args= guest_mem=640 guest_vcpus=2
 targets=blkback,xenpvd,dom0,qdisk tries=2
 p9_jobs=seqwrite,seqread,randread,untar,stat,rm
 p9_mb=256 p9_msize=524288 p9_files=3000 p9_limit=600 p9_drop=1
-p9_xenpvd_args= net_streams=1 net_xenpvd_args= dom0_setup=
+p9_xenpvd_args= net_streams=1 net_xenpvd_args= dom0_setup= perf=0
 # The header above, up to the first line that is not a comment.
 usage() { awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
@@ -104,6 +107,7 @@ while [ $# -gt 0 ]; do
 	--net-streams) net_streams=$2; shift 2 ;;
 	--net-xenpvd-args) net_xenpvd_args=$2; shift 2 ;;
 	--dom0-setup) dom0_setup=$2; shift 2 ;;
+	--perf) perf=1; shift ;;
 	--build) build=$2; shift 2 ;;
 	--boots) boots=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
@@ -262,6 +266,9 @@ _xen_copy "$d" /usr/bin/fio /usr/libexec/xen-qemu-system-i386 ||
 if [ "$nnet" -gt 0 ]; then
 	_xen_copy "$d" /usr/bin/iperf3 || xen_die "copying iperf3"
 fi
+if [ "$perf" = 1 ]; then
+	_xen_copy "$d" "$(command -v perf)" || xen_die "copying perf"
+fi
 # QEMU's keymaps, in case libxl asks for a VNC display.
 mkdir -p "$d/usr/share/qemu"
 cp -a /usr/share/qemu/keymaps "$d/usr/share/qemu/" 2>/dev/null || true
@@ -326,6 +333,7 @@ boot_conf() { # BOOT ORDER
 	NET_STREAMS=$net_streams
 	NET_XENPVD_ARGS="$net_xenpvd_args"
 	DOM0_SETUP=$(printf %q "$dom0_setup")
+	PERF=$perf
 	CONF
 	echo "$bench_secs" >"$c/xpv/scenario-timeout"
 	_bench_cpio "$c"

@@ -652,6 +652,46 @@ collect_net() {
 	[ $n -gt 0 ]
 }
 
+# perf_start / perf_stop TARGET (PERF=1): all of dom0 sampled by the
+# cpu-clock (a PV dom0 has no PMU), with kernel call chains, from before
+# the guest starts until its try ends.  Printed as XENPV-BENCH-PERF lines:
+# the top of the profile by process and symbol, then for the backends'
+# processes (xenpvd, QEMU, blkback's threads) their most frequent call
+# chains, the innermost 7 frames, with sample counts.
+PERF_PID=
+perf_start() {
+	[ "${PERF:-0}" = 1 ] || return 0
+	rm -f /tmp/perf.data
+	perf record -a -g -F 250 -e cpu-clock -o /tmp/perf.data \
+		>/tmp/perf.log 2>&1 &
+	PERF_PID=$!
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null
+	wait "$PERF_PID" 2>/dev/null
+	PERF_PID=
+	[ -s /tmp/perf.data ] ||
+		{ info "target=$1 perf: $(tail -n 3 /tmp/perf.log)"; return 0; }
+	perf report -i /tmp/perf.data --stdio --no-children -g none \
+		--sort comm,dso,sym --percent-limit 0.4 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -n 40 |
+		sed "s/^/XENPV-BENCH-PERF boot=$BOOT target=$1 all /"
+	perf script -i /tmp/perf.data -F comm,ip,sym 2>/dev/null | awk '
+		/^[^ \t]/ { flush(); comm = $1; n = 0; next }
+		/^[ \t]*$/ { flush(); next }
+		{ if (n < 7) { st = st (n ? ";" : "") $2; n++ } }
+		function flush() {
+			if (comm ~ /^(xenpvd|xen-qemu-system|[0-9]+\.xvda|blkback)/ && st != "")
+				c[comm " " st]++
+			st = ""; comm = ""; n = 0
+		}
+		END { flush(); for (k in c) print c[k], k }' |
+		sort -rn | head -n 40 |
+		sed "s/^/XENPV-BENCH-PERF boot=$BOOT target=$1 chain /"
+	rm -f /tmp/perf.data
+}
+
 if [ -n "${DOM0_SETUP:-}" ]; then
 	note "dom0 setup: $DOM0_SETUP"
 	( eval "$DOM0_SETUP" ) || info "dom0 setup failed ($?): $DOM0_SETUP"
@@ -686,6 +726,7 @@ for t in $ORDER; do
 		drop_caches
 		dmesg -c >/dev/null 2>&1	# the try's kernel lines, below
 		snap0=$(vda_snap)
+		perf_start
 		# Each try in a subshell: emulation kills dom0 processes now
 		# and then (XEN-UNDER-QEMU.md), and the shell that dies must
 		# not be the one that runs the other targets.
@@ -704,6 +745,7 @@ for t in $ORDER; do
 			exit 1
 		)
 		rc=$?
+		perf_stop "$t"
 		case "$t" in
 		p9-*|net-*) ;;
 		*) info "$(vda_delta "$t" "$snap0" "$(vda_snap)")" ;;
