@@ -45,6 +45,7 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->max_queues = ncpu < 1 ? 1 : ncpu > (long)XPVD_MAX_QUEUES ?
 		XPVD_MAX_QUEUES : (uint32_t)ncpu;
 	cfg->persistent = true;
+	cfg->persistent_auto = true;
 	cfg->max_pgrants = XPVD_DEFAULT_PGRANTS;
 	cfg->buffer_budget = XPVD_DEFAULT_BUFFER_BUDGET;
 	cfg->engine = XPV_IOQ_AUTO;
@@ -226,8 +227,18 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 	if (!strcmp(key, "max-queues"))
 		return get_num(v, 1, XPVD_MAX_QUEUES, &cfg->max_queues, err,
 			       errlen);
-	if (!strcmp(key, "persistent"))
-		return get_bool(v, &cfg->persistent, err, errlen);
+	if (!strcmp(key, "persistent")) {
+		cfg->persistent_auto = !strcmp(v, "auto");
+		if (cfg->persistent_auto) {
+			cfg->persistent = true;
+			return 0;
+		}
+		if (get_bool(v, &cfg->persistent, NULL, 0))
+			return seterr(-EINVAL, err, errlen,
+				      "'%s' is not auto or a boolean "
+				      "(yes/no, on/off, true/false, 1/0)", v);
+		return 0;
+	}
 	if (!strcmp(key, "persistent-grants"))
 		return get_num(v, 0, 1u << 20, &cfg->max_pgrants, err, errlen);
 	if (!strcmp(key, "buffer-budget"))	/* MiB, up to 64 GiB */
@@ -423,7 +434,8 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 	fprintf(f, "max-indirect-segments = %u\n", cfg->max_indirect_segs);
 	fprintf(f, "max-ring-page-order = %u\n", cfg->max_ring_order);
 	fprintf(f, "max-queues = %u\n", cfg->max_queues);
-	fprintf(f, "persistent = %s\n", cfg->persistent ? "yes" : "no");
+	fprintf(f, "persistent = %s\n", cfg->persistent_auto ? "auto" :
+		cfg->persistent ? "yes" : "no");
 	fprintf(f, "persistent-grants = %u\n", cfg->max_pgrants);
 	fprintf(f, "buffer-budget = %u\n", cfg->buffer_budget);
 	fprintf(f, "engine = %s\n", engines[cfg->engine]);
@@ -495,7 +507,9 @@ int xpvd_config_override(struct xpvd_config *dev,
 		rc = get_bool(value, &b, err, errlen);
 		if (rc)
 			return rc;
-		if (b && !daemon->persistent)
+		/* Off by the operator's word: a device may not turn them
+		 * on.  Off by auto (a PV dom0): a device may. */
+		if (b && !daemon->persistent && !daemon->persistent_auto)
 			return seterr(-EINVAL, err, errlen,
 				      "persistent grants are off in the daemon");
 		dev->persistent = b;
@@ -506,4 +520,22 @@ int xpvd_config_override(struct xpvd_config *dev,
 	if (!strcmp(key, XPVD_DEV_KEY_ENGINE))
 		return get_engine(value, &dev->engine, err, errlen);
 	return seterr(-ENOENT, err, errlen, "unknown key");
+}
+
+int xpvd_guest_type_pv(const char *path)
+{
+	char line[16];
+	FILE *f = fopen(path, "re");
+	int err;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		err = ferror(f) ? -EIO : 0;
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return !strcmp(line, "PV");
 }

@@ -54,6 +54,8 @@
  * to 4096).  4096 pages = 16 MiB of mappings per ring.
  */
 #define XPVD_DEFAULT_PGRANTS 4096u
+/* Where Linux says what kind of Xen domain it runs in (xpvd_guest_type_pv). */
+#define XPVD_GUEST_TYPE_PATH "/sys/hypervisor/guest_type"
 /*
  * Copy and bounce buffers per device, in MiB (the `buffer-budget` key).
  * Without persistent grants every data byte goes through a buffer of its
@@ -124,6 +126,9 @@ struct xpvd_config {
 	uint32_t max_ring_order;	/* 0..4 */
 	uint32_t max_queues;		/* 1..XPVD_MAX_QUEUES */
 	bool persistent;		/* offer feature-persistent */
+	bool persistent_auto;		/* persistent = auto: main decides
+					 * by the platform (see
+					 * xpvd_guest_type_pv()) */
 	uint32_t max_pgrants;		/* persistent grants per ring */
 	uint32_t buffer_budget;		/* MiB of copy buffers per device */
 	enum xpv_ioq_engine engine;
@@ -232,5 +237,19 @@ extern const char *const xpvd_dev_keys[];
 int xpvd_config_override(struct xpvd_config *dev,
 			 const struct xpvd_config *daemon, const char *key,
 			 const char *value, char *err, size_t errlen);
+
+/*
+ * Whether the domain we run in is a Xen PV domain, by the first line of
+ * path (Linux's /sys/hypervisor/guest_type: "PV", "PVH" or "HVM").  1 PV,
+ * 0 anything else, -errno when path cannot be read.
+ *
+ * Why it matters: in a PV domain gntdev maps grants by writing page table
+ * entries of its own ("special" ones), so every O_DIRECT transfer into a
+ * persistent grant's mapping pins its pages through the slow path of
+ * get_user_pages; a grant copy into our own buffers costs less, and the
+ * frontend then skips its own copy too.  `persistent = auto` (the default)
+ * therefore offers persistent grants everywhere except in a PV dom0.
+ */
+int xpvd_guest_type_pv(const char *path);
 
 #endif /* XENPVD_BACKEND_CONF_H */

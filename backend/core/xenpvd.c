@@ -96,7 +96,8 @@ static void usage(FILE *f)
 		"  --max-ring-page-order=N     0..4 (default 4)\n"
 		"  --max-queues=N              1..%u (default: number of CPUs)\n"
 		"  --persistent, --no-persistent\n"
-		"                              offer persistent grants (default on)\n"
+		"                              offer persistent grants, or not (default:\n"
+		"                              yes, except in a PV dom0; key: auto)\n"
 		"  --persistent-grants=N       persistent grants cached per ring (4096)\n"
 		"  --buffer-budget=MIB         copy buffers per device (default 64)\n"
 		"  --engine=auto|uring|psync   storage engine (default auto)\n"
@@ -595,6 +596,10 @@ int main(int argc, char **argv)
 			*cfg.platform ? cfg.platform : "auto");
 		return 2;
 	}
+	/* persistent = auto: not in a PV dom0 (conf.h says why). */
+	if (cfg.persistent_auto && !strcmp(cfg.plat->name, "xen") &&
+	    xpvd_guest_type_pv(XPVD_GUEST_TYPE_PATH) == 1)
+		cfg.persistent = false;
 	if (!*cfg.control_path) {
 		xpvd_control_default_path(cfg.plat->name, cfg.control_path,
 					  sizeof(cfg.control_path));
@@ -712,10 +717,13 @@ int main(int argc, char **argv)
 		  cfg.type, cfg.plat->name, cfg.control_path);
 	xpvd_info(XPVD_C_MAIN,
 		  "block: indirect %u, ring order %u, %u queues, persistent "
-		  "%s; 9pfs: %u rings of order %u, %u executors each; "
+		  "%s%s; 9pfs: %u rings of order %u, %u executors each; "
 		  "net: %u queues",
 		  cfg.max_indirect_segs, cfg.max_ring_order, cfg.max_queues,
-		  cfg.persistent ? "on" : "off", cfg.p9_max_rings,
+		  cfg.persistent ? "on" : "off",
+		  !cfg.persistent_auto ? "" : cfg.persistent ? " (auto)" :
+		  " (auto: dom0 is a PV domain, where grant copy is faster)",
+		  cfg.p9_max_rings,
 		  cfg.p9_max_order, cfg.p9_threads, cfg.net_max_queues);
 	/* Both would take every backend/vbd device: the first to write a
 	 * state wins, and the guest gets a mix. */

@@ -40,6 +40,17 @@ for kv in "max-queues = 1" "persistent = yes" "cache = direct" \
 	grep -qx "$kv" <<<"$out" || fail "'$kv': options do not override: $out"
 done
 
+# persistent: auto by default (the daemon decides by the platform), or
+# as the file or an option says.
+out=$("$XENPVD" --config=/dev/null --check-config) || fail "empty file refused"
+grep -qx "persistent = auto" <<<"$out" || fail "default not auto: $out"
+printf 'persistent = auto\n' >"$T/auto.conf"
+out=$("$XENPVD" --config="$T/auto.conf" --check-config) || fail "auto refused"
+grep -qx "persistent = auto" <<<"$out" || fail "auto not applied: $out"
+out=$("$XENPVD" --config="$T/auto.conf" --no-persistent --check-config) ||
+	fail "--no-persistent refused"
+grep -qx "persistent = no" <<<"$out" || fail "--no-persistent over auto: $out"
+
 bad() { # LINE EXPECTED-MESSAGE
 	printf '# ok\nmax-queues = 2\n%s\n' "$1" >"$T/bad.conf"
 	if err=$("$XENPVD" --config="$T/bad.conf" --check-config 2>&1); then
@@ -52,7 +63,7 @@ bad() { # LINE EXPECTED-MESSAGE
 bad "max-queues = 0" "max-queues: '0' is not a number"
 bad "max-ring-page-order = 5" "max-ring-page-order:"
 bad "max-indirect-segments = 4097" "max-indirect-segments:"
-bad "persistent = maybe" "persistent: 'maybe' is not a boolean"
+bad "persistent = maybe" "persistent: 'maybe' is not auto or a boolean"
 bad "cache = none" "cache: 'none' is not direct or writeback"
 bad "engine = aio" "engine:"
 bad "no-such-key = 1" "no-such-key: unknown key"

@@ -4,6 +4,8 @@
 # configurations the default scenario does not cover, one guest each:
 #   noind   xenpvd --max-indirect-segments=0: no indirect segments offered,
 #           blkfront stays at 11 segments, xenpvd sees no indirect request;
+#           and persistent grants left to `auto`: not offered in this PV
+#           dom0, so every request's data moves by grant copy;
 #   order4  ring order 4 and 4 queues (a 4-vCPU guest, xenpvd --max-queues=4);
 #   ro      a read-only disk: the guest reads the expected data, its writes
 #           (and mkfs) fail cleanly, the image is unchanged.
@@ -20,7 +22,7 @@ base='console=hvc0 loglevel=4 rdinit=/init xpv_after=wait xpv_wait=120'
 run_case() {
 	local g=$1 dargs=$2 extra=$3 cfgline=$4
 	shift 4
-	ok=0 st= be_ind= be_q= fe_ord= fe_q= be_mode= be_info=
+	ok=0 st= be_ind= be_q= be_p= fe_ord= fe_q= be_mode= be_info=
 	note "case $g"
 	start_xenpvd $dargs
 	guest_create "$g" "extra = \"$base $extra\"" "$cfgline" || {
@@ -32,6 +34,7 @@ run_case() {
 		xs_dump "$be" "$fe"
 		be_ind=$(xs $be/feature-max-indirect-segments)
 		be_q=$(xs $be/multi-queue-max-queues)
+		be_p=$(xs $be/feature-persistent)
 		be_mode=$(xs $be/mode) be_info=$(xs $be/info)
 		fe_ord=$(xs $fe/ring-page-order)
 		fe_q=$(xs $fe/multi-queue-num-queues)
@@ -67,11 +70,22 @@ if [ $ok = 1 ]; then
 	check num "$(stat_of "$st" segs_2_11)" -gt 0 -- \
 		"requests of 2-11 segments arrived ($(stat_of "$st" segs_2_11))"
 	check [ "$(stat_of "$st" errors)" = 0 ] -- "noind: no errors"
+	if [ "$(cat /sys/hypervisor/guest_type 2>/dev/null)" = PV ]; then
+		check [ "$be_p" = 0 ] -- \
+			"auto in a PV dom0: no persistent grants offered ($be_p)"
+		check num "$(stat_of "$st" copies)" -gt 0 -- \
+			"data moved by grant copy (copies=$(stat_of "$st" copies))"
+		check [ "$(stat_of "$st" pgrant_hits)" = 0 ] -- \
+			"no persistent grant used ($(stat_of "$st" pgrant_hits))"
+	else
+		check [ "$be_p" = 1 ] -- \
+			"auto outside a PV dom0: persistent grants offered ($be_p)"
+	fi
 fi
 rm -f /tmp/noind.img
 
 # --- ring order 4, 4 queues
-# Linux blkfront with persistent grants preallocates (segments + 1) pages
+# Linux blkfront with persistent grants (when offered) preallocates (segments + 1) pages
 # per ring slot: (32 + 1) x 512 slots x 4 KiB = 66 MiB per queue, 264 MiB
 # for 4 queues, more than the default 256 MiB guest has (it then hangs in
 # Initialised).  Give this guest the memory its driver asks for.

@@ -4,7 +4,8 @@
 # xenpvd in dom0.  The guest makes an ext4 filesystem, writes files (also
 # with 1 MiB O_DIRECT writes), reads them back after dropping its caches and
 # checks their sha256.  XenStore must show indirect segments, a multi-page
-# ring, two queues and persistent grants negotiated as configured, and
+# ring, two queues and persistent grants negotiated as configured (xenpvd
+# --persistent: in this PV dom0 `auto` would not offer them), and
 # xenpvd's statistics must show requests of more than 11 segments arriving
 # as indirect requests, and Xen's xentop must show the VBD (over QMP).
 #
@@ -18,7 +19,7 @@ need_bin xenpvctl
 
 g=fe1
 mkimg /tmp/$g.img 128 || fail "cannot create the disk image"
-start_xenpvd
+start_xenpvd --persistent
 guest_create $g \
 	'extra = "console=hvc0 loglevel=4 rdinit=/init xpv_mode=fs xpv_after=wait xpv_wait=120 xen_blkfront.max_ring_page_order=2 xen_blkfront.max_indirect_segments=64 xen_blkfront.max_queues=2"' ||
 	fail "xl create failed"
