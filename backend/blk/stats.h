@@ -79,6 +79,13 @@ struct xpvd_qstats {
 					 * one a request without grant copy */
 	/* Pages read through a mapping already cached: no call. */
 	uint64_t indirect_pages_mapped_hits;
+	/*
+	 * Registrations of a slot's copy buffer asked of the I/O queue
+	 * (storage.h: registered buffers): one when a slot's buffer is first
+	 * used, grown, or used again after its pages went back; none per
+	 * request after that.
+	 */
+	uint64_t buf_registers;
 };
 
 /*

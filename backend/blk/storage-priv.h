@@ -45,6 +45,7 @@ struct ioq_task {
 	enum xpv_io_op op;
 	bool secure;
 	uint8_t again;	/* -EAGAIN completions retried (io_uring) */
+	unsigned int buf1; /* registered buffer entry + 1, 0: none */
 };
 
 struct ioq_list {
@@ -68,6 +69,10 @@ struct ioq_engine {
 	void (*collect)(struct xpv_ioq *q);
 	/* Blocks until collect() may find something, or timeout_ms. */
 	int (*wait)(struct xpv_ioq *q, int timeout_ms);
+	/* Registered buffers (NULL: none): xpv_ioq_bufs(), _buf_set(). */
+	int (*bufs)(struct xpv_ioq *q, unsigned int n);
+	int (*buf_set)(struct xpv_ioq *q, unsigned int idx, void *addr,
+		       size_t len);
 };
 
 struct xpv_ioq {

@@ -10,7 +10,10 @@
  * readable for every CQE.  The disk's fd is registered as fixed file 0 when
  * the kernel allows it.  Device discards have no io_uring operation in the
  * kernels we target: they run inline (BLKDISCARD) and complete through the
- * done list like everything else.
+ * done list like everything else.  Registered buffers are a sparse table;
+ * our copy of it decides which transfers go as fixed reads and writes (only
+ * a chunk inside its entry does), so a caller's mistake costs speed, never
+ * a transfer into memory it did not name.
  */
 #include "config.h"
 
@@ -31,6 +34,8 @@ struct uring {
 	bool ring_ok;
 	int fd; /* fixed file index or the disk's fd */
 	unsigned char sqe_flags;
+	struct iovec *bufs; /* the registered buffers, as the kernel has them */
+	unsigned int nbufs;
 };
 
 static void uring_fini(struct xpv_ioq *q)
@@ -41,6 +46,7 @@ static void uring_fini(struct xpv_ioq *q)
 		return;
 	if (u->ring_ok)
 		io_uring_queue_exit(&u->ring);
+	free(u->bufs);
 	free(u);
 	q->priv = NULL;
 }
@@ -76,19 +82,100 @@ static int uring_init(struct xpv_ioq *q, const struct xpv_ioq_params *params)
 	return 0;
 }
 
+static int uring_bufs(struct xpv_ioq *q, unsigned int n)
+{
+	struct uring *u = q->priv;
+	struct iovec *b;
+	int r;
+
+	if (u->bufs)
+		return -EBUSY;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	r = io_uring_register_buffers_sparse(&u->ring, n);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	u->bufs = b;
+	u->nbufs = n;
+	return 0;
+}
+
+static int uring_buf_set(struct xpv_ioq *q, unsigned int idx, void *addr,
+			 size_t len)
+{
+	struct uring *u = q->priv;
+	struct iovec v = { .iov_base = len ? addr : NULL, .iov_len = len };
+	int r;
+
+	if (!u->bufs)
+		return -EOPNOTSUPP;
+	if (idx >= u->nbufs || (len && !addr))
+		return -EINVAL;
+	/* Not used from now on, whatever the kernel says. */
+	u->bufs[idx].iov_len = 0;
+	r = io_uring_register_buffers_update_tag(&u->ring, idx, &v, NULL, 1);
+	if (r < 0) {
+		/* The kernel may still pin the old range: let it go. */
+		v.iov_base = NULL;
+		v.iov_len = 0;
+		(void)io_uring_register_buffers_update_tag(&u->ring, idx, &v,
+							   NULL, 1);
+		return r;
+	}
+	u->bufs[idx] = v;
+	return 0;
+}
+
+/* The registered entry t's chunk lies in, or -1. */
+static int uring_fixed(const struct uring *u, const struct ioq_task *t)
+{
+	const struct iovec *b;
+	uintptr_t s, bs;
+
+	if (!t->buf1 || t->buf1 > u->nbufs || t->nchunk != 1)
+		return -1;
+	b = &u->bufs[t->buf1 - 1];
+	s = (uintptr_t)t->chunk[0].iov_base;
+	bs = (uintptr_t)b->iov_base;
+	if (!b->iov_len || s < bs || t->chunk[0].iov_len > b->iov_len ||
+	    s - bs > b->iov_len - t->chunk[0].iov_len)
+		return -1;
+	return (int)(t->buf1 - 1);
+}
+
 /* Puts t's next step in the SQ ring; false if the ring is full. */
 static bool uring_prep(struct uring *u, struct ioq_task *t)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	int fx;
 
 	if (!sqe)
 		return false;
 	switch (t->op) {
 	case XPV_IO_READ:
-		io_uring_prep_readv(sqe, u->fd, t->chunk, t->nchunk, t->off);
+		fx = uring_fixed(u, t);
+		if (fx >= 0)
+			io_uring_prep_read_fixed(sqe, u->fd,
+						 t->chunk[0].iov_base,
+						 (unsigned int)t->chunk[0].iov_len,
+						 t->off, fx);
+		else
+			io_uring_prep_readv(sqe, u->fd, t->chunk, t->nchunk,
+					    t->off);
 		break;
 	case XPV_IO_WRITE:
-		io_uring_prep_writev(sqe, u->fd, t->chunk, t->nchunk, t->off);
+		fx = uring_fixed(u, t);
+		if (fx >= 0)
+			io_uring_prep_write_fixed(sqe, u->fd,
+						  t->chunk[0].iov_base,
+						  (unsigned int)t->chunk[0].iov_len,
+						  t->off, fx);
+		else
+			io_uring_prep_writev(sqe, u->fd, t->chunk, t->nchunk,
+					     t->off);
 		break;
 	case XPV_IO_FLUSH:
 		io_uring_prep_fsync(sqe, u->fd, IORING_FSYNC_DATASYNC);
@@ -206,4 +293,6 @@ const struct ioq_engine ioq_engine_uring = {
     .submit = uring_submit,
     .collect = uring_collect,
     .wait = uring_wait,
+    .bufs = uring_bufs,
+    .buf_set = uring_buf_set,
 };

@@ -652,7 +652,8 @@ static int ioq_accept(struct xpv_ioq *q, struct ioq_task *t)
 }
 
 static int ioq_rw(struct xpv_ioq *q, enum xpv_io_op op, uint64_t off,
-		  const struct iovec *iov, unsigned int niov, uint64_t cookie)
+		  const struct iovec *iov, unsigned int niov,
+		  unsigned int buf1, uint64_t cookie)
 {
 	const struct xpv_disk_info *in = &q->disk->info;
 	struct ioq_task *t;
@@ -677,6 +678,7 @@ static int ioq_rw(struct xpv_ioq *q, enum xpv_io_op op, uint64_t off,
 	t->len = len;
 	t->iov = iov;
 	t->niov = niov;
+	t->buf1 = buf1;
 	/* Leading empty elements would make an empty first chunk. */
 	while (!iov[t->idx].iov_len)
 		t->idx++;
@@ -687,13 +689,40 @@ static int ioq_rw(struct xpv_ioq *q, enum xpv_io_op op, uint64_t off,
 int xpv_ioq_read(struct xpv_ioq *q, uint64_t off, const struct iovec *iov,
 		 unsigned int niov, uint64_t cookie)
 {
-	return ioq_rw(q, XPV_IO_READ, off, iov, niov, cookie);
+	return ioq_rw(q, XPV_IO_READ, off, iov, niov, 0, cookie);
 }
 
 int xpv_ioq_write(struct xpv_ioq *q, uint64_t off, const struct iovec *iov,
 		  unsigned int niov, uint64_t cookie)
 {
-	return ioq_rw(q, XPV_IO_WRITE, off, iov, niov, cookie);
+	return ioq_rw(q, XPV_IO_WRITE, off, iov, niov, 0, cookie);
+}
+
+int xpv_ioq_read_buf(struct xpv_ioq *q, uint64_t off, const struct iovec *iov,
+		     unsigned int idx, uint64_t cookie)
+{
+	return ioq_rw(q, XPV_IO_READ, off, iov, 1, idx + 1, cookie);
+}
+
+int xpv_ioq_write_buf(struct xpv_ioq *q, uint64_t off,
+		      const struct iovec *iov, unsigned int idx,
+		      uint64_t cookie)
+{
+	return ioq_rw(q, XPV_IO_WRITE, off, iov, 1, idx + 1, cookie);
+}
+
+int xpv_ioq_bufs(struct xpv_ioq *q, unsigned int n)
+{
+	if (!n)
+		return -EINVAL;
+	return q->eng->bufs ? q->eng->bufs(q, n) : -EOPNOTSUPP;
+}
+
+int xpv_ioq_buf_set(struct xpv_ioq *q, unsigned int idx, void *addr,
+		    size_t len)
+{
+	return q->eng->buf_set ? q->eng->buf_set(q, idx, addr, len)
+			       : -EOPNOTSUPP;
 }
 
 int xpv_ioq_flush(struct xpv_ioq *q, uint64_t cookie)

@@ -268,6 +268,34 @@ int xpv_ioq_discard(struct xpv_ioq *q, uint64_t off, uint64_t len, bool secure,
 		    uint64_t cookie);
 
 /*
+ * Registered buffers (io_uring's fixed buffers): memory whose pages the
+ * kernel pins once, so that a read or write into it skips pinning them for
+ * every operation (get_user_pages, dear in a PV dom0).
+ *
+ * xpv_ioq_bufs() makes a table of n empty entries: 0, or -errno and no
+ * table (-EOPNOTSUPP with the psync engine; the kernel's error, e.g. for
+ * sparse tables, before 5.19): everything then works as without it.
+ * xpv_ioq_buf_set() sets entry idx to [addr, addr + len), len 0 empties it:
+ * 0 or -errno (the entry is then empty).  The pages are pinned (and faulted
+ * in) until the entry is replaced or emptied or the queue destroyed; the
+ * caller must empty it before it gives the pages back (MADV_DONTNEED,
+ * munmap), as the kernel would go on using the old pages.  Only between
+ * operations using that entry.
+ *
+ * xpv_ioq_read_buf() and _write_buf(): as xpv_ioq_read()/_write() with
+ * one iovec element, which the kernel reaches through entry idx when it
+ * lies inside it; outside it, or with no table, a plain read or write.
+ */
+int xpv_ioq_bufs(struct xpv_ioq *q, unsigned int n);
+int xpv_ioq_buf_set(struct xpv_ioq *q, unsigned int idx, void *addr,
+		    size_t len);
+int xpv_ioq_read_buf(struct xpv_ioq *q, uint64_t off, const struct iovec *iov,
+		     unsigned int idx, uint64_t cookie);
+int xpv_ioq_write_buf(struct xpv_ioq *q, uint64_t off,
+		      const struct iovec *iov, unsigned int idx,
+		      uint64_t cookie);
+
+/*
  * Hands everything queued to the kernel (one io_uring_enter) or to the
  * pool.  Returns the number of operations handed over (may be 0) or -errno
  * (-EAGAIN, -EBUSY: kernel short of resources; what was queued stays queued,

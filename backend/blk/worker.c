@@ -107,6 +107,9 @@ struct wreq {
 	struct segctx ctx;	/* this slot's scratch, max_segs segments */
 	struct segctx *sc;	/* &ctx while the request holds its data */
 	uint32_t buf_pages;	/* of ctx.buf, counted in the budget */
+	uint32_t reg_pages;	/* of those, registered with the queue
+				 * (w->fixed): pinned, no page pinning
+				 * per transfer */
 	uint32_t buf_grown;	/* of those, taken for this request and not
 				 * yet known to be needed (buf_trim()) */
 	uint64_t bytes;
@@ -132,6 +135,7 @@ struct xpvd_worker {
 	struct xpv_ioq *ioq;
 	struct xpvd_pgrant *pg;
 	bool copy_ok;
+	bool fixed;		/* the queue has a buffer entry per slot */
 
 	struct wreq *reqs;
 	uint32_t nr_ents;
@@ -270,6 +274,12 @@ static uint32_t buf_pages_of(uint64_t bytes)
 /* Gives the pages of free slot r back to the kernel and the budget. */
 static void buf_drop(struct xpvd_worker *w, struct wreq *r)
 {
+	/* The kernel would go on using the old pages (storage.h). */
+	if (r->reg_pages) {
+		(void)xpv_ioq_buf_set(w->ioq, (unsigned int)(r - w->reqs),
+				      NULL, 0);
+		r->reg_pages = 0;
+	}
 	/* Cannot fail: a page-aligned range of a private anonymous map. */
 	(void)madvise(r->ctx.buf, (size_t)r->buf_pages * XPV_PAGE_SIZE,
 		      MADV_DONTNEED);
@@ -721,6 +731,15 @@ static int setup_data(struct xpvd_worker *w, struct wreq *r)
 	return 0;
 }
 
+static int issue_plain(struct xpvd_worker *w, struct wreq *r,
+		       const struct iovec *iov, unsigned int niov,
+		       uint64_t off, uint64_t cookie)
+{
+	if (r->br.writes_data)
+		return xpv_ioq_write(w->ioq, off, iov, niov, cookie);
+	return xpv_ioq_read(w->ioq, off, iov, niov, cookie);
+}
+
 static int issue_data(struct xpvd_worker *w, struct wreq *r)
 {
 	uint64_t off = r->br.sector << XPV_SECTOR_SHIFT;
@@ -732,10 +751,36 @@ static int issue_data(struct xpvd_worker *w, struct wreq *r)
 	if (r->path != PATH_COPY && !r->bounce) {
 		iov = r->sc->iov;
 		niov = r->br.nr_segs;
+	} else if (w->fixed) {
+		/*
+		 * The slot's buffer: registered once for the pages it holds
+		 * (again when it grew), so the kernel does not pin them for
+		 * every transfer.  If that fails (RLIMIT_MEMLOCK without
+		 * CAP_IPC_LOCK), plain transfers from then on: asking again
+		 * for every request would cost a system call each.
+		 */
+		if (r->reg_pages < buf_pages_of(r->bytes)) {
+			int err = xpv_ioq_buf_set(w->ioq, (unsigned int)cookie,
+						  r->ctx.buf,
+						  (size_t)r->buf_pages *
+							  XPV_PAGE_SIZE);
+
+			xpvd_stat_add(w->st.buf_registers, 1);
+			r->reg_pages = err ? 0 : r->buf_pages;
+			if (err) {
+				w->fixed = false;
+				xpvd_dbg(XPVD_C_IO, "%s: registered buffers "
+					 "off: %s", w->name, strerror(-err));
+				return issue_plain(w, r, iov, 1, off, cookie);
+			}
+		}
+		if (r->br.writes_data)
+			return xpv_ioq_write_buf(w->ioq, off, iov,
+						 (unsigned int)cookie, cookie);
+		return xpv_ioq_read_buf(w->ioq, off, iov, (unsigned int)cookie,
+					cookie);
 	}
-	if (r->br.writes_data)
-		return xpv_ioq_write(w->ioq, off, iov, niov, cookie);
-	return xpv_ioq_read(w->ioq, off, iov, niov, cookie);
+	return issue_plain(w, r, iov, niov, off, cookie);
 }
 
 static int issue_flush(struct xpvd_worker *w, struct wreq *r)
@@ -1242,6 +1287,8 @@ int xpvd_worker_start(const struct xpvd_worker_params *p,
 	err = xpv_ioq_create(p->disk, &qp, &w->ioq);
 	if (err)
 		goto fail;
+	/* A buffer entry per slot, for the copied and bounced requests. */
+	w->fixed = xpv_ioq_bufs(w->ioq, w->nr_ents) == 0;
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_fd < 0) {
 		err = -errno;

@@ -131,4 +131,10 @@ echo "no persistent grants: $c"
 	fail "cache hits without persistent grants: $c"
 [ "$(vstat 51776 indirect_map_calls)" = 0 ] ||
 	fail "maps without persistent grants: $c"
+# The copy buffers are registered with the I/O queue once per slot (and
+# when one grows), not once per request (storage.h: registered buffers).
+reg=$(vstat 51776 buf_registers) req=$(vstat 51776 requests)
+echo "copy buffers registered $reg times for $req requests"
+[ "$reg" -gt 0 ] || fail "copy buffers never registered: $c"
+[ $((reg * 2)) -le "$req" ] || fail "$reg registrations for $req requests"
 xpvd_alive

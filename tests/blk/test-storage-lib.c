@@ -273,6 +273,22 @@ int64_t ts_write(struct xpv_ioq *q, uint64_t off, const void *buf, size_t len)
 	return one(q, xpv_ioq_write(q, off, &v, 1, 4242));
 }
 
+int64_t ts_read_buf(struct xpv_ioq *q, uint64_t off, void *buf, size_t len,
+		    unsigned int idx)
+{
+	struct iovec v = {buf, len};
+
+	return one(q, xpv_ioq_read_buf(q, off, &v, idx, 4242));
+}
+
+int64_t ts_write_buf(struct xpv_ioq *q, uint64_t off, const void *buf,
+		     size_t len, unsigned int idx)
+{
+	struct iovec v = {(void *)buf, len};
+
+	return one(q, xpv_ioq_write_buf(q, off, &v, idx, 4242));
+}
+
 int64_t ts_flush(struct xpv_ioq *q)
 {
 	return one(q, xpv_ioq_flush(q, 4242));

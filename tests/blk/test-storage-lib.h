@@ -81,6 +81,11 @@ void ts_complete(struct xpv_ioq *q, unsigned int n, struct xpv_io_done *out);
 /* One operation to completion; returns its result. */
 int64_t ts_read(struct xpv_ioq *q, uint64_t off, void *buf, size_t len);
 int64_t ts_write(struct xpv_ioq *q, uint64_t off, const void *buf, size_t len);
+/* The same through registered buffer entry idx (xpv_ioq_read_buf()). */
+int64_t ts_read_buf(struct xpv_ioq *q, uint64_t off, void *buf, size_t len,
+		    unsigned int idx);
+int64_t ts_write_buf(struct xpv_ioq *q, uint64_t off, const void *buf,
+		     size_t len, unsigned int idx);
 int64_t ts_flush(struct xpv_ioq *q);
 int64_t ts_discard(struct xpv_ioq *q, uint64_t off, uint64_t len);
 
