@@ -279,8 +279,8 @@ int xpv_ioq_discard(struct xpv_ioq *q, uint64_t off, uint64_t len, bool secure,
  * 0 or -errno (the entry is then empty).  The pages are pinned (and faulted
  * in) until the entry is replaced or emptied or the queue destroyed; the
  * caller must empty it before it gives the pages back (MADV_DONTNEED,
- * munmap), as the kernel would go on using the old pages.  Only between
- * operations using that entry.
+ * munmap), as the kernel would go on using the old pages.  Call it only
+ * while no operation through entry idx is in flight.
  *
  * xpv_ioq_read_buf() and _write_buf(): as xpv_ioq_read()/_write() with
  * one iovec element, which the kernel reaches through entry idx when it
