@@ -156,26 +156,23 @@ static bool uring_prep(struct uring *u, struct ioq_task *t)
 		return false;
 	switch (t->op) {
 	case XPV_IO_READ:
-		fx = uring_fixed(u, t);
-		if (fx >= 0)
-			io_uring_prep_read_fixed(sqe, u->fd,
-						 t->chunk[0].iov_base,
-						 (unsigned int)t->chunk[0].iov_len,
-						 t->off, fx);
-		else
-			io_uring_prep_readv(sqe, u->fd, t->chunk, t->nchunk,
-					    t->off);
-		break;
 	case XPV_IO_WRITE:
 		fx = uring_fixed(u, t);
-		if (fx >= 0)
-			io_uring_prep_write_fixed(sqe, u->fd,
-						  t->chunk[0].iov_base,
-						  (unsigned int)t->chunk[0].iov_len,
-						  t->off, fx);
-		else
-			io_uring_prep_writev(sqe, u->fd, t->chunk, t->nchunk,
-					     t->off);
+		if (fx >= 0) {
+			io_uring_prep_rw(t->op == XPV_IO_READ ?
+						 IORING_OP_READ_FIXED :
+						 IORING_OP_WRITE_FIXED,
+					 sqe, u->fd, t->chunk[0].iov_base,
+					 (unsigned int)t->chunk[0].iov_len,
+					 t->off);
+			sqe->buf_index = (unsigned short)fx;
+		} else {
+			io_uring_prep_rw(t->op == XPV_IO_READ ?
+						 IORING_OP_READV :
+						 IORING_OP_WRITEV,
+					 sqe, u->fd, t->chunk, t->nchunk,
+					 t->off);
+		}
 		break;
 	case XPV_IO_FLUSH:
 		io_uring_prep_fsync(sqe, u->fd, IORING_FSYNC_DATASYNC);

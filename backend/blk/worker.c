@@ -1288,7 +1288,7 @@ int xpvd_worker_start(const struct xpvd_worker_params *p,
 	if (err)
 		goto fail;
 	/* A buffer entry per slot, for the copied and bounced requests. */
-	w->fixed = xpv_ioq_bufs(w->ioq, w->nr_ents) == 0;
+	w->fixed = p->cfg->reg_bufs && xpv_ioq_bufs(w->ioq, w->nr_ents) == 0;
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_fd < 0) {
 		err = -errno;

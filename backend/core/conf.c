@@ -49,6 +49,7 @@ void xpvd_config_defaults(struct xpvd_config *cfg)
 	cfg->max_pgrants = XPVD_DEFAULT_PGRANTS;
 	cfg->buffer_budget = XPVD_DEFAULT_BUFFER_BUDGET;
 	cfg->engine = XPV_IOQ_AUTO;
+	cfg->reg_bufs = true;
 	cfg->cache = XPV_CACHE_DIRECT;
 	cfg->log = XPVD_LOG_AUTO;
 	cfg->vbd3_stats = true;	/* vbd3_dir "": chosen by main */
@@ -246,6 +247,8 @@ int xpvd_config_set(struct xpvd_config *cfg, const char *key,
 			       errlen);
 	if (!strcmp(key, "engine"))
 		return get_engine(v, &cfg->engine, err, errlen);
+	if (!strcmp(key, "registered-buffers"))
+		return get_bool(v, &cfg->reg_bufs, err, errlen);
 	if (!strcmp(key, "cache"))
 		return get_cache(v, &cfg->cache, err, errlen);
 	if (!strcmp(key, "sector-size")) {
@@ -439,6 +442,7 @@ void xpvd_config_print(FILE *f, const struct xpvd_config *cfg)
 	fprintf(f, "persistent-grants = %u\n", cfg->max_pgrants);
 	fprintf(f, "buffer-budget = %u\n", cfg->buffer_budget);
 	fprintf(f, "engine = %s\n", engines[cfg->engine]);
+	fprintf(f, "registered-buffers = %s\n", cfg->reg_bufs ? "yes" : "no");
 	fprintf(f, "cache = %s\n",
 		cfg->cache == XPV_CACHE_WRITEBACK ? "writeback" : "direct");
 	fprintf(f, "sector-size = %u\n", cfg->sector_size);

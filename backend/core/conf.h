@@ -132,6 +132,8 @@ struct xpvd_config {
 	uint32_t max_pgrants;		/* persistent grants per ring */
 	uint32_t buffer_budget;		/* MiB of copy buffers per device */
 	enum xpv_ioq_engine engine;
+	bool reg_bufs;			/* copy buffers as io_uring
+					 * registered buffers (storage.h) */
 	enum xpv_cache_mode cache;
 	uint32_t sector_size;		/* 0: detect; else force (files) */
 	char control_path[XPVD_CFG_SOCK_LEN];	/* "": the default */

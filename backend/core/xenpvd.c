@@ -101,6 +101,7 @@ static void usage(FILE *f)
 		"  --persistent-grants=N       persistent grants cached per ring (4096)\n"
 		"  --buffer-budget=MIB         copy buffers per device (default 64)\n"
 		"  --engine=auto|uring|psync   storage engine (default auto)\n"
+		"  --registered-buffers=yes|no copy buffers registered with io_uring (yes)\n"
 		"  --cache=direct|writeback    O_DIRECT (default) or page cache\n"
 		"  --sector-size=N             force the logical sector size of files\n"
 		"  --control=PATH              control socket path\n"
@@ -164,6 +165,7 @@ static const struct option long_opts[] = {
 	{ "persistent-grants", required_argument, NULL, OPT_KEY },
 	{ "buffer-budget", required_argument, NULL, OPT_KEY },
 	{ "engine", required_argument, NULL, OPT_KEY },
+	{ "registered-buffers", required_argument, NULL, OPT_KEY },
 	{ "cache", required_argument, NULL, OPT_KEY },
 	{ "sector-size", required_argument, NULL, OPT_KEY },
 	{ "control", required_argument, NULL, OPT_KEY },

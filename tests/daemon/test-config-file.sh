@@ -50,6 +50,10 @@ grep -qx "persistent = auto" <<<"$out" || fail "auto not applied: $out"
 out=$("$XENPVD" --config="$T/auto.conf" --no-persistent --check-config) ||
 	fail "--no-persistent refused"
 grep -qx "persistent = no" <<<"$out" || fail "--no-persistent over auto: $out"
+grep -qx "registered-buffers = yes" <<<"$out" || fail "registered buffers off: $out"
+out=$("$XENPVD" --config=/dev/null --registered-buffers=no --check-config) ||
+	fail "--registered-buffers=no refused"
+grep -qx "registered-buffers = no" <<<"$out" || fail "not applied: $out"
 
 bad() { # LINE EXPECTED-MESSAGE
 	printf '# ok\nmax-queues = 2\n%s\n' "$1" >"$T/bad.conf"
