@@ -731,21 +731,13 @@ static int setup_data(struct xpvd_worker *w, struct wreq *r)
 	return 0;
 }
 
-static int issue_plain(struct xpvd_worker *w, struct wreq *r,
-		       const struct iovec *iov, unsigned int niov,
-		       uint64_t off, uint64_t cookie)
-{
-	if (r->br.writes_data)
-		return xpv_ioq_write(w->ioq, off, iov, niov, cookie);
-	return xpv_ioq_read(w->ioq, off, iov, niov, cookie);
-}
-
 static int issue_data(struct xpvd_worker *w, struct wreq *r)
 {
 	uint64_t off = r->br.sector << XPV_SECTOR_SHIFT;
 	uint64_t cookie = (uint64_t)(r - w->reqs);
 	const struct iovec *iov = &r->io_iov;
 	unsigned int niov = 1;
+	int err;
 
 	r->stage = STAGE_DATA;
 	if (r->path != PATH_COPY && !r->bounce) {
@@ -756,22 +748,21 @@ static int issue_data(struct xpvd_worker *w, struct wreq *r)
 		 * The slot's buffer: registered once for the pages it holds
 		 * (again when it grew), so the kernel does not pin them for
 		 * every transfer.  If that fails (RLIMIT_MEMLOCK without
-		 * CAP_IPC_LOCK), plain transfers from then on: asking again
-		 * for every request would cost a system call each.
+		 * CAP_IPC_LOCK), the entry is left empty, which makes this
+		 * transfer a plain one, and so are the later ones: asking
+		 * again for every request would cost a system call each.
 		 */
 		if (r->reg_pages < buf_pages_of(r->bytes)) {
-			int err = xpv_ioq_buf_set(w->ioq, (unsigned int)cookie,
-						  r->ctx.buf,
-						  (size_t)r->buf_pages *
-							  XPV_PAGE_SIZE);
-
+			err = xpv_ioq_buf_set(w->ioq, (unsigned int)cookie,
+					      r->ctx.buf,
+					      (size_t)r->buf_pages *
+						      XPV_PAGE_SIZE);
 			xpvd_stat_add(w->st.buf_registers, 1);
 			r->reg_pages = err ? 0 : r->buf_pages;
 			if (err) {
 				w->fixed = false;
 				xpvd_dbg(XPVD_C_IO, "%s: registered buffers "
 					 "off: %s", w->name, strerror(-err));
-				return issue_plain(w, r, iov, 1, off, cookie);
 			}
 		}
 		if (r->br.writes_data)
@@ -780,7 +771,9 @@ static int issue_data(struct xpvd_worker *w, struct wreq *r)
 		return xpv_ioq_read_buf(w->ioq, off, iov, (unsigned int)cookie,
 					cookie);
 	}
-	return issue_plain(w, r, iov, niov, off, cookie);
+	if (r->br.writes_data)
+		return xpv_ioq_write(w->ioq, off, iov, niov, cookie);
+	return xpv_ioq_read(w->ioq, off, iov, niov, cookie);
 }
 
 static int issue_flush(struct xpvd_worker *w, struct wreq *r)

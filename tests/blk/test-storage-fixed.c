@@ -4,8 +4,8 @@
  * read or write inside a registered entry goes through it (shown by the
  * contract's hazard: after MADV_DONTNEED the kernel still fills the pinned
  * old pages, not the new ones the address now has); outside its entry, with
- * an empty entry, or with the psync engine (no table) it is a plain
- * transfer; bad entries and ranges are refused.  Data round trips through
+ * an empty entry (also one the kernel refused), or with the psync engine
+ * (no table) it is a plain transfer; bad entries and ranges are refused.  Data round trips through
  * the fixed path on an O_DIRECT disk.
  */
 #include "config.h"
@@ -83,6 +83,12 @@ static void run(struct xpv_disk *d, enum xpv_ioq_engine e)
 		CHECK_EQ(xpv_ioq_buf_set(q, 1, NULL, 0), 0);
 		CHECK_EQ(ts_read_buf(q, 0, buf, 4096, 1), 4096);
 		CHECK_EQ(ts_pattern_check(1, 0, buf, 4096), -1);
+		/* A registration the kernel refuses (memory that is not
+		 * mapped) leaves the entry empty: plain transfers. */
+		CHECK(xpv_ioq_buf_set(q, 3, (void *)4096, 4096) < 0);
+		memset(other, 0, 4096);
+		CHECK_EQ(ts_read_buf(q, 0, other, 4096, 3), 4096);
+		CHECK_EQ(ts_pattern_check(1, 0, other, 4096), -1);
 		/* Registered again, the new pages are the ones used. */
 		CHECK_EQ(xpv_ioq_buf_set(q, 1, buf, BUF), 0);
 		memset(buf, 0, 4096);
