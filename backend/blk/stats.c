@@ -78,6 +78,7 @@ void xpvd_stats_sum(struct xpvd_qstats *dst, const struct xpvd_qstats *src)
 	dst->indirect_map_calls += RD(src->indirect_map_calls);
 	dst->indirect_pages_mapped_hits += RD(src->indirect_pages_mapped_hits);
 	dst->buf_registers += RD(src->buf_registers);
+	dst->copy_calls += RD(src->copy_calls);
 }
 
 /* The JSON names of the latency kinds: "lat_<name>_us", "..._sum_us". */
@@ -128,5 +129,6 @@ void xpvd_stats_json(FILE *f, const struct xpvd_qstats *s)
 		",\"indirect_pages_mapped_hits\":%" PRIu64,
 		s->indirect_copy_calls, s->indirect_map_calls,
 		s->indirect_pages_mapped_hits);
-	fprintf(f, ",\"buf_registers\":%" PRIu64, s->buf_registers);
+	fprintf(f, ",\"buf_registers\":%" PRIu64 ",\"copy_calls\":%" PRIu64,
+		s->buf_registers, s->copy_calls);
 }

@@ -86,6 +86,12 @@ struct xpvd_qstats {
 	 * request after that.
 	 */
 	uint64_t buf_registers;
+	/*
+	 * Grant copy calls that moved request data (requests in `copies`):
+	 * the copies of the requests one pass over the ring or over the
+	 * completions finds are made in one call (worker.c: copy batch).
+	 */
+	uint64_t copy_calls;
 };
 
 /*

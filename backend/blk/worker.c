@@ -23,6 +23,8 @@
  *           straight into the mappings (zero copy);
  *   COPY    grant copy between the guest's pages and the context's
  *           page-aligned buffer, packed, so the I/O is one aligned iovec;
+ *           the copies of the requests one pass finds (writes taken off
+ *           the ring, reads completed) go in one call (struct copy_batch);
  *   MAP     only when grant copy is not available: one batched map per
  *           request (writable only for reads), unmapped before answering.
  * When a zero-copy iovec would break O_DIRECT's alignment rules (a
@@ -57,6 +59,7 @@
 #include "worker.h"
 
 #define NIL UINT32_MAX
+#define COPY_BATCH_SEGS 64	/* at least, in a copy batch (alloc_slots()) */
 
 /*
  * The buffer budget of one device (domid, devid), shared by the workers of
@@ -113,6 +116,7 @@ struct wreq {
 	uint32_t buf_grown;	/* of those, taken for this request and not
 				 * yet known to be needed (buf_trim()) */
 	uint64_t bytes;
+	uint32_t copy_at;	/* its first segment in the copy batch */
 	enum data_path path;
 	enum stage stage;
 	bool bounce;
@@ -152,6 +156,20 @@ struct xpvd_worker {
 		size_t len;
 	} areas[7];		/* the contexts' arrays and buffers */
 	struct xpv_io_done *done;
+	/*
+	 * The grant copies of several requests, made in one call: one system
+	 * call (and, in Linux gntdev, one hypercall per 16 segments) for all
+	 * the 4 KiB requests a pass finds instead of one of each per request.
+	 * Filled by consume() (write data in) and reap() (read data out),
+	 * which empty it before they return (copy_flush()); so between
+	 * passes it is empty, and a request is in it at most once.
+	 */
+	struct copy_batch {
+		struct xpv_gnt_copy_seg *segs;	/* cap entries */
+		uint32_t *reqs;			/* slots, in the order added */
+		uint32_t cap;	/* segments: at least a request's most */
+		uint32_t nr_segs, nr_reqs;
+	} cb;
 
 	int stop_fd;
 	pthread_t thr;
@@ -493,16 +511,62 @@ static int refuse(struct xpvd_worker *w, struct wreq *r, int err,
 
 /* ---- data movement ---- */
 
-/* Grant copy between the guest's segments and the packed buffer. */
-static int copy_segments(struct xpvd_worker *w, struct wreq *r, bool to_guest)
+/*
+ * Grant copies of request data, batched (struct copy_batch).
+ * copy_add() puts a request's segments in the batch (copying the batch
+ * first when they do not fit); copy_flush() makes the one call and then
+ * carries each request on in the order added: a read is answered, a write
+ * goes on to its I/O (copied_in()).  Each request is judged by its own
+ * segments' status alone: a bad grant in one request fails that request,
+ * not the others of its batch.
+ */
+static void copied_in(struct xpvd_worker *w, struct wreq *r);
+
+static void copy_flush(struct xpvd_worker *w)
 {
-	struct segctx *sc = r->sc;
-	unsigned int i, n = r->br.nr_segs;
-	size_t off = 0;
+	struct copy_batch *b = &w->cb;
+	uint32_t i, k, nr_reqs = b->nr_reqs;
 	int err;
 
+	if (!nr_reqs)
+		return;
+	xpvd_stat_add(w->st.copy_calls, 1);
+	err = w->plat->gnt->copy(w->gnt, b->nr_segs, b->segs);
+	/* Emptied first: a request refused below is never in it again. */
+	b->nr_segs = b->nr_reqs = 0;
+	for (i = 0; i < nr_reqs; i++) {
+		struct wreq *r = &w->reqs[b->reqs[i]];
+		bool to_guest = !r->br.writes_data;
+		int st = 0;
+
+		for (k = 0; !err && !st && k < r->br.nr_segs; k++)
+			st = b->segs[r->copy_at + k].status;
+		if (err || st) {
+			refuse(w, r, err ? err : st < 0 ? st : -EIO,
+			       to_guest ? "cannot copy data to the guest"
+					: "cannot copy data grants");
+			continue;
+		}
+		if (to_guest)
+			respond(w, r, 0);
+		else
+			copied_in(w, r);
+	}
+}
+
+static void copy_add(struct xpvd_worker *w, struct wreq *r)
+{
+	struct copy_batch *b = &w->cb;
+	struct segctx *sc = r->sc;
+	bool to_guest = !r->br.writes_data;
+	unsigned int i, n = r->br.nr_segs;
+	size_t off = 0;
+
+	if (b->nr_segs + n > b->cap)
+		copy_flush(w);
+	r->copy_at = b->nr_segs;
 	for (i = 0; i < n; i++) {
-		struct xpv_gnt_copy_seg *c = &sc->copy[i];
+		struct xpv_gnt_copy_seg *c = &b->segs[b->nr_segs + i];
 		uint16_t first = sc->segs[i].first_sect;
 		uint16_t len = (uint16_t)((sc->segs[i].last_sect - first + 1)
 					  << XPV_SECTOR_SHIFT);
@@ -524,14 +588,8 @@ static int copy_segments(struct xpvd_worker *w, struct wreq *r, bool to_guest)
 		}
 		off += len;
 	}
-	err = w->plat->gnt->copy(w->gnt, n, sc->copy);
-	if (err < 0)
-		return err;
-	for (i = 0; i < n; i++)
-		if (sc->copy[i].status)
-			return sc->copy[i].status < 0 ? sc->copy[i].status
-						      : -EIO;
-	return 0;
+	b->nr_segs += n;
+	b->reqs[b->nr_reqs++] = (uint32_t)(r - w->reqs);
 }
 
 /* memcpy between the mapped segments (iov[]) and the packed buffer. */
@@ -832,6 +890,13 @@ static void begin(struct xpvd_worker *w, struct wreq *r)
 	const char *why;
 	int err;
 
+	/*
+	 * A barrier drains what was issued before it, so the writes the
+	 * copy batch holds are issued first; flushes keep the ring's order
+	 * the same way (they are rare: the batch is lost for them only).
+	 */
+	if (r->br.kind == XPVD_BLK_BARRIER || r->br.kind == XPVD_BLK_FLUSH)
+		copy_flush(w);
 	if (r->br.kind == XPVD_BLK_DISCARD) {
 		uint64_t len = r->br.nr_sectors << XPV_SECTOR_SHIFT;
 
@@ -895,16 +960,20 @@ static void begin(struct xpvd_worker *w, struct wreq *r)
 	}
 	buf_trim(w, r, r->path == PATH_COPY || r->bounce ?
 		 buf_pages_of(r->bytes) : 0);
-	if (r->br.writes_data) {
-		if (r->path == PATH_COPY)
-			err = copy_segments(w, r, false);
-		else if (r->bounce)
-			bounce_segments(r, false);
-		if (err) {
-			refuse(w, r, err, "cannot copy data grants");
-			return;
-		}
+	if (r->br.writes_data && r->path == PATH_COPY) {
+		copy_add(w, r);	/* copied_in() once its data is here */
+		return;
 	}
+	if (r->br.writes_data && r->bounce)
+		bounce_segments(r, false);
+	copied_in(w, r);
+}
+
+/* The rest of begin(), once a request's data is where its I/O reads it. */
+static void copied_in(struct xpvd_worker *w, struct wreq *r)
+{
+	int err;
+
 	if (r->br.kind == XPVD_BLK_BARRIER && barrier_drain(w, r))
 		return;
 	err = issue_data(w, r);
@@ -927,15 +996,12 @@ static void complete(struct xpvd_worker *w, const struct xpv_io_done *d)
 		return;
 	}
 	if (r->stage == STAGE_DATA && r->br.kind == XPVD_BLK_READ) {
-		err = 0;
-		if (r->path == PATH_COPY)
-			err = copy_segments(w, r, true);
-		else if (r->bounce)
-			bounce_segments(r, true);
-		if (err) {
-			refuse(w, r, err, "cannot copy data to the guest");
+		if (r->path == PATH_COPY) {
+			copy_add(w, r);	/* answered by copy_flush() */
 			return;
 		}
+		if (r->bounce)
+			bounce_segments(r, true);
 	}
 	if (r->stage == STAGE_DATA && (r->br.kind == XPVD_BLK_FLUSH ||
 				       r->br.kind == XPVD_BLK_BARRIER)) {
@@ -961,6 +1027,7 @@ static void reap(struct xpvd_worker *w)
 			batch_clock(w);
 		for (i = 0; i < n; i++)
 			complete(w, &w->done[i]);
+		copy_flush(w);
 	} while (n > 0);
 }
 
@@ -977,9 +1044,10 @@ static void ring_broken(struct xpvd_worker *w, const char *what)
  * Takes the waiting requests off the ring while there are free slots and
  * buffer budget.  Returns true when it left requests in the ring for want
  * of budget: requests are then in flight here, and their completions run
- * the worker again.
+ * the worker again.  The copy batch may be left holding writes: consume()
+ * empties it.
  */
-static bool consume(struct xpvd_worker *w)
+static bool take_requests(struct xpvd_worker *w)
 {
 	union xpv_blkif_request req;
 	const char *why;
@@ -1034,6 +1102,14 @@ static bool consume(struct xpvd_worker *w)
 		begin(w, r);
 	}
 	return false;
+}
+
+static bool consume(struct xpvd_worker *w)
+{
+	bool waiting = take_requests(w);
+
+	copy_flush(w);
+	return waiting;
 }
 
 static void push(struct xpvd_worker *w)
@@ -1146,6 +1222,8 @@ static void destroy(struct xpvd_worker *w)
 			munmap(w->areas[i].addr, w->areas[i].len);
 	free(w->reqs);
 	free(w->done);
+	free(w->cb.segs);
+	free(w->cb.reqs);
 	if (w->port >= 0)
 		plat->evtchn->unbind(w->evt, (xpv_port_t)w->port);
 	plat->evtchn->close(w->evt);
@@ -1175,7 +1253,15 @@ static int alloc_slots(struct xpvd_worker *w)
 	c8 = cap < 8 ? 8 : cap; /* copy and refs also serve 8 indirect pages */
 	w->reqs = calloc(n, sizeof(*w->reqs));
 	w->done = calloc(n, sizeof(*w->done));
-	if (!w->reqs || !w->done)
+	/*
+	 * At least 64 segments (64 requests of 4 KiB: four hypercalls in
+	 * Linux gntdev, which makes 16 copies a call), and at least the
+	 * largest request, so that any request fits in an empty batch.
+	 */
+	w->cb.cap = cap < COPY_BATCH_SEGS ? COPY_BATCH_SEGS : cap;
+	w->cb.segs = calloc(w->cb.cap, sizeof(*w->cb.segs));
+	w->cb.reqs = calloc(w->cb.cap, sizeof(*w->cb.reqs));
+	if (!w->reqs || !w->done || !w->cb.segs || !w->cb.reqs)
 		return -ENOMEM;
 	if (!area_map(&a[0], n, cap * sizeof(struct blkif_request_segment)) ||
 	    !area_map(&a[1], n, cap * sizeof(struct iovec)) ||

@@ -20,7 +20,8 @@
  *   hostile cases (tests/hostile/run.sh), each checks the exact status
  *   and then that the ring still serves verified I/O:
  *              nsegs0 nsegs12 indmax indpages indop firstlast lastsect
- *              pastend overflow grefbad grefother grefro idreuse
+ *              pastend overflow grefbad grefbatch grefother grefro
+ *              idreuse
  *              unknownop nodiscard flushoff storm=N
  *   lifecycle: hang (a full ring of writes until killed or the stop
  *              file appears; prints "hang: running" once I/O flows),
@@ -505,25 +506,29 @@ static void sc_rw(void)
 	}
 }
 
-/* A full ring of writes in flight at once, then their responses. */
-static void sc_burst(void)
+/*
+ * Posts n one-page requests at once (one push, one notify): request i
+ * writes or reads data page p0 + i at sector base + 8 i, id 50000 + i,
+ * except that request `bad` (n or more: none) names a grant never made.
+ * Collects the n responses in any order: each id answered once, OKAY, the
+ * bad one ERROR.  Returns the number of checks that failed.
+ */
+static int burst_io(bool write, unsigned int n, unsigned int p0,
+		    uint64_t base, unsigned int bad, const char *what)
 {
-	unsigned int n = qs[0].ring.ring.nr_ents, i, seen = 0;
+	static bool got[4096];
 	union xpv_blkif_request req;
 	struct blkif_response rsp;
-	unsigned char *want = scratch;
-	static bool got[4096];
+	int before = failures;
+	unsigned int i, id;
 
-	fill_random(want, (size_t)n * XPV_PAGE_SIZE);
 	for (i = 0; i < n; i++) {
-		memcpy(data + (size_t)i * XPV_PAGE_SIZE,
-		       want + (size_t)i * XPV_PAGE_SIZE, XPV_PAGE_SIZE);
 		memset(&req, 0, sizeof(req));
-		req.rw.operation = BLKIF_OP_WRITE;
+		req.rw.operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
 		req.rw.id = 50000 + i;
-		req.rw.sector_number = 20000 + 8ull * i;
+		req.rw.sector_number = base + 8ull * i;
 		req.rw.nr_segments = 1;
-		req.rw.seg[0].gref = data_refs[i];
+		req.rw.seg[0].gref = i == bad ? 0xdeadbee : data_refs[p0 + i];
 		req.rw.seg[0].last_sect = 7;
 		send(0, &req);
 	}
@@ -531,24 +536,51 @@ static void sc_burst(void)
 	memset(got, 0, sizeof(got));
 	for (i = 0; i < n; i++) {
 		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
-			failf("burst: %u of %u responses", i, n);
-			return;
+			failf("%s: %u of %u responses", what, i, n);
+			return failures - before;
 		}
-		if (rsp.id < 50000 || rsp.id >= 50000 + n ||
-		    got[rsp.id - 50000]) {
-			failf("burst: unexpected or repeated id %llu",
+		id = (unsigned int)(rsp.id - 50000);
+		if (rsp.id < 50000 || id >= n || got[id]) {
+			failf("%s: unexpected or repeated id %llu", what,
 			      (unsigned long long)rsp.id);
 			continue;
 		}
-		got[rsp.id - 50000] = true;
-		seen++;
-		if (rsp.status)
-			failf("burst: status %d", rsp.status);
+		got[id] = true;
+		if (rsp.status != (id == bad ? BLKIF_RSP_ERROR
+					     : BLKIF_RSP_OKAY))
+			failf("%s: request %u (%s): status %d", what, id,
+			      id == bad ? "bad grant" : "good", rsp.status);
 	}
 	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
-		failf("burst: an extra response");
+		failf("%s: an extra response", what);
+	return failures - before;
+}
+
+/*
+ * A full ring of writes in flight at once, then a full ring of reads of
+ * them into other pages: every page checked, in the image and read back
+ * (without persistent grants xenpvd copies each pass's requests in one
+ * grant copy call: this is where the right data must reach each one).
+ */
+static void sc_burst(void)
+{
+	unsigned int n = qs[0].ring.ring.nr_ents, i;
+	unsigned char *want = scratch;
+
+	fill_random(want, (size_t)n * XPV_PAGE_SIZE);
+	memcpy(data, want, (size_t)n * XPV_PAGE_SIZE);
+	if (burst_io(true, n, 0, 20000, n, "burst write"))
+		return;
 	check_image(20000, want, (size_t)n * XPV_PAGE_SIZE, "burst");
-	(void)seen;
+	memset(data + (size_t)n * XPV_PAGE_SIZE, 0, (size_t)n * XPV_PAGE_SIZE);
+	if (burst_io(false, n, n, 20000, n, "burst read"))
+		return;
+	for (i = 0; i < n; i++)
+		if (memcmp(data + (size_t)(n + i) * XPV_PAGE_SIZE,
+			   want + (size_t)i * XPV_PAGE_SIZE, XPV_PAGE_SIZE)) {
+			failf("burst read: page %u differs", i);
+			return;
+		}
 }
 
 static void sc_indirect(unsigned int nsegs)
@@ -1085,6 +1117,57 @@ static void sc_grefbad(void)
 	still_works("after bad grefs");
 }
 
+/*
+ * One bad grant among requests posted together (16 one-page writes, then
+ * 16 reads, the 6th of each naming a grant never made): that one request
+ * fails, the others are served with the right data, and the bad one
+ * changes nothing (its sectors keep their old contents).  Without
+ * persistent grants xenpvd copies such requests in one call: one
+ * request's bad grant must not fail its neighbours.
+ */
+static void sc_grefbatch(void)
+{
+	const unsigned int n = 16, bad = 5;
+	unsigned char *want = scratch, *old = scratch + (8u << 20);
+	size_t bytes = (size_t)n * XPV_PAGE_SIZE;
+	unsigned int i;
+
+	if (qs[0].ring.ring.nr_ents < n)
+		die("ring of %u entries", qs[0].ring.ring.nr_ents);
+	if (pread(img_fd, old, bytes, 30000 * 512) != (ssize_t)bytes)
+		die("pread image: %s", strerror(errno));
+	fill_random(want, bytes);
+	memcpy(data, want, bytes);
+	burst_io(true, n, 0, 30000, bad, "batch write");
+	/* What the image must hold: the bad request's page unchanged. */
+	memcpy(want + (size_t)bad * XPV_PAGE_SIZE,
+	       old + (size_t)bad * XPV_PAGE_SIZE, XPV_PAGE_SIZE);
+	check_image(30000, want, bytes, "batch write");
+	memset(data + bytes, 0x77, bytes);
+	burst_io(false, n, n, 30000, bad, "batch read");
+	for (i = 0; i < n; i++) {
+		const unsigned char *got = data + (size_t)(n + i) *
+						  XPV_PAGE_SIZE;
+
+		if (i == bad) {
+			unsigned int k;
+
+			/* Its page was not granted: it stays as it was. */
+			for (k = 0; k < XPV_PAGE_SIZE; k++)
+				if (got[k] != 0x77)
+					break;
+			if (k < XPV_PAGE_SIZE)
+				failf("batch read: page of the bad request "
+				      "written");
+			continue;
+		}
+		if (memcmp(got, want + (size_t)i * XPV_PAGE_SIZE,
+			   XPV_PAGE_SIZE))
+			failf("batch read: request %u got wrong data", i);
+	}
+	still_works("after a bad grant in a batch");
+}
+
 /* Shares one page with domid (writable or not); dies on failure. */
 static xpv_gref_t share_one(unsigned int domid, int writable, void **addr)
 {
@@ -1582,6 +1665,8 @@ int main(int argc, char **argv)
 			sc_overflow();
 		else if (!strcmp(s, "grefbad"))
 			sc_grefbad();
+		else if (!strcmp(s, "grefbatch"))
+			sc_grefbatch();
 		else if (!strcmp(s, "grefother"))
 			sc_grefother();
 		else if (!strcmp(s, "grefro"))

@@ -329,10 +329,13 @@ req_case sector-past-end w pastend
 req_case sector-length-overflow w overflow
 req_case write-to-read-only-disk r ro
 req_case gref-never-granted w grefbad
+req_case gref-never-granted-in-a-batch w grefbatch
 req_case gref-granted-to-another-domain w grefother
 req_case gref-read-only-for-read w grefro
 # The same without persistent grants (grant copy instead of the cache).
 req_case gref-never-granted-no-persistent w --persistent 0 grefbad
+req_case gref-never-granted-in-a-batch-no-persistent w --persistent 0 \
+	grefbatch
 req_case gref-granted-to-another-domain-no-persistent w --persistent 0 \
 	grefother
 req_case gref-read-only-for-read-no-persistent w --persistent 0 grefro
