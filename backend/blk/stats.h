@@ -73,7 +73,8 @@ struct xpvd_qstats {
 	 * persistent grants they are read through the cache (pgrant.h),
 	 * otherwise (or when the cache is full) grant copied.
 	 */
-	uint64_t indirect_copy_calls;	/* grant copy calls, one a request */
+	uint64_t indirect_copy_calls;	/* grant copy calls: the requests
+					 * one pass takes share one */
 	uint64_t indirect_map_calls;	/* map calls: cache misses (two when
 					 * a read-write map is refused), or
 					 * one a request without grant copy */

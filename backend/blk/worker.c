@@ -95,7 +95,6 @@ struct segctx {
 	uint32_t cap;
 	struct blkif_request_segment *segs;
 	struct iovec *iov;
-	struct xpv_gnt_copy_seg *copy;
 	xpv_gref_t *refs;
 	void **addrs;
 	uint32_t *slots;
@@ -154,22 +153,26 @@ struct xpvd_worker {
 	struct area {
 		void *addr;
 		size_t len;
-	} areas[7];		/* the contexts' arrays and buffers */
+	} areas[6];		/* the contexts' arrays and buffers */
 	struct xpv_io_done *done;
 	/*
 	 * The grant copies of several requests, made in one call: one system
 	 * call (and, in Linux gntdev, one hypercall per 16 segments) for all
-	 * the 4 KiB requests a pass finds instead of one of each per request.
-	 * Filled by consume() (write data in) and reap() (read data out),
-	 * which empty it before they return (copy_flush()); so between
-	 * passes it is empty, and a request is in it at most once.
+	 * the requests a pass finds instead of one of each per request.
+	 *   cb  request data: filled by consume() (writes) and reap()
+	 *       (completed reads);
+	 *   ib  indirect descriptor pages (without persistent grants, or
+	 *       when their cache cannot serve them): filled by consume().
+	 * Each is emptied (copy_flush()) before the pass that filled it
+	 * returns, ib before cb (its writes go on to cb); so between passes
+	 * both are empty, and a request is in one at most once.
 	 */
 	struct copy_batch {
 		struct xpv_gnt_copy_seg *segs;	/* cap entries */
 		uint32_t *reqs;			/* slots, in the order added */
 		uint32_t cap;	/* segments: at least a request's most */
 		uint32_t nr_segs, nr_reqs;
-	} cb;
+	} cb, ib;
 
 	int stop_fd;
 	pthread_t thr;
@@ -512,66 +515,122 @@ static int refuse(struct xpvd_worker *w, struct wreq *r, int err,
 /* ---- data movement ---- */
 
 /*
- * Grant copies of request data, batched (struct copy_batch).
- * copy_add() puts a request's segments in the batch (copying the batch
+ * Grant copies, batched (struct copy_batch).  copy_add() and
+ * indirect_add() put a request's copies in a batch (copying the batch
  * first when they do not fit); copy_flush() makes the one call and then
- * carries each request on in the order added: a read is answered, a write
- * goes on to its I/O (copied_in()).  Each request is judged by its own
- * segments' status alone: a bad grant in one request fails that request,
- * not the others of its batch.
+ * carries each request on in the order added: after its descriptors, a
+ * request is checked and started (begin_segs()); after its data, a read
+ * is answered and a write goes on to its I/O (copied_in()).  Each request
+ * is judged by its own segments' status alone: a bad grant in one request
+ * fails that request, not the others of its batch.
  */
+static void begin_segs(struct xpvd_worker *w, struct wreq *r);
 static void copied_in(struct xpvd_worker *w, struct wreq *r);
+static void count_request(struct xpvd_worker *w, struct wreq *r);
 
-static void copy_flush(struct xpvd_worker *w)
+/* Descriptors copied (err, or the first bad page's status, or 0). */
+static void indirect_copied(struct xpvd_worker *w, struct wreq *r, int err,
+			    unsigned int bad)
 {
-	struct copy_batch *b = &w->cb;
-	uint32_t i, k, nr_reqs = b->nr_reqs;
+	unsigned int np = r->br.nr_indirect_pages;
+
+	if (!err && bad < np) {
+		/* Which page, which grant, Xen's GNTST_ code: what tells a
+		 * frontend's bug from a hypervisor's. */
+		xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: indirect page %u of "
+			       "%u, grant %u: status %d", w->name, bad, np,
+			       r->br.indirect_grefs[bad],
+			       (int)w->ib.segs[r->copy_at + bad].status);
+		err = -EFAULT;
+	}
+	if (err) {
+		count_request(w, r);
+		refuse(w, r, err, "cannot copy indirect pages");
+		return;
+	}
+	begin_segs(w, r);
+}
+
+static void copy_flush(struct xpvd_worker *w, struct copy_batch *b)
+{
+	uint32_t i, k, n, nr_reqs = b->nr_reqs;
+	bool ind = b == &w->ib;
 	int err;
 
 	if (!nr_reqs)
 		return;
-	xpvd_stat_add(w->st.copy_calls, 1);
+	if (ind)
+		xpvd_stat_add(w->st.indirect_copy_calls, 1);
+	else
+		xpvd_stat_add(w->st.copy_calls, 1);
 	err = w->plat->gnt->copy(w->gnt, b->nr_segs, b->segs);
-	/* Emptied first: a request refused below is never in it again. */
+	if (err < 0)
+		xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: grant copy of %u "
+			       "segment(s): %s", w->name, b->nr_segs,
+			       strerror(-err));
+	/*
+	 * Emptied first: the requests carried on below add to the other
+	 * batch only (ib's writes to cb), never to this one.
+	 */
 	b->nr_segs = b->nr_reqs = 0;
 	for (i = 0; i < nr_reqs; i++) {
 		struct wreq *r = &w->reqs[b->reqs[i]];
-		bool to_guest = !r->br.writes_data;
 		int st = 0;
 
-		for (k = 0; !err && !st && k < r->br.nr_segs; k++)
+		n = ind ? r->br.nr_indirect_pages : r->br.nr_segs;
+		for (k = 0; !err && k < n; k++) {
 			st = b->segs[r->copy_at + k].status;
-		if (err || st) {
-			refuse(w, r, err ? err : st < 0 ? st : -EIO,
-			       to_guest ? "cannot copy data to the guest"
-					: "cannot copy data grants");
+			if (st)
+				break;
+		}
+		if (ind) {
+			indirect_copied(w, r, err, k);
 			continue;
 		}
-		if (to_guest)
-			respond(w, r, 0);
-		else
+		if (err || st) {
+			refuse(w, r, err ? err : st < 0 ? st : -EIO,
+			       r->br.writes_data ? "cannot copy data grants"
+						 : "cannot copy data to the guest");
+			continue;
+		}
+		if (r->br.writes_data)
 			copied_in(w, r);
+		else
+			respond(w, r, 0);
 	}
 }
 
+/* Room for n more copies in b (emptying it first if need be). */
+static struct xpv_gnt_copy_seg *batch_room(struct xpvd_worker *w,
+					   struct copy_batch *b,
+					   struct wreq *r, unsigned int n)
+{
+	struct xpv_gnt_copy_seg *c;
+
+	if (b->nr_segs + n > b->cap)
+		copy_flush(w, b);
+	r->copy_at = b->nr_segs;
+	c = &b->segs[b->nr_segs];
+	memset(c, 0, n * sizeof(*c));
+	b->nr_segs += n;
+	b->reqs[b->nr_reqs++] = (uint32_t)(r - w->reqs);
+	return c;
+}
+
+/* The data of r, between the guest's segments and its packed buffer. */
 static void copy_add(struct xpvd_worker *w, struct wreq *r)
 {
-	struct copy_batch *b = &w->cb;
 	struct segctx *sc = r->sc;
 	bool to_guest = !r->br.writes_data;
 	unsigned int i, n = r->br.nr_segs;
+	struct xpv_gnt_copy_seg *c = batch_room(w, &w->cb, r, n);
 	size_t off = 0;
 
-	if (b->nr_segs + n > b->cap)
-		copy_flush(w);
-	r->copy_at = b->nr_segs;
-	for (i = 0; i < n; i++) {
-		struct xpv_gnt_copy_seg *c = &b->segs[b->nr_segs + i];
+	for (i = 0; i < n; i++, c++) {
 		uint16_t first = sc->segs[i].first_sect;
 		uint16_t len = (uint16_t)((sc->segs[i].last_sect - first + 1)
 					  << XPV_SECTOR_SHIFT);
 
-		memset(c, 0, sizeof(*c));
 		c->len = len;
 		if (to_guest) {
 			c->flags = XPV_COPY_DEST_GREF;
@@ -588,8 +647,27 @@ static void copy_add(struct xpvd_worker *w, struct wreq *r)
 		}
 		off += len;
 	}
-	b->nr_segs += n;
-	b->reqs[b->nr_reqs++] = (uint32_t)(r - w->reqs);
+}
+
+/* The descriptor pages of r, into sc->segs (private memory). */
+static void indirect_add(struct xpvd_worker *w, struct wreq *r)
+{
+	struct segctx *sc = r->sc;
+	size_t total = (size_t)r->br.nr_segs * sizeof(*sc->segs);
+	unsigned int i, np = r->br.nr_indirect_pages;
+	struct xpv_gnt_copy_seg *c = batch_room(w, &w->ib, r, np);
+
+	for (i = 0; i < np; i++, c++) {
+		size_t left = total - (size_t)i * XPV_PAGE_SIZE;
+
+		c->flags = XPV_COPY_SOURCE_GREF;
+		c->source.foreign.ref = r->br.indirect_grefs[i];
+		c->source.foreign.domid = w->p.domid;
+		c->dest.virt = (unsigned char *)sc->segs +
+			       (size_t)i * XPV_PAGE_SIZE;
+		c->len = (uint16_t)(left < XPV_PAGE_SIZE ? left
+							: XPV_PAGE_SIZE);
+	}
 }
 
 /* memcpy between the mapped segments (iov[]) and the packed buffer. */
@@ -653,13 +731,11 @@ static int fetch_indirect_cached(struct xpvd_worker *w, struct wreq *r,
 }
 
 /*
- * Copies the indirect descriptor pages into sc->segs (private memory):
- * through the persistent grant cache when there is one (no hypervisor
- * call once the frontend's pages are mapped), else, or when the cache
- * cannot serve them, by one grant copy; by a read-only map of the request
- * only without grant copy.
+ * Copies the indirect descriptor pages into sc->segs (private memory)
+ * without grant copy: a read-only map of the request's pages, a memcpy,
+ * an unmap.  (With grant copy they go through ib, batched.)
  */
-static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
+static int fetch_indirect_mapped(struct xpvd_worker *w, struct wreq *r)
 {
 	struct segctx *sc = r->sc;
 	size_t total = (size_t)r->br.nr_segs * sizeof(*sc->segs);
@@ -667,44 +743,6 @@ static int fetch_indirect(struct xpvd_worker *w, struct wreq *r)
 	void *addr;
 	int err;
 
-	if (w->pg && fetch_indirect_cached(w, r, total) == 0)
-		return 0;
-	if (w->copy_ok) {
-		for (i = 0; i < np; i++) {
-			struct xpv_gnt_copy_seg *c = &sc->copy[i];
-			size_t left = total - (size_t)i * XPV_PAGE_SIZE;
-
-			memset(c, 0, sizeof(*c));
-			c->flags = XPV_COPY_SOURCE_GREF;
-			c->source.foreign.ref = r->br.indirect_grefs[i];
-			c->source.foreign.domid = w->p.domid;
-			c->dest.virt = (unsigned char *)sc->segs +
-				       (size_t)i * XPV_PAGE_SIZE;
-			c->len = (uint16_t)(left < XPV_PAGE_SIZE ?
-					    left : XPV_PAGE_SIZE);
-		}
-		xpvd_stat_add(w->st.indirect_copy_calls, 1);
-		err = w->plat->gnt->copy(w->gnt, np, sc->copy);
-		if (err < 0) {
-			xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: grant copy of "
-				       "%u indirect page(s): %s", w->name, np,
-				       strerror(-err));
-			return err;
-		}
-		for (i = 0; i < np; i++) {
-			if (!sc->copy[i].status)
-				continue;
-			/* Which page, which grant, Xen's GNTST_ code: what
-			 * tells a frontend's bug from a hypervisor's. */
-			xpvd_log_guest(&w->rl, XPVD_C_GNT, "%s: indirect page "
-				       "%u of %u, grant %u: status %d", w->name,
-				       i, np, r->br.indirect_grefs[i],
-				       (int)sc->copy[i].status);
-			return -EFAULT;
-		}
-		return 0;
-	}
-	/* No grant copy: map the pages read-only, copy, unmap. */
 	for (i = 0; i < np; i++)
 		sc->refs[i] = r->br.indirect_grefs[i];
 	xpvd_stat_add(w->st.indirect_map_calls, 1);
@@ -883,20 +921,22 @@ static void count_request(struct xpvd_worker *w, struct wreq *r)
 
 /*
  * Starts a parsed request: answers it at once when it is refused, or
- * queues its first I/O.  Either way the request is taken care of.
+ * queues its first I/O (or its copies, in a batch).  Either way the
+ * request is taken care of.
  */
 static void begin(struct xpvd_worker *w, struct wreq *r)
 {
-	const char *why;
 	int err;
 
 	/*
 	 * A barrier drains what was issued before it, so the writes the
-	 * copy batch holds are issued first; flushes keep the ring's order
+	 * copy batches hold are issued first; flushes keep the ring's order
 	 * the same way (they are rare: the batch is lost for them only).
 	 */
-	if (r->br.kind == XPVD_BLK_BARRIER || r->br.kind == XPVD_BLK_FLUSH)
-		copy_flush(w);
+	if (r->br.kind == XPVD_BLK_BARRIER || r->br.kind == XPVD_BLK_FLUSH) {
+		copy_flush(w, &w->ib);
+		copy_flush(w, &w->cb);
+	}
 	if (r->br.kind == XPVD_BLK_DISCARD) {
 		uint64_t len = r->br.nr_sectors << XPV_SECTOR_SHIFT;
 
@@ -931,14 +971,36 @@ static void begin(struct xpvd_worker *w, struct wreq *r)
 	}
 	r->sc = &r->ctx;
 	if (r->br.indirect) {
+		size_t total = (size_t)r->br.nr_segs * sizeof(*r->sc->segs);
+
 		xpvd_stat_add(w->st.indirect, 1);
-		err = fetch_indirect(w, r);
-		if (err) {
-			count_request(w, r);
-			refuse(w, r, err, "cannot copy indirect pages");
-			return;
+		/*
+		 * Through the persistent grant cache (no call once the
+		 * frontend's pages are mapped); else, or when it cannot serve
+		 * them, by grant copy, batched; by a map without grant copy.
+		 */
+		if (!w->pg || fetch_indirect_cached(w, r, total)) {
+			if (w->copy_ok) {
+				indirect_add(w, r); /* begin_segs() later */
+				return;
+			}
+			err = fetch_indirect_mapped(w, r);
+			if (err) {
+				count_request(w, r);
+				refuse(w, r, err, "cannot copy indirect pages");
+				return;
+			}
 		}
 	}
+	begin_segs(w, r);
+}
+
+/* The rest of begin() for a request with segments, in r->sc->segs. */
+static void begin_segs(struct xpvd_worker *w, struct wreq *r)
+{
+	const char *why;
+	int err;
+
 	count_request(w, r);
 	err = xpvd_blkreq_check_segs(r->sc->segs, r->br.nr_segs, &r->bytes,
 				     &why);
@@ -1027,7 +1089,7 @@ static void reap(struct xpvd_worker *w)
 			batch_clock(w);
 		for (i = 0; i < n; i++)
 			complete(w, &w->done[i]);
-		copy_flush(w);
+		copy_flush(w, &w->cb);
 	} while (n > 0);
 }
 
@@ -1044,8 +1106,8 @@ static void ring_broken(struct xpvd_worker *w, const char *what)
  * Takes the waiting requests off the ring while there are free slots and
  * buffer budget.  Returns true when it left requests in the ring for want
  * of budget: requests are then in flight here, and their completions run
- * the worker again.  The copy batch may be left holding writes: consume()
- * empties it.
+ * the worker again.  The copy batches may be left holding requests:
+ * consume() empties them.
  */
 static bool take_requests(struct xpvd_worker *w)
 {
@@ -1108,7 +1170,8 @@ static bool consume(struct xpvd_worker *w)
 {
 	bool waiting = take_requests(w);
 
-	copy_flush(w);
+	copy_flush(w, &w->ib);
+	copy_flush(w, &w->cb);
 	return waiting;
 }
 
@@ -1224,6 +1287,8 @@ static void destroy(struct xpvd_worker *w)
 	free(w->done);
 	free(w->cb.segs);
 	free(w->cb.reqs);
+	free(w->ib.segs);
+	free(w->ib.reqs);
 	if (w->port >= 0)
 		plat->evtchn->unbind(w->evt, (xpv_port_t)w->port);
 	plat->evtchn->close(w->evt);
@@ -1237,7 +1302,7 @@ static void destroy(struct xpvd_worker *w)
 
 /*
  * The contexts of every slot: arrays and a buffer for cap segments each,
- * in seven MAP_NORESERVE mappings (virtual space only until touched: an
+ * in six MAP_NORESERVE mappings (virtual space only until touched: an
  * order-4 ring with 4096-segment requests reserves 8 GiB of addresses and
  * uses what its largest requests need).
  */
@@ -1250,7 +1315,7 @@ static int alloc_slots(struct xpvd_worker *w)
 	if (cap < XPV_BLKIF_MAX_SEGMENTS)
 		cap = XPV_BLKIF_MAX_SEGMENTS;
 	w->cap = cap;
-	c8 = cap < 8 ? 8 : cap; /* copy and refs also serve 8 indirect pages */
+	c8 = cap < 8 ? 8 : cap; /* refs also serve 8 indirect pages */
 	w->reqs = calloc(n, sizeof(*w->reqs));
 	w->done = calloc(n, sizeof(*w->done));
 	/*
@@ -1261,15 +1326,19 @@ static int alloc_slots(struct xpvd_worker *w)
 	w->cb.cap = cap < COPY_BATCH_SEGS ? COPY_BATCH_SEGS : cap;
 	w->cb.segs = calloc(w->cb.cap, sizeof(*w->cb.segs));
 	w->cb.reqs = calloc(w->cb.cap, sizeof(*w->cb.reqs));
-	if (!w->reqs || !w->done || !w->cb.segs || !w->cb.reqs)
+	/* Descriptor pages: 64 (at most 8 a request). */
+	w->ib.cap = COPY_BATCH_SEGS;
+	w->ib.segs = calloc(w->ib.cap, sizeof(*w->ib.segs));
+	w->ib.reqs = calloc(w->ib.cap, sizeof(*w->ib.reqs));
+	if (!w->reqs || !w->done || !w->cb.segs || !w->cb.reqs ||
+	    !w->ib.segs || !w->ib.reqs)
 		return -ENOMEM;
 	if (!area_map(&a[0], n, cap * sizeof(struct blkif_request_segment)) ||
 	    !area_map(&a[1], n, cap * sizeof(struct iovec)) ||
-	    !area_map(&a[2], n, c8 * sizeof(struct xpv_gnt_copy_seg)) ||
-	    !area_map(&a[3], n, c8 * sizeof(xpv_gref_t)) ||
-	    !area_map(&a[4], n, cap * sizeof(void *)) ||
-	    !area_map(&a[5], n, cap * sizeof(uint32_t)) ||
-	    !area_map(&a[6], n, (size_t)cap * XPV_PAGE_SIZE))
+	    !area_map(&a[2], n, c8 * sizeof(xpv_gref_t)) ||
+	    !area_map(&a[3], n, cap * sizeof(void *)) ||
+	    !area_map(&a[4], n, cap * sizeof(uint32_t)) ||
+	    !area_map(&a[5], n, (size_t)cap * XPV_PAGE_SIZE))
 		return -ENOMEM;
 	w->free_warm = w->free_cold = NIL;
 	for (i = w->nr_ents; i-- > 0;) {
@@ -1279,12 +1348,10 @@ static int alloc_slots(struct xpvd_worker *w)
 		sc->segs = area_at(&a[0], i,
 				   cap * sizeof(struct blkif_request_segment));
 		sc->iov = area_at(&a[1], i, cap * sizeof(struct iovec));
-		sc->copy = area_at(&a[2], i,
-				   c8 * sizeof(struct xpv_gnt_copy_seg));
-		sc->refs = area_at(&a[3], i, c8 * sizeof(xpv_gref_t));
-		sc->addrs = area_at(&a[4], i, cap * sizeof(void *));
-		sc->slots = area_at(&a[5], i, cap * sizeof(uint32_t));
-		sc->buf = area_at(&a[6], i, (size_t)cap * XPV_PAGE_SIZE);
+		sc->refs = area_at(&a[2], i, c8 * sizeof(xpv_gref_t));
+		sc->addrs = area_at(&a[3], i, cap * sizeof(void *));
+		sc->slots = area_at(&a[4], i, cap * sizeof(uint32_t));
+		sc->buf = area_at(&a[5], i, (size_t)cap * XPV_PAGE_SIZE);
 		free_push(w, i);
 	}
 	return 0;

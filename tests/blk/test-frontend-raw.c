@@ -15,8 +15,8 @@
  *                     [--queues N] [--persistent 0|1] [--hostile]
  *                     [--xs KEY=VALUE]... [--other-dom N]
  *                     [--stop-file PATH] [--progress PATH] SCENARIO...
- *   scenarios: rw burst indirect=N flush barrier discard ro malformed
- *              sector4k badprod
+ *   scenarios: rw burst indburst indirect=N flush barrier discard ro
+ *              malformed sector4k badprod
  *   hostile cases (tests/hostile/run.sh), each checks the exact status
  *   and then that the ring still serves verified I/O:
  *              nsegs0 nsegs12 indmax indpages indop firstlast lastsect
@@ -583,6 +583,88 @@ static void sc_burst(void)
 		}
 }
 
+/*
+ * Posts n indirect requests of segs pages at once (one push), each with
+ * its own descriptor page: request i writes or reads data pages from
+ * p0 + i segs at sector base + 8 segs i, except that request `bad` (n or
+ * more: none) names a descriptor page never granted.  Checks the n
+ * responses as burst_io() does.  Returns the number of checks that failed.
+ */
+static int ind_burst_io(bool write, unsigned int n, unsigned int segs,
+			unsigned int p0, uint64_t base, unsigned int bad,
+			const char *what)
+{
+	union xpv_blkif_request req;
+	struct blkif_response rsp;
+	int before = failures;
+	unsigned int i, id, got = 0;
+
+	if (max_indirect < segs) {
+		fprintf(stderr, "backend offers %u indirect segments\n",
+			max_indirect);
+		exit(77);
+	}
+	for (i = 0; i < n; i++) {
+		memset(&req, 0, sizeof(req));
+		build_segs((void *)(ind + (size_t)i * XPV_PAGE_SIZE),
+			   p0 + i * segs, (size_t)segs * XPV_PAGE_SIZE);
+		req.indirect.operation = BLKIF_OP_INDIRECT;
+		req.indirect.indirect_op = write ? BLKIF_OP_WRITE
+						 : BLKIF_OP_READ;
+		req.indirect.nr_segments = (uint16_t)segs;
+		req.indirect.sector_number = base + 8ull * segs * i;
+		req.indirect.id = 60000 + i;
+		req.indirect.indirect_grefs[0] = i == bad ? 0xdeadbee
+							  : ind_refs[i];
+		send(0, &req);
+	}
+	kick(0);
+	for (; got < n; got++) {
+		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
+			failf("%s: %u of %u responses", what, got, n);
+			return failures - before;
+		}
+		id = (unsigned int)(rsp.id - 60000);
+		if (rsp.id < 60000 || id >= n) {
+			failf("%s: unexpected id %llu", what,
+			      (unsigned long long)rsp.id);
+			continue;
+		}
+		if (rsp.status != (id == bad ? BLKIF_RSP_ERROR
+					     : BLKIF_RSP_OKAY))
+			failf("%s: request %u (%s): status %d", what, id,
+			      id == bad ? "bad descriptor page" : "good",
+			      rsp.status);
+	}
+	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
+		failf("%s: an extra response", what);
+	return failures - before;
+}
+
+/*
+ * Eight indirect writes of 16 pages posted at once, then eight indirect
+ * reads of them into other pages: all checked, in the image and read
+ * back.  Without persistent grants xenpvd copies the descriptor pages of
+ * one pass's requests in one call.
+ */
+static void sc_indburst(void)
+{
+	const unsigned int n = XPV_BLKIF_MAX_INDIRECT_PAGES, segs = 16;
+	const size_t each = (size_t)segs * XPV_PAGE_SIZE;
+	unsigned char *want = scratch;
+
+	fill_random(want, n * each);
+	memcpy(data, want, n * each);
+	memset(data + n * each, 0, n * each);
+	if (ind_burst_io(true, n, segs, 0, 40000, n, "indburst write"))
+		return;
+	check_image(40000, want, n * each, "indburst");
+	if (ind_burst_io(false, n, segs, n * segs, 40000, n, "indburst read"))
+		return;
+	if (memcmp(data + n * each, want, n * each))
+		failf("indburst: read back differs");
+}
+
 static void sc_indirect(unsigned int nsegs)
 {
 	if (max_indirect < nsegs) {
@@ -1119,11 +1201,13 @@ static void sc_grefbad(void)
 
 /*
  * One bad grant among requests posted together (16 one-page writes, then
- * 16 reads, the 6th of each naming a grant never made): that one request
- * fails, the others are served with the right data, and the bad one
- * changes nothing (its sectors keep their old contents).  Without
- * persistent grants xenpvd copies such requests in one call: one
- * request's bad grant must not fail its neighbours.
+ * 16 reads, the 6th of each naming a grant never made; then 8 indirect
+ * writes and reads, the 3rd with a descriptor page never granted): that
+ * one request fails, the others are served with the right data, and the
+ * bad one changes nothing (its sectors keep their old contents, its pages
+ * are not written).  Without persistent grants xenpvd copies such
+ * requests' data and descriptors in one call: one request's bad grant
+ * must not fail its neighbours.
  */
 static void sc_grefbatch(void)
 {
@@ -1164,6 +1248,38 @@ static void sc_grefbatch(void)
 		if (memcmp(got, want + (size_t)i * XPV_PAGE_SIZE,
 			   XPV_PAGE_SIZE))
 			failf("batch read: request %u got wrong data", i);
+	}
+	/* The same with indirect requests, one of which has a descriptor
+	 * page never granted (xenpvd batches descriptor copies too). */
+	if (max_indirect >= 16) {
+		const unsigned int ni = 8, segs = 16, ibad = 2;
+		size_t each = (size_t)segs * XPV_PAGE_SIZE, all = ni * each;
+		const unsigned char *got = data + all;
+
+		if (pread(img_fd, old, all, 20000 * 512) != (ssize_t)all)
+			die("pread image: %s", strerror(errno));
+		fill_random(want, all);
+		memcpy(data, want, all);
+		ind_burst_io(true, ni, segs, 0, 20000, ibad,
+			     "indirect batch write");
+		memcpy(want + ibad * each, old + ibad * each, each);
+		check_image(20000, want, all, "indirect batch write");
+		memset(data + all, 0x77, all);
+		ind_burst_io(false, ni, segs, ni * segs, 20000, ibad,
+			     "indirect batch read");
+		for (i = 0; i < ni; i++, got += each) {
+			bool ok;
+
+			if (i == ibad) /* all still 0x77 */
+				ok = got[0] == 0x77 &&
+				     !memcmp(got, got + 1, each - 1);
+			else
+				ok = !memcmp(got, want + i * each, each);
+			if (!ok)
+				failf("indirect batch read: request %u: %s", i,
+				      i == ibad ? "its pages were written"
+						: "wrong data");
+		}
 	}
 	still_works("after a bad grant in a batch");
 }
@@ -1627,6 +1743,8 @@ int main(int argc, char **argv)
 			sc_rw();
 		else if (!strcmp(s, "burst"))
 			sc_burst();
+		else if (!strcmp(s, "indburst"))
+			sc_indburst();
 		else if (!strncmp(s, "indirect=", 9))
 			sc_indirect((unsigned int)atoi(s + 9));
 		else if (!strcmp(s, "flush"))
