@@ -35,8 +35,9 @@
  * and always copied into the context (segs) before they are validated:
  * through the persistent grant cache when there is one (Linux blkfront
  * reuses its persistent grants for them, so after warm-up this costs no
- * hypervisor call), else by one grant copy per request (also when the
- * cache cannot take them), else by a read-only map per request.
+ * hypervisor call), else by grant copy (also when the cache cannot take
+ * them; the requests of one pass share one call), else by a read-only
+ * map per request.
  *
  * A request goes through at most two I/O stages: its data (read, write or
  * discard), then a flush for FLUSH_DISKCACHE and WRITE_BARRIER.  A barrier
