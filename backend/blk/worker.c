@@ -529,7 +529,10 @@ static void begin_segs(struct xpvd_worker *w, struct wreq *r);
 static void copied_in(struct xpvd_worker *w, struct wreq *r);
 static void count_request(struct xpvd_worker *w, struct wreq *r);
 
-/* Descriptors copied (err, or the first bad page's status, or 0). */
+/*
+ * Carries r on once its descriptor pages were fetched: err (-errno), or
+ * bad, the first page whose grant copy failed (nr_indirect_pages: none).
+ */
 static void indirect_copied(struct xpvd_worker *w, struct wreq *r, int err,
 			    unsigned int bad)
 {
@@ -985,12 +988,9 @@ static void begin(struct xpvd_worker *w, struct wreq *r)
 				indirect_add(w, r); /* begin_segs() later */
 				return;
 			}
-			err = fetch_indirect_mapped(w, r);
-			if (err) {
-				count_request(w, r);
-				refuse(w, r, err, "cannot copy indirect pages");
-				return;
-			}
+			indirect_copied(w, r, fetch_indirect_mapped(w, r),
+					r->br.nr_indirect_pages);
+			return;
 		}
 	}
 	begin_segs(w, r);
