@@ -594,11 +594,14 @@ static int ind_burst_io(bool write, unsigned int n, unsigned int segs,
 			unsigned int p0, uint64_t base, unsigned int bad,
 			const char *what)
 {
+	bool seen[XPV_BLKIF_MAX_INDIRECT_PAGES] = { false };
 	union xpv_blkif_request req;
 	struct blkif_response rsp;
 	int before = failures;
 	unsigned int i, id, got = 0;
 
+	if (n > XPV_BLKIF_MAX_INDIRECT_PAGES)
+		die("%u requests: one descriptor page each, 8 shared", n);
 	if (max_indirect < segs) {
 		fprintf(stderr, "backend offers %u indirect segments\n",
 			max_indirect);
@@ -625,11 +628,12 @@ static int ind_burst_io(bool write, unsigned int n, unsigned int segs,
 			return failures - before;
 		}
 		id = (unsigned int)(rsp.id - 60000);
-		if (rsp.id < 60000 || id >= n) {
-			failf("%s: unexpected id %llu", what,
+		if (rsp.id < 60000 || id >= n || seen[id]) {
+			failf("%s: unexpected or repeated id %llu", what,
 			      (unsigned long long)rsp.id);
 			continue;
 		}
+		seen[id] = true;
 		if (rsp.status != (id == bad ? BLKIF_RSP_ERROR
 					     : BLKIF_RSP_OKAY))
 			failf("%s: request %u (%s): status %d", what, id,
