@@ -15,8 +15,8 @@
  *                     [--queues N] [--persistent 0|1] [--hostile]
  *                     [--xs KEY=VALUE]... [--other-dom N]
  *                     [--stop-file PATH] [--progress PATH] SCENARIO...
- *   scenarios: rw burst indburst indirect=N flush barrier discard ro
- *              malformed sector4k badprod
+ *   scenarios: rw burst indburst indirect=N flush barrier barrierburst
+ *              discard ro malformed sector4k badprod
  *   hostile cases (tests/hostile/run.sh), each checks the exact status
  *   and then that the ring still serves verified I/O:
  *              nsegs0 nsegs12 indmax indpages indop firstlast lastsect
@@ -706,6 +706,69 @@ static void sc_flush(bool barrier)
 	if (roundtrip(0, &req, op))
 		failf("%s with data refused", barrier ? "barrier" : "flush");
 	check_image(30000, want, sizeof(want), barrier ? "barrier" : "flush");
+}
+
+/*
+ * In one push: 6 one-page writes, a WRITE_BARRIER without data, a
+ * FLUSH_DISKCACHE without data, a WRITE_BARRIER with data over the 3rd
+ * write's sector, then 6 more writes.  All answered OKAY, and the image
+ * holds every write, with the barrier's data where it overlaps the 3rd
+ * write: a barrier's write starts only once every earlier request has
+ * completed (xenpvd holds copied writes in a batch until the end of a
+ * pass: the barrier must issue them first).
+ */
+static void sc_barrierburst(void)
+{
+	const unsigned int nw = 12, nreq = nw + 3;
+	unsigned char *want = scratch, bdata[4096];
+	union xpv_blkif_request req;
+	struct blkif_response rsp;
+	bool seen[16] = { false };
+	unsigned int i, w, id;
+	uint8_t op;
+
+	fill_random(want, (size_t)nw * XPV_PAGE_SIZE);
+	fill_random(bdata, sizeof(bdata));
+	memcpy(data, want, (size_t)nw * XPV_PAGE_SIZE);
+	memcpy(data + (size_t)nw * XPV_PAGE_SIZE, bdata, sizeof(bdata));
+	for (i = 0, w = 0; i < nreq; i++) {
+		memset(&req, 0, sizeof(req));
+		req.rw.id = 70000 + i;
+		req.rw.operation = i == 7 ? BLKIF_OP_FLUSH_DISKCACHE
+				   : i == 6 || i == 8 ? BLKIF_OP_WRITE_BARRIER
+						      : BLKIF_OP_WRITE;
+		if (i != 6 && i != 7) {
+			/* Write w, or the barrier's data (page nw) over the
+			 * 3rd write's sector. */
+			req.rw.nr_segments = 1;
+			req.rw.seg[0].last_sect = 7;
+			req.rw.sector_number = 24000 + 8ull * (i == 8 ? 2 : w);
+			req.rw.seg[0].gref = data_refs[i == 8 ? nw : w++];
+		}
+		send(0, &req);
+	}
+	kick(0);
+	for (i = 0; i < nreq; i++) {
+		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
+			failf("barrierburst: %u of %u responses", i, nreq);
+			return;
+		}
+		id = (unsigned int)(rsp.id - 70000);
+		if (rsp.id < 70000 || id >= nreq || seen[id]) {
+			failf("barrierburst: unexpected or repeated id %llu",
+			      (unsigned long long)rsp.id);
+			continue;
+		}
+		seen[id] = true;
+		op = id == 7 ? BLKIF_OP_FLUSH_DISKCACHE
+		     : id == 6 || id == 8 ? BLKIF_OP_WRITE_BARRIER
+					  : BLKIF_OP_WRITE;
+		if (rsp.operation != op || rsp.status != BLKIF_RSP_OKAY)
+			failf("barrierburst: request %u: op %u status %d", id,
+			      rsp.operation, rsp.status);
+	}
+	memcpy(want + 2 * XPV_PAGE_SIZE, bdata, sizeof(bdata));
+	check_image(24000, want, (size_t)nw * XPV_PAGE_SIZE, "barrierburst");
 }
 
 static void sc_discard(void)
@@ -1747,6 +1810,8 @@ int main(int argc, char **argv)
 			sc_rw();
 		else if (!strcmp(s, "burst"))
 			sc_burst();
+		else if (!strcmp(s, "barrierburst"))
+			sc_barrierburst();
 		else if (!strcmp(s, "indburst"))
 			sc_indburst();
 		else if (!strncmp(s, "indirect=", 9))
