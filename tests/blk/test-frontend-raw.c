@@ -507,40 +507,29 @@ static void sc_rw(void)
 }
 
 /*
- * Posts n one-page requests at once (one push, one notify): request i
- * writes or reads data page p0 + i at sector base + 8 i, id 50000 + i,
- * except that request `bad` (n or more: none) names a grant never made.
- * Collects the n responses in any order: each id answered once, OKAY, the
- * bad one ERROR.  Returns the number of checks that failed.
+ * Collects the responses to n requests with ids id0 .. id0 + n - 1 posted
+ * at once, in any order: each id answered once, OKAY, except request bad
+ * (n or more: none), ERROR; then nothing more.  Returns the number of
+ * checks that failed.
  */
-static int burst_io(bool write, unsigned int n, unsigned int p0,
-		    uint64_t base, unsigned int bad, const char *what)
+static int collect_burst(unsigned int n, uint64_t id0, unsigned int bad,
+			 const char *what)
 {
 	static bool got[4096];
-	union xpv_blkif_request req;
 	struct blkif_response rsp;
 	int before = failures;
 	unsigned int i, id;
 
-	for (i = 0; i < n; i++) {
-		memset(&req, 0, sizeof(req));
-		req.rw.operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
-		req.rw.id = 50000 + i;
-		req.rw.sector_number = base + 8ull * i;
-		req.rw.nr_segments = 1;
-		req.rw.seg[0].gref = i == bad ? 0xdeadbee : data_refs[p0 + i];
-		req.rw.seg[0].last_sect = 7;
-		send(0, &req);
-	}
-	kick(0);
-	memset(got, 0, sizeof(got));
+	if (n > sizeof(got))
+		die("%s: %u requests", what, n);
+	memset(got, 0, n);
 	for (i = 0; i < n; i++) {
 		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
 			failf("%s: %u of %u responses", what, i, n);
 			return failures - before;
 		}
-		id = (unsigned int)(rsp.id - 50000);
-		if (rsp.id < 50000 || id >= n || got[id]) {
+		id = (unsigned int)(rsp.id - id0);
+		if (rsp.id < id0 || id >= n || got[id]) {
 			failf("%s: unexpected or repeated id %llu", what,
 			      (unsigned long long)rsp.id);
 			continue;
@@ -554,6 +543,32 @@ static int burst_io(bool write, unsigned int n, unsigned int p0,
 	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
 		failf("%s: an extra response", what);
 	return failures - before;
+}
+
+/*
+ * Posts n one-page requests at once (one push, one notify): request i
+ * writes or reads data page p0 + i at sector base + 8 i, id 50000 + i,
+ * except that request `bad` (n or more: none) names a grant never made.
+ * Collects the n responses (collect_burst()).
+ */
+static int burst_io(bool write, unsigned int n, unsigned int p0,
+		    uint64_t base, unsigned int bad, const char *what)
+{
+	union xpv_blkif_request req;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&req, 0, sizeof(req));
+		req.rw.operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+		req.rw.id = 50000 + i;
+		req.rw.sector_number = base + 8ull * i;
+		req.rw.nr_segments = 1;
+		req.rw.seg[0].gref = i == bad ? 0xdeadbee : data_refs[p0 + i];
+		req.rw.seg[0].last_sect = 7;
+		send(0, &req);
+	}
+	kick(0);
+	return collect_burst(n, 50000, bad, what);
 }
 
 /*
@@ -587,18 +602,15 @@ static void sc_burst(void)
  * Posts n indirect requests of segs pages at once (one push), each with
  * its own descriptor page: request i writes or reads data pages from
  * p0 + i segs at sector base + 8 segs i, except that request `bad` (n or
- * more: none) names a descriptor page never granted.  Checks the n
- * responses as burst_io() does.  Returns the number of checks that failed.
+ * more: none) names a descriptor page never granted.  Collects the n
+ * responses (collect_burst()).
  */
 static int ind_burst_io(bool write, unsigned int n, unsigned int segs,
 			unsigned int p0, uint64_t base, unsigned int bad,
 			const char *what)
 {
-	bool seen[XPV_BLKIF_MAX_INDIRECT_PAGES] = { false };
 	union xpv_blkif_request req;
-	struct blkif_response rsp;
-	int before = failures;
-	unsigned int i, id, got = 0;
+	unsigned int i;
 
 	if (n > XPV_BLKIF_MAX_INDIRECT_PAGES)
 		die("%u requests: one descriptor page each, 8 shared", n);
@@ -622,27 +634,7 @@ static int ind_burst_io(bool write, unsigned int n, unsigned int segs,
 		send(0, &req);
 	}
 	kick(0);
-	for (; got < n; got++) {
-		if (get_rsp(0, &rsp, TIMEOUT_MS)) {
-			failf("%s: %u of %u responses", what, got, n);
-			return failures - before;
-		}
-		id = (unsigned int)(rsp.id - 60000);
-		if (rsp.id < 60000 || id >= n || seen[id]) {
-			failf("%s: unexpected or repeated id %llu", what,
-			      (unsigned long long)rsp.id);
-			continue;
-		}
-		seen[id] = true;
-		if (rsp.status != (id == bad ? BLKIF_RSP_ERROR
-					     : BLKIF_RSP_OKAY))
-			failf("%s: request %u (%s): status %d", what, id,
-			      id == bad ? "bad descriptor page" : "good",
-			      rsp.status);
-	}
-	if (get_rsp(0, &rsp, 200) != -ETIMEDOUT)
-		failf("%s: an extra response", what);
-	return failures - before;
+	return collect_burst(n, 60000, bad, what);
 }
 
 /*
