@@ -4,30 +4,39 @@
  * p9ring.h for the guarantees).
  *
  * Threads: `threads` executors each take one message at a time, and a
- * thread that only waits for the stop to join them.  Leader/followers:
- * of the executors that wait (for a message, or for room for a reply),
- * one, the leader, polls the event channel itself; the others sleep on a
- * condition variable.  An event thus wakes the thread that will run the
- * message (one context switch, not two through a dispatcher), and that
- * thread, leaving, makes a sleeping one the next leader, so an event is
- * always seen while there is an executor free to act on it.  When every
- * executor is busy nobody polls: the event stays pending (the fd stays
- * readable) until one is free.
+ * thread that only waits for the stop to join them.  An idle executor
+ * waits in epoll_wait on its own epoll set, where the event channel's fd
+ * and the kick eventfd are EPOLLEXCLUSIVE: an event wakes one idle
+ * executor, not all, and that one runs the message itself (one wake-up
+ * and one context switch per message, no hand-off to a dispatcher or to
+ * a next leader).  An executor that takes a message and sees another one
+ * queued behind it kicks (kick_fd) so that an idle one takes that; when
+ * every executor is busy nobody waits: the event stays pending (the fd
+ * stays readable) until one is free, and every executor looks at the
+ * ring before it waits.
+ *
+ * A reply that finds no room in the in ring waits in poll() on the event
+ * channel (not exclusive: it is always woken) and on room_fd.  The event
+ * may wake an idle executor as well, and only one of the two takes it
+ * from the event channel: an executor that took an event while a reply
+ * waits for room kicks room_fd; the room waiter that took one kicks
+ * kick_fd (it may have announced a message).
  *
  * Two locks:
  *   lk      the consumer side (out ring: private cons, pins, published
- *           out_cons), the broken/stopping flags, the leader and the
- *           waits (new messages: cv_work; room in the in ring: cv_room);
+ *           out_cons), the broken/stopping flags and room_waiting;
  *   prod_lk the producer side, held from a reply's reserve() to its
  *           commit(): one reply is written at a time, at the ring's tail.
  * Order: prod_lk before lk, never the reverse.
  *
  * Notifications: every published reply notifies.  An out_cons advance
- * notifies too (a writer blocked on a full out ring waits for any event),
- * but not at once when a message was just taken and a follower is being
- * made leader: the reply notifies soon after and covers it, and the new
- * leader notifies after CONS_NOTIFY_MS if no reply did (a slow request).
- * That saves the frontend a wake-up per message.
+ * notifies at once only when the frontend may be waiting for room (a
+ * writer blocked on a full out ring waits for any event): when, before
+ * it, the room left was less than the largest message (msize).  Else the
+ * frontend had room for any message, and the reply's notification
+ * announces it soon after; a blocked writer has messages in the ring,
+ * and each of those is answered, so a notification always comes.  That
+ * saves the frontend a wake-up per message.
  */
 #include "config.h"
 
@@ -37,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -46,8 +56,6 @@
 #include "p9wire.h"
 #include "ring-flex.h"
 
-/* How long an out_cons advance may go unannounced (see above). */
-#define CONS_NOTIFY_MS 1
 /* Messages of one ring a Tflush may cancel before they are taken. */
 #define CANCEL_MAX 8
 
@@ -69,6 +77,7 @@ struct exec {
 	struct xpvd_p9ring *r;
 	pthread_t thr;
 	bool started;
+	int epfd;		/* its epoll set: evfd, kick_fd, stop_fd */
 	uint8_t *buf;		/* the message's private copy (ring size) */
 	struct iovec data[2];	/* Twrite payload, in the ring */
 	int ndata;
@@ -96,12 +105,8 @@ struct xpvd_p9ring {
 	struct xpv_flex in, out;	/* in: to the frontend */
 
 	pthread_mutex_t lk;
-	pthread_cond_t cv_work;
-	pthread_cond_t cv_room;
 	uint32_t out_cons;		/* next byte to take (private) */
-	bool leader;			/* an executor polls the event channel */
-	unsigned int work_waiters;	/* executors asleep on cv_work */
-	unsigned int room_waiters;	/* executors asleep on cv_room */
+	bool room_waiting;		/* atomic: a reply waits for room */
 	uint32_t out_pub;		/* out_cons as published */
 	int cons_unsent;		/* atomic: out_pub not yet notified */
 	bool broken;
@@ -122,9 +127,10 @@ struct xpvd_p9ring {
 	pthread_mutex_t evt_lk;
 
 	int stop_fd;
+	int kick_fd;			/* eventfd: an idle executor, look */
+	int room_fd;			/* eventfd: the room waiter, look */
 	pthread_t evthr;
 	bool evthr_started;
-	unsigned int running;		/* executors still running */
 	bool finished;
 	struct exec ex[XPVD_P9_MAX_THREADS];
 };
@@ -145,15 +151,37 @@ static void notify(struct xpvd_p9ring *r)
 	pthread_mutex_unlock(&r->evt_lk);
 }
 
-/* Under lk.  Logged once per ring (rate-limited per device). */
+/* Wakes one thread waiting on eventfd fd (kick_fd: an idle executor;
+ * room_fd: the room waiter).  The counter is read back to 0 by whoever
+ * wakes; it cannot reach its maximum. */
+static void kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		return; /* EAGAIN: already readable, someone will look */
+}
+
+/* Takes a kick back (a woken thread, before it looks). */
+static void unkick(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		return; /* EAGAIN: another thread took it */
+}
+
+/* Under lk.  Logged once per ring (rate-limited per device).  The
+ * executors leave one after the other (each kicks the next as it goes),
+ * the room waiter at once. */
 static void ring_broken(struct xpvd_p9ring *r, const char *what,
 			unsigned long v)
 {
 	if (r->broken)
 		return;
 	__atomic_store_n(&r->broken, true, __ATOMIC_RELAXED);
-	pthread_cond_broadcast(&r->cv_work);
-	pthread_cond_broadcast(&r->cv_room);
+	kick(r->kick_fd);
+	kick(r->room_fd);
 	xpvd_log_guest_at(LOG_WARNING, r->p.rl, XPVD_C_IO,
 			  "%s: %s (%lu): ring stopped", r->name, what, v);
 }
@@ -240,9 +268,12 @@ static bool cancelled(struct xpvd_p9ring *r, const uint8_t *hdr)
  * Takes the next whole message for e: 1 taken (e->buf holds it, or its
  * Twrite header with e->data the payload in place), 2 one dropped (a
  * flushed one: look again), 0 none yet, -1 the ring is broken.  *size is
- * the message's size.
+ * the message's size; *tight whether the frontend may be waiting for room
+ * (less than a largest message was free before this take): then the
+ * caller announces the bytes it consumes at once.
  */
-static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
+static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size,
+		bool *tight)
 {
 	const uint32_t ring = r->out.size;
 	uint32_t prod, queued, msize, limit;
@@ -272,6 +303,7 @@ static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 		ring_broken(r, "bad message size", msize);
 		return -1;
 	}
+	*tight = ring - (prod - r->out_pub) < limit;
 	/* The header may be visible before the rest: wait for it (the
 	 * frontend notifies when it writes more). */
 	if (queued < msize)
@@ -304,67 +336,99 @@ static int take(struct xpvd_p9ring *r, struct exec *e, uint32_t *size)
 	return 1;
 }
 
-/* ---- waiting: the leader polls, the others sleep ---- */
+/* ---- waiting ---- */
 
-/* Takes every pending event (the platform masks a port it reports until
- * it is unmasked). */
-static void drain_events(struct xpvd_p9ring *r)
+/*
+ * Takes the pending event, if any: whether there was one.  The platform
+ * masks a port it reports until it is unmasked; each ring's handle has
+ * one port bound, so one read takes everything (a port is queued once
+ * while masked), and an event after the unmask makes the fd readable
+ * again.
+ */
+static bool take_event(struct xpvd_p9ring *r)
 {
 	int port;
 
 	pthread_mutex_lock(&r->evt_lk);
-	while ((port = r->plat->evtchn->pending(r->evt)) >= 0)
+	port = r->plat->evtchn->pending(r->evt);
+	if (port >= 0)
 		r->plat->evtchn->unmask(r->evt, (xpv_port_t)port);
 	pthread_mutex_unlock(&r->evt_lk);
+	return port >= 0;
+}
+
+/* An event channel that fails would make every wait return at once:
+ * stop the ring rather than spin. */
+static void evt_failed(struct xpvd_p9ring *r, unsigned long why)
+{
+	pthread_mutex_lock(&r->lk);
+	ring_broken(r, "event channel error", why);
+	pthread_mutex_unlock(&r->lk);
 }
 
 /*
- * Waits, under lk, until what a thread waiting on cv (cv_work: a message;
- * cv_room: room for a reply) waits for may have come: as the leader,
- * polling the event channel and the stop, when nobody polls; else asleep
- * on cv, which the leader signals.  The leader, back, hands on: the room
- * waiter looks again, and if the leader waited for room a work waiter
- * wakes too (for a message that came, or to lead).  Returns under lk; the
- * caller looks again.
+ * An idle executor (lk not held): waits until an event, a kick or the
+ * stop, and takes the event or the kick.  The caller looks at the ring
+ * and the flags again.
  */
-static void wait_event(struct xpvd_p9ring *r, pthread_cond_t *cv)
+static void wait_work(struct exec *e)
 {
-	unsigned int *waiters =
-		cv == &r->cv_work ? &r->work_waiters : &r->room_waiters;
-	struct pollfd pfd[2];
-	int n, tmo;
+	struct xpvd_p9ring *r = e->r;
+	struct epoll_event ev[3];
+	int i, n;
 
-	if (r->leader) {
-		(*waiters)++;
-		pthread_cond_wait(cv, &r->lk);
-		(*waiters)--;
-		return;
+	n = epoll_wait(e->epfd, ev, 3, -1);
+	if (n < 0 && errno != EINTR)
+		evt_failed(r, (unsigned long)errno);
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == r->kick_fd) {
+			unkick(r->kick_fd);
+		} else if (ev[i].data.fd == r->evfd) {
+			if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
+				evt_failed(r, ev[i].events);
+				continue;
+			}
+			if (!take_event(r))
+				continue;
+			/* It may have been the frontend making room: the
+			 * event taken before the look (see wait_room()). */
+			xpv_mb();
+			if (__atomic_load_n(&r->room_waiting,
+					    __ATOMIC_RELAXED))
+				kick(r->room_fd);
+		}
 	}
-	r->leader = true;
-	/* Set under lk before a leader was made: seen here. */
-	tmo = __atomic_load_n(&r->cons_unsent, __ATOMIC_ACQUIRE) ?
-		      CONS_NOTIFY_MS :
-		      -1;
+}
+
+/*
+ * A reply without room (under lk, with prod_lk, so one at a time): waits
+ * until an event, a room kick or the stop.  The caller set room_waiting,
+ * then a full barrier, then looked at in_cons; an executor takes an
+ * event, then a full barrier, then looks at room_waiting.  So if the
+ * caller's look missed the room an event announced, the executor that
+ * took that event sees room_waiting and kicks room_fd.  Returns under
+ * lk; the caller looks again.
+ */
+static void wait_room(struct xpvd_p9ring *r)
+{
+	struct pollfd pfd[3];
+	int n;
+
 	pthread_mutex_unlock(&r->lk);
 	pfd[0].fd = r->evfd;
-	pfd[1].fd = r->stop_fd;
-	pfd[0].events = pfd[1].events = POLLIN;
-	n = poll(pfd, 2, tmo);
-	if (n == 0 && __atomic_load_n(&r->cons_unsent, __ATOMIC_ACQUIRE))
-		notify(r);	/* a slow request: announce out_cons now */
-	if (n > 0 && (pfd[0].revents & POLLIN))
-		drain_events(r);
-	pthread_mutex_lock(&r->lk);
-	r->leader = false;
-	/* An event channel that fails would make every poll return at
-	 * once: stop the ring rather than spin. */
+	pfd[1].fd = r->room_fd;
+	pfd[2].fd = r->stop_fd;
+	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+	n = poll(pfd, 3, -1);
+	if (n > 0 && (pfd[1].revents & POLLIN))
+		unkick(r->room_fd);
+	/* An idle executor woken by the same event may find it gone:
+	 * it may have announced a message, so one looks. */
+	if (n > 0 && (pfd[0].revents & POLLIN) && take_event(r))
+		kick(r->kick_fd);
 	if (n > 0 && (pfd[0].revents & (POLLERR | POLLNVAL)))
-		ring_broken(r, "event channel error",
-			    (unsigned long)pfd[0].revents);
-	if (r->room_waiters)
-		pthread_cond_broadcast(&r->cv_room);
-	if (cv != &r->cv_work && r->work_waiters)
-		pthread_cond_signal(&r->cv_work);
+		evt_failed(r, (unsigned long)pfd[0].revents);
+	pthread_mutex_lock(&r->lk);
 }
 
 /* ---- producer side (the in ring): the server's reply ops ---- */
@@ -390,6 +454,9 @@ static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
 	for (;;) {
 		if (r->broken || r->stopping)
 			break;
+		/* Before in_cons is read: see wait_room(). */
+		__atomic_store_n(&r->room_waiting, true, __ATOMIC_RELAXED);
+		xpv_mb();
 		cons = xpv_read_once_u32(r->in.cons);
 		/* in_cons before we write over what it freed. */
 		xpv_mb();
@@ -401,8 +468,9 @@ static int reply_reserve(void *opaque, size_t max, struct iovec iov[2])
 		}
 		if (r->in.size - used >= max)
 			break;
-		wait_event(r, &r->cv_room);
+		wait_room(r);
 	}
+	__atomic_store_n(&r->room_waiting, false, __ATOMIC_RELAXED);
 	if (r->broken || r->stopping) {
 		pthread_mutex_unlock(&r->lk);
 		pthread_mutex_unlock(&r->prod_lk);
@@ -517,7 +585,7 @@ static void *exec_main(void *arg)
 	struct xpvd_p9ring *r = e->r;
 	struct p9_req rq;
 	uint32_t size;
-	bool moved, promote;
+	bool moved, more, tight = false;
 	int got;
 
 	(void)p9_thread_prepare();
@@ -525,7 +593,7 @@ static void *exec_main(void *arg)
 	for (;;) {
 		if (r->broken || r->stopping)
 			break;
-		got = take(r, e, &size);
+		got = take(r, e, &size, &tight);
 		if (got < 0)
 			break;
 		if (got == 2) {
@@ -535,28 +603,21 @@ static void *exec_main(void *arg)
 			continue;
 		}
 		if (got == 0) {
-			wait_event(r, &r->cv_work);
+			pthread_mutex_unlock(&r->lk);
+			wait_work(e);
+			pthread_mutex_lock(&r->lk);
 			continue;
 		}
 		/* Copied out: the frontend may reuse those bytes (all but a
 		 * Twrite's, pinned until written). */
-		moved = publish_cons(r);
-		/* A sleeping executor takes over: as the leader if there is
-		 * none (someone must see the next event while this one
-		 * runs), or for a message queued behind this one. */
-		promote = r->work_waiters &&
-			  (!r->leader || xpv_read_once_u32(r->out.prod) -
-						     r->out_cons >=
-					     P9_HDR_SIZE);
-		if (promote)
-			pthread_cond_signal(&r->cv_work);
-		/* The new leader, or this message's reply, announces the
-		 * consumed bytes; else announce them now. */
-		if (moved && promote && !r->leader) {
-			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_RELEASE);
-			moved = false;
-		}
+		moved = publish_cons(r) && tight;
+		/* A message queued behind this one: an idle executor takes
+		 * it while this one runs. */
+		more = xpv_read_once_u32(r->out.prod) - r->out_cons >=
+		       P9_HDR_SIZE;
 		pthread_mutex_unlock(&r->lk);
+		if (more)
+			kick(r->kick_fd);
 		if (moved)
 			notify(r);
 
@@ -578,29 +639,23 @@ static void *exec_main(void *arg)
 			}
 		}
 	}
-	r->running--;
 	pthread_mutex_unlock(&r->lk);
+	/* A broken ring: the next idle executor wakes and leaves too. */
+	if (r->broken)
+		kick(r->kick_fd);
 	return NULL;
 }
 
-/* Stopping: every executor must look at the flags. */
-static void wake_all(struct xpvd_p9ring *r)
-{
-	pthread_mutex_lock(&r->lk);
-	pthread_cond_broadcast(&r->cv_work);
-	pthread_cond_broadcast(&r->cv_room);
-	pthread_mutex_unlock(&r->lk);
-}
-
 /*
- * Waits for the stop, then for the executors.  stop_fd is never read: it
- * stays readable, so a leader that polls it after the stop sees it too.
+ * Waits for the stop, then for the executors (each waits on stop_fd as
+ * well).  stop_fd is never read: it stays readable, so a thread that
+ * waits after the stop sees it too.
  */
 static void *event_main(void *arg)
 {
 	struct xpvd_p9ring *r = arg;
 	struct pollfd pfd = {.fd = r->stop_fd, .events = POLLIN};
-	unsigned int i, left;
+	unsigned int i;
 	uint64_t v;
 
 	while (!is_stopping(r))
@@ -608,15 +663,6 @@ static void *event_main(void *arg)
 			break;
 	/* Executors waiting for work or room see `stopping`; one in the
 	 * middle of a request finishes it. */
-	for (;;) {
-		wake_all(r);
-		pthread_mutex_lock(&r->lk);
-		left = r->running;
-		pthread_mutex_unlock(&r->lk);
-		if (!left)
-			break;
-		poll(NULL, 0, 10);
-	}
 	for (i = 0; i < r->p.threads; i++)
 		if (r->ex[i].started)
 			pthread_join(r->ex[i].thr, NULL);
@@ -674,9 +720,12 @@ static void destroy(struct xpvd_p9ring *r)
 		xpvd_p9group_put(r->group);
 	}
 
-	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
+	for (i = 0; i < XPVD_P9_MAX_THREADS; i++) {
 		if (r->ex[i].buf)
 			munmap(r->ex[i].buf, r->out.size);
+		if (r->ex[i].epfd >= 0)
+			close(r->ex[i].epfd);
+	}
 	if (r->port >= 0)
 		plat->evtchn->unbind(r->evt, (xpv_port_t)r->port);
 	plat->evtchn->close(r->evt);
@@ -687,12 +736,44 @@ static void destroy(struct xpvd_p9ring *r)
 	plat->gnt->close(r->gnt);
 	if (r->stop_fd >= 0)
 		close(r->stop_fd);
+	if (r->kick_fd >= 0)
+		close(r->kick_fd);
+	if (r->room_fd >= 0)
+		close(r->room_fd);
 	pthread_mutex_destroy(&r->lk);
 	pthread_mutex_destroy(&r->prod_lk);
 	pthread_mutex_destroy(&r->evt_lk);
-	pthread_cond_destroy(&r->cv_work);
-	pthread_cond_destroy(&r->cv_room);
 	free(r);
+}
+
+/*
+ * e's epoll set: the event channel and the kick exclusive (an event or a
+ * kick wakes one idle executor), the stop not (it wakes them all).
+ */
+static int exec_epoll(struct xpvd_p9ring *r, struct exec *e)
+{
+	const struct {
+		int fd;
+		uint32_t events;
+	} w[] = {
+		{r->evfd, EPOLLIN | EPOLLEXCLUSIVE},
+		{r->kick_fd, EPOLLIN | EPOLLEXCLUSIVE},
+		{r->stop_fd, EPOLLIN},
+	};
+	struct epoll_event ev;
+	unsigned int i;
+
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0)
+		return -errno;
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		ev.events = w[i].events;
+		ev.data.u64 = 0;
+		ev.data.fd = w[i].fd;
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, w[i].fd, &ev) < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
@@ -714,12 +795,12 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	r->p = *p;
 	r->plat = plat;
 	r->port = -1;
-	r->stop_fd = -1;
+	r->stop_fd = r->kick_fd = r->room_fd = -1;
+	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
+		r->ex[i].epfd = -1;
 	pthread_mutex_init(&r->lk, NULL);
 	pthread_mutex_init(&r->prod_lk, NULL);
 	pthread_mutex_init(&r->evt_lk, NULL);
-	pthread_cond_init(&r->cv_work, NULL);
-	pthread_cond_init(&r->cv_room, NULL);
 	snprintf(r->name, sizeof(r->name), "9pfs %u/%u ring %u", p->domid,
 		 p->devid, p->idx);
 
@@ -769,9 +850,16 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 		r->ex[i].r = r;
 	}
 	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->stop_fd < 0) {
+	r->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->stop_fd < 0 || r->kick_fd < 0 || r->room_fd < 0) {
 		err = -errno;
 		goto fail;
+	}
+	for (i = 0; i < p->threads; i++) {
+		err = exec_epoll(r, &r->ex[i]);
+		if (err)
+			goto fail;
 	}
 	xpvd_dbg(XPVD_C_IO, "%s: mapped: order %u", r->name, r->order);
 	*out = r;
@@ -802,17 +890,14 @@ int xpvd_p9ring_run(struct xpvd_p9ring *r, struct p9_session *sess,
 		if (err)
 			break;
 		r->ex[i].started = true;
-		pthread_mutex_lock(&r->lk);
-		r->running++;
-		pthread_mutex_unlock(&r->lk);
 	}
 	if (!err)
 		err = -pthread_create(&r->evthr, NULL, event_main, r);
 	if (err) {
 		pthread_mutex_lock(&r->lk);
-		r->stopping = true;
-		pthread_cond_broadcast(&r->cv_work);
+		__atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&r->lk);
+		kick(r->stop_fd);
 		for (i = 0; i < r->p.threads; i++)
 			if (r->ex[i].started)
 				pthread_join(r->ex[i].thr, NULL);
@@ -830,8 +915,6 @@ void xpvd_p9ring_request_stop(struct xpvd_p9ring *r)
 		return;
 	pthread_mutex_lock(&r->lk);
 	__atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&r->cv_work);
-	pthread_cond_broadcast(&r->cv_room);
 	pthread_mutex_unlock(&r->lk);
 	if (write(r->stop_fd, &one, sizeof(one)) < 0)
 		xpvd_dbg(XPVD_C_IO, "%s: stop kick failed", r->name);

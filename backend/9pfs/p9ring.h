@@ -19,10 +19,10 @@
  *   Linux frontend reads `size` bytes as soon as it sees a header).  No
  *   room: the reply waits for the frontend to consume (never truncated,
  *   never dropped, never written over unconsumed bytes).
- * - The frontend is notified after every reply published and after
- *   out_cons advances (a Linux writer blocked on a full ring waits for any
- *   event): at once, or, when a message was just taken, by its reply's
- *   notification or within a millisecond, whichever comes first.
+ * - The frontend is notified after every reply published, and after
+ *   out_cons advances when it may be waiting for room (a Linux writer
+ *   blocked on a full ring waits for any event): when less than msize
+ *   was free before.  Otherwise the reply's notification announces it.
  * - A producer index beyond the ring, a message size below 7 or above the
  *   session's msize (the ring size before Tversion), or an in_cons beyond
  *   what we produced breaks the ring: it is logged once (rate-limited per
