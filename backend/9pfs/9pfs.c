@@ -48,6 +48,7 @@ static void stats_add(struct p9_stats *acc, const struct p9_stats *s)
 	acc->write_bytes += s->write_bytes;
 	acc->copied_bytes += s->copied_bytes;
 	acc->read_fills += s->read_fills;
+	acc->readahead_bytes += s->readahead_bytes;
 	acc->refused += s->refused;
 	acc->xattr_refused += s->xattr_refused;
 	acc->lat_ns_total += s->lat_ns_total;
@@ -375,6 +376,7 @@ static void p9_stats_json(struct xpvd_dev *d, FILE *f)
 		"\"requests\":%" PRIu64 ",\"errors\":%" PRIu64 ","
 		"\"read_bytes\":%" PRIu64 ",\"write_bytes\":%" PRIu64 ","
 		"\"copied_bytes\":%" PRIu64 ",\"read_fills\":%" PRIu64 ","
+		"\"readahead_bytes\":%" PRIu64 ","
 		"\"refused\":%" PRIu64 ","
 		"\"xattr_refused\":%" PRIu64 ","
 		"\"fids\":%" PRIu64 ",\"rings_broken\":%" PRIu64 ","
@@ -382,7 +384,7 @@ static void p9_stats_json(struct xpvd_dev *d, FILE *f)
 		p->nr_rings, p->nr_rings ? p->order : 0,
 		p->sess ? p9_session_msize(p->sess) : 0, sum.requests,
 		sum.errors, sum.read_bytes, sum.write_bytes, sum.copied_bytes,
-		sum.read_fills, sum.refused, sum.xattr_refused, sum.fids,
+		sum.read_fills, sum.readahead_bytes, sum.refused, sum.xattr_refused, sum.fids,
 		p->rings_broken,
 		sum.requests ? sum.lat_ns_total / sum.requests / 1000 : 0);
 }

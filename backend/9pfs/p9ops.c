@@ -22,6 +22,16 @@
  * splice, pages evicted again) does it go through the thread's bounce
  * buffer, counted in copied_bytes.  Twrite writes the payload where it
  * lies (pwritev from the transport's iovecs).
+ *
+ * Readahead is the server's own.  An RWF_NOWAIT read never starts I/O,
+ * so the kernel's readahead does not see it, and it stops short at the
+ * marks that readahead leaves in the page cache (a fill then a second
+ * read, the first part copied twice).  So a regular file opened for
+ * reading is POSIX_FADV_RANDOM (the kernel reads what is asked, and
+ * leaves no marks), and a fid read sequentially gets the window after
+ * its last read asked of the kernel once the reply is out
+ * (POSIX_FADV_WILLNEED: no marks, no waiting), read from the disk while
+ * the guest handles the reply.
  */
 #include "config.h"
 
@@ -265,6 +275,14 @@ static int new_node(struct p9_ctx *c, const struct p9_node *dir,
 
 /* ---- open, create ---- */
 
+/* A regular file opened for reading: no readahead of the kernel's (see
+ * the top of this file). */
+static void readahead_own(int fd, mode_t type, int flags)
+{
+	if (S_ISREG(type) && (flags & O_ACCMODE) != O_WRONLY)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+}
+
 int p9_op_lopen(struct p9_ctx *c)
 {
 	struct p9_fid *f;
@@ -317,6 +335,7 @@ int p9_op_lopen(struct p9_ctx *c)
 		p9_open_slot_put(c->s);
 		goto out;
 	}
+	readahead_own(fd, n->type, flags);
 	pthread_mutex_lock(&f->lock);
 	if (f->ofd >= 0 || f->kind != P9_FID_PATH || f->node != n) {
 		/* Opened or walked by a request racing this one. */
@@ -383,6 +402,7 @@ int p9_op_lcreate(struct p9_ctx *c)
 		err = -errno;
 		goto out_slot;
 	}
+	readahead_own(fd, S_IFREG, flags);
 	/* The node is the file made, whatever its name holds now. */
 	p9_proc_path(proc, sizeof(proc), fd);
 	pfd = open(proc, O_PATH | O_CLOEXEC);
@@ -504,6 +524,51 @@ static ssize_t read_room(struct p9_node *n, int fd, const struct iovec *iov,
 		return preadv(fd, iov, k, (off_t)off);
 	errno = EAGAIN;
 	return -1;
+}
+
+/* Readahead of sequential Treads: the window ahead of the last one is
+ * 4 of its size, within these bounds, and asked for again when less than
+ * half of it is left. */
+#define P9_RA_MIN (128u << 10)
+#define P9_RA_MAX (8u << 20)
+
+/*
+ * After a Tread of [off, off + count) of f (open as fd) was answered: if
+ * it follows the fid's last one (or starts the file), the kernel is asked
+ * to read the window after it, unless enough of it was asked for already.
+ * Bytes past the end of the file cost nothing (the kernel stops there).
+ */
+static void read_ahead(struct p9_ctx *c, struct p9_fid *f, int fd,
+		       uint64_t off, uint32_t count)
+{
+	uint64_t end = off + count, win, from, to;
+	bool seq;
+
+	win = 4 * (uint64_t)count;
+	if (win < P9_RA_MIN)
+		win = P9_RA_MIN;
+	if (win > P9_RA_MAX)
+		win = P9_RA_MAX;
+	pthread_mutex_lock(&f->lock);
+	seq = off == f->ra_next;
+	f->ra_next = end;
+	if (!seq || !count || end > P9_OFF_MAX - win) {
+		pthread_mutex_unlock(&f->lock);
+		return;
+	}
+	if (f->ra_end < end)
+		f->ra_end = end;
+	if (f->ra_end - end >= win / 2) {
+		pthread_mutex_unlock(&f->lock);
+		return;
+	}
+	from = f->ra_end;
+	to = end + win;
+	f->ra_end = to;
+	pthread_mutex_unlock(&f->lock);
+	if (posix_fadvise(fd, (off_t)from, (off_t)(to - from),
+			  POSIX_FADV_WILLNEED) == 0)
+		p9_stat_add(c->s, readahead_bytes, to - from);
 }
 
 /* Whether reserve() kept its contract: 1 or 2 pieces, len bytes. */
@@ -647,6 +712,9 @@ int p9_op_read(struct p9_ctx *c)
 		p9_stat_add(c->s, read_fills, 1);
 		err = read_direct(c, n, ofd, off, count);
 	}
+	if (err == 1 && !c->rc &&
+	    __atomic_load_n(&n->rdmode, __ATOMIC_RELAXED) != P9_RD_MEMFS)
+		read_ahead(c, f, ofd, off, count);
 	if (err) {
 		if (err > 0)
 			err = 0;
@@ -689,6 +757,7 @@ int p9_op_read(struct p9_ctx *c)
 	c->ops->commit(c->opaque, P9_RREAD_HDR + got);
 	p9_stat_add(c->s, read_bytes, got);
 	p9_stat_add(c->s, copied_bytes, got);
+	read_ahead(c, f, ofd, off, count);
 out:
 	put_fn(f, n);
 	return err;

@@ -993,6 +993,8 @@ void p9_session_stats(const struct p9_session *s, struct p9_stats *out)
 	out->copied_bytes =
 	    __atomic_load_n(&s->st.copied_bytes, __ATOMIC_RELAXED);
 	out->read_fills = __atomic_load_n(&s->st.read_fills, __ATOMIC_RELAXED);
+	out->readahead_bytes =
+	    __atomic_load_n(&s->st.readahead_bytes, __ATOMIC_RELAXED);
 	out->refused = __atomic_load_n(&s->st.refused, __ATOMIC_RELAXED);
 	out->xattr_refused =
 		__atomic_load_n(&s->st.xattr_refused, __ATOMIC_RELAXED);

@@ -193,6 +193,8 @@ struct p9_stats {
 					 * lacked: brought in first
 					 * (p9_cache_fill), then read as the
 					 * others */
+	uint64_t readahead_bytes;	/* asked of the kernel ahead of
+					 * sequential Treads (read_ahead) */
 	uint64_t refused;		/* confinement refusals (bad names,
 					 * non-regular opens, symlinks) */
 	uint64_t xattr_refused;		/* xattrs outside user.* (policy, not

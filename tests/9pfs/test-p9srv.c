@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -800,6 +801,107 @@ static void test_zero_copy(void)
 	EXPECT_EQ(t_clunk(&C, 51), 0);
 	EXPECT_EQ(t_clunk(&C, 50), 0);
 	CHECK(unlink(hp("export/zc")) == 0);
+}
+
+/* Whether [off, off + len) of the file mapped at map is in the page
+ * cache, waiting up to 5 s for reads in flight. */
+static bool resident(uint8_t *map, size_t off, size_t len)
+{
+	unsigned char vec[64];
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), first = off / pg;
+	size_t n = (off + len + pg - 1) / pg - first, i;
+	int tries;
+
+	CHECK(n <= sizeof(vec));
+	for (tries = 0; tries < 500; tries++) {
+		CHECK(mincore(map + first * pg, n * pg, vec) == 0);
+		for (i = 0; i < n && (vec[i] & 1); i++)
+			;
+		if (i == n)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Sequential Treads of a file out of the page cache: after the first
+ * (filled), the server asks the kernel for the window ahead, so the next
+ * ones find their data there (RWF_NOWAIT reads never start readahead,
+ * and the kernel's own is off for files the server opens: without the
+ * server's, every read is a fill).  Reads that jump around ask for
+ * nothing.  On a disk file system only (tmpfs keeps everything in
+ * memory).
+ */
+static void test_readahead(void)
+{
+	enum { SIZE = 1 << 20, CHUNK = 32 << 10 };
+	uint8_t *want, *map, buf[CHUNK];
+	struct p9_stats s0, s1;
+	struct statfs sf;
+	size_t off;
+	int fd;
+
+	test_where("readahead");
+	CHECK(statfs(hp("export"), &sf) == 0);
+	if (sf.f_type != EXT4_SUPER_MAGIC && sf.f_type != XFS_SUPER_MAGIC &&
+	    sf.f_type != BTRFS_SUPER_MAGIC)
+		return;
+	want = malloc(SIZE);
+	CHECK(want);
+	for (off = 0; off < SIZE; off++)
+		want[off] = (uint8_t)(off * 131 + (off >> 12));
+	put_file("export/ra", want, SIZE);
+	fd = open(hp("export/ra"), O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(fdatasync(fd) == 0);
+	CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+	map = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED);
+	EXPECT_EQ(t_walkp(&C, ROOT, 56, "ra", NULL), 1);
+	EXPECT_EQ(t_lopen(&C, 56, P9_DOTL_RDONLY, NULL), 0);
+
+	s0 = stats();
+	for (off = 0; off < SIZE; off += CHUNK) {
+		/* Let the readahead land (nothing to wait for when the
+		 * server asked for none: the read then fills). */
+		if (off)
+			(void)resident(map, off, CHUNK);
+		EXPECT_EQ(t_read(&C, 56, off, CHUNK, buf), CHUNK);
+		EXPECT_MSG(!memcmp(buf, want + off, CHUNK), "at %zu", off);
+		if (!off) {
+			s1 = stats();
+			EXPECT_EQ(s1.read_fills - s0.read_fills, 1);
+			EXPECT_MSG(s1.readahead_bytes > s0.readahead_bytes,
+				   "nothing asked after the first read");
+		}
+	}
+	s1 = stats();
+	/* The first read only (one more allowed: pages the kernel dropped
+	 * again between the wait and the read). */
+	EXPECT_MSG(s1.read_fills - s0.read_fills <= 2,
+		   "%llu of %d sequential reads filled",
+		   (unsigned long long)(s1.read_fills - s0.read_fills),
+		   SIZE / CHUNK);
+	EXPECT_EQ(s1.copied_bytes - s0.copied_bytes, 0);
+
+	/* Jumping around: nothing more asked. */
+	CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+	s0 = stats();
+	EXPECT_EQ(t_read(&C, 56, 800 << 10, CHUNK, buf), CHUNK);
+	EXPECT(!memcmp(buf, want + (800 << 10), CHUNK));
+	EXPECT_EQ(t_read(&C, 56, 200 << 10, CHUNK, buf), CHUNK);
+	EXPECT(!memcmp(buf, want + (200 << 10), CHUNK));
+	EXPECT_EQ(t_read(&C, 56, 500 << 10, CHUNK, buf), CHUNK);
+	EXPECT(!memcmp(buf, want + (500 << 10), CHUNK));
+	s1 = stats();
+	EXPECT_EQ(s1.readahead_bytes - s0.readahead_bytes, 0);
+
+	EXPECT_EQ(t_clunk(&C, 56), 0);
+	munmap(map, SIZE);
+	close(fd);
+	free(want);
+	CHECK(unlink(hp("export/ra")) == 0);
 }
 
 static void test_offsets(void)
@@ -1984,6 +2086,7 @@ int main(void)
 	test_confinement();
 	test_files();
 	test_zero_copy();
+	test_readahead();
 	test_offsets();
 	test_readdir();
 	test_dirs_links();
