@@ -12,12 +12,6 @@
  * neither allocates nor copies segments) and each segment's GNTST_* status is
  * turned into -errno afterwards; pending() never blocks, whatever the kernel
  * does with a non-blocking evtchn fd.
- *
- * cpu(): Linux names an event channel's interrupt after the command name
- * of the thread that opened /dev/xen/evtchn ("evtchn:<comm>" in
- * /proc/interrupts), so open() gives the calling thread a name of its own
- * (xpvevN) for the length of the open and keeps it; cpu() finds the line
- * with that name and reads where the interrupt goes.
  */
 #include "config.h"
 
@@ -26,12 +20,8 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include <xenctrl.h> /* before xengnttab.h: defines the __XEN_TOOLS__ types */
 #include <xenevtchn.h>
@@ -39,7 +29,6 @@
 #include <xentoollog.h>
 #include <xen/grant_table.h>
 
-#include "irqinfo.h"
 #include "platform.h"
 
 /* Our copy segment is passed to the library as is: same layout, same bits. */
@@ -297,33 +286,7 @@ static const struct xpv_gntshr_ops xen_gntshr_ops = {
 
 struct xpv_evtchn {
 	xenevtchn_handle *xce;
-	char tag[16];	/* our interrupts' name after "evtchn:", or "" */
 };
-
-/* The handle's open, under a thread name no other handle has (see the
- * top: the interrupts of its ports are named after it). */
-static xenevtchn_handle *open_named(char tag[16])
-{
-	static unsigned int seq;
-	xenevtchn_handle *xce;
-	char old[16] = "";
-	int e;
-
-	tag[0] = 0;
-	if (prctl(PR_GET_NAME, old) == 0) {
-		old[15] = 0;
-		snprintf(tag, 16, "xpvev%u",
-			 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-		if (prctl(PR_SET_NAME, tag) != 0)
-			tag[0] = 0;
-	}
-	xce = xenevtchn_open(&silent_logger, 0);
-	e = errno;
-	if (tag[0])
-		(void)prctl(PR_SET_NAME, old);
-	errno = e;
-	return xce;
-}
 
 static int xen_evtchn_open(struct xpv_evtchn **out)
 {
@@ -333,7 +296,7 @@ static int xen_evtchn_open(struct xpv_evtchn **out)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->xce = open_named(h->tag);
+	h->xce = xenevtchn_open(&silent_logger, 0);
 	if (!h->xce) {
 		rc = neg_errno();
 		goto err;
@@ -422,76 +385,6 @@ static int xen_evtchn_unmask(struct xpv_evtchn *h, xpv_port_t port)
 	return xenevtchn_unmask(h->xce, port) < 0 ? neg_errno() : 0;
 }
 
-/* A whole /proc file, NUL-terminated, in a malloc'd buffer (the caller
- * frees it); NULL with errno. */
-static char *read_proc(const char *path)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = NULL, *nb;
-	ssize_t n = -1;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (!buf || len + 1 >= cap) {
-			if (buf)
-				cap *= 2;
-			nb = cap > (64u << 20) ? NULL : realloc(buf, cap);
-			if (!nb) {
-				errno = ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	e = errno;
-	close(fd);
-	if (buf && n == 0) {
-		buf[len] = 0;
-		return buf;
-	}
-	free(buf);
-	errno = n < 0 ? e : ENOMEM;
-	return NULL;
-}
-
-static int xen_evtchn_cpu(struct xpv_evtchn *h, xpv_port_t port)
-{
-	static const char *const lists[] = {"effective_affinity_list",
-					    "smp_affinity_list"};
-	char action[32], path[64], *text;
-	unsigned int i;
-	int irq, cpu = -ENOENT;
-
-	(void)port; /* one port per handle: its interrupt is the one */
-	if (!h->tag[0])
-		return -ENOENT;
-	text = read_proc("/proc/interrupts");
-	if (!text)
-		return neg_errno();
-	snprintf(action, sizeof(action), "evtchn:%s", h->tag);
-	irq = xpv_irq_find(text, action);
-	free(text);
-	if (irq < 0)
-		return irq;
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]) && cpu < 0; i++) {
-		snprintf(path, sizeof(path), "/proc/irq/%d/%s", irq, lists[i]);
-		text = read_proc(path);
-		if (text)
-			cpu = xpv_cpu_list_one(text);
-		free(text);
-	}
-	return cpu < 0 ? -ENOENT : cpu;
-}
-
 static const struct xpv_evtchn_ops xen_evtchn_ops = {
     .size = sizeof(struct xpv_evtchn_ops),
     .name = "xen",
@@ -504,7 +397,6 @@ static const struct xpv_evtchn_ops xen_evtchn_ops = {
     .notify = xen_evtchn_notify,
     .pending = xen_evtchn_pending,
     .unmask = xen_evtchn_unmask,
-    .cpu = xen_evtchn_cpu,
 };
 
 const struct xpv_platform xpv_platform_xen = {

@@ -148,14 +148,6 @@ struct xpv_evtchn_ops {
 	 */
 	int (*pending)(struct xpv_evtchn *h);
 	int (*unmask)(struct xpv_evtchn *h, xpv_port_t port);
-	/*
-	 * The CPU that takes the events of port (its interrupt's), so that
-	 * the thread that waits for them can run there, or -errno when that
-	 * is not known (the handle has more than one port bound, no
-	 * /proc).  NULL on the sim.  Slow (it reads /proc): once, after the
-	 * bind.
-	 */
-	int (*cpu)(struct xpv_evtchn *h, xpv_port_t port);
 };
 
 /* ---- choosing a platform ---- */

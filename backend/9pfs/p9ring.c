@@ -43,7 +43,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +98,6 @@ struct xpvd_p9ring {
 	struct xpv_evtchn *evt;
 	int evfd;			/* evt's pollable fd */
 	int port;
-	int evt_cpu;			/* where port's events come, or -1 */
 	void *intf;
 	void *data;
 	unsigned int order;
@@ -581,29 +579,6 @@ static const struct p9_reply_ops reply_ops = {
 
 /* ---- threads ---- */
 
-/*
- * The first executor runs on the CPU that takes the event channel's
- * interrupt.  An event wakes the first idle executor in the order their
- * epoll sets were made (EPOLLEXCLUSIVE), so, one message at a time, this
- * one runs them all: woken where the interrupt is, not through a
- * cross-CPU wake-up (under Xen an IPI, a hypercall and a vCPU to
- * schedule).  The others run anywhere.
- */
-static void pin_first(struct exec *e)
-{
-	struct xpvd_p9ring *r = e->r;
-	cpu_set_t set;
-	int err;
-
-	if (e != &r->ex[0] || r->evt_cpu < 0 || r->evt_cpu >= CPU_SETSIZE)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(r->evt_cpu, &set);
-	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	xpvd_dbg(XPVD_C_IO, "%s: events on CPU %d, first executor %s",
-		 r->name, r->evt_cpu, err ? "not pinned" : "pinned there");
-}
-
 static void *exec_main(void *arg)
 {
 	struct exec *e = arg;
@@ -614,7 +589,6 @@ static void *exec_main(void *arg)
 	int got;
 
 	(void)p9_thread_prepare();
-	pin_first(e);
 	pthread_mutex_lock(&r->lk);
 	for (;;) {
 		if (r->broken || r->stopping)
@@ -821,7 +795,6 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	r->p = *p;
 	r->plat = plat;
 	r->port = -1;
-	r->evt_cpu = -1;
 	r->stop_fd = r->kick_fd = r->room_fd = -1;
 	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
 		r->ex[i].epfd = -1;
@@ -865,9 +838,6 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	if (err < 0)
 		goto fail;
 	r->port = err;
-	r->evt_cpu = plat->evtchn->cpu ?
-			     plat->evtchn->cpu(r->evt, (xpv_port_t)r->port) :
-			     -1;
 	for (i = 0; i < p->threads; i++) {
 		/* Touched only as large messages come. */
 		r->ex[i].buf = mmap(NULL, r->out.size, PROT_READ | PROT_WRITE,

@@ -5,7 +5,7 @@
  * (gntdev), and signals itself over an interdomain event channel (evtchn).
  * Checks the things platform-xen.c translates: -errno returns, copy status
  * as -errno, pending() never blocking, read-only grants refused for
- * writing; cpu() finds where a bound port's interrupt goes.
+ * writing.
  *
  * Skips (77) without /dev/xen/gntdev, /dev/xen/gntalloc and /dev/xen/evtchn,
  * i.e. anywhere but a Xen domain with those drivers.  The domain's own id
@@ -30,8 +30,7 @@ static void test_evtchn(void)
 {
 	struct xpv_evtchn *a = NULL, *b = NULL;
 	struct pollfd pfd;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	int pa, pb, cpu;
+	int pa, pb;
 
 	EXPECT(xen->evtchn->open(&a) == 0);
 	EXPECT(xen->evtchn->open(&b) == 0);
@@ -44,11 +43,6 @@ static void test_evtchn(void)
 	EXPECT(pb > 0);
 	if (pa <= 0 || pb <= 0)
 		goto out;
-	/* Each handle's interrupt has a name of its own: found. */
-	cpu = xen->evtchn->cpu(b, (xpv_port_t)pb);
-	EXPECT_MSG(cpu >= 0 && cpu < ncpu, "cpu() %d of %ld", cpu, ncpu);
-	cpu = xen->evtchn->cpu(a, (xpv_port_t)pa);
-	EXPECT_MSG(cpu >= 0 && cpu < ncpu, "cpu() %d of %ld", cpu, ncpu);
 	EXPECT(xen->evtchn->notify(b, (xpv_port_t)pb) == 0);
 	pfd = (struct pollfd){.fd = xen->evtchn->fd(a), .events = POLLIN};
 	EXPECT(poll(&pfd, 1, 2000) == 1);
