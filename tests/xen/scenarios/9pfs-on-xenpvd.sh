@@ -8,12 +8,16 @@
 # dom0's side, `ls -lnR` the same on both sides; a file larger than the
 # guest's memory streamed; a symlink dom0 leaves pointing at its /etc
 # resolves in the guest's own tree; nothing outside the export changes.
+# The platform's own checks (test-platform-xen: grants, event channels,
+# pending() never blocking) run first, against the real drivers.
 # The share is attached after the guest is up (xenpvctl p9-attach writes
 # libxl's keys): with a p9 line, libxl 4.17 would start QEMU for it.
 # xpv-timeout: 600
 . /xpv/xpv-lib.sh "$1"
 need_bin xenpvd
 need_bin xenpvctl
+need_bin test-platform-xen
+check test-platform-xen -- "the xen platform's ops against the drivers"
 
 g=p9
 ex=/tmp/p9-export
