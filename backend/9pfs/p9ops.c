@@ -549,13 +549,12 @@ static void read_ahead(struct p9_ctx *c, struct p9_fid *f, int fd,
 		win = P9_RA_MIN;
 	if (win > P9_RA_MAX)
 		win = P9_RA_MAX;
-	pthread_mutex_lock(&f->lock);
-	seq = off == f->ra_next;
-	f->ra_next = end;
-	if (!seq || !count || end > P9_OFF_MAX - win) {
-		pthread_mutex_unlock(&f->lock);
+	/* A hint: racing Treads of one fid may see each other's end; the
+	 * lock only for what a sequential one asks. */
+	seq = __atomic_exchange_n(&f->ra_next, end, __ATOMIC_RELAXED) == off;
+	if (!seq || !count || end > P9_OFF_MAX - win)
 		return;
-	}
+	pthread_mutex_lock(&f->lock);
 	if (f->ra_end < end)
 		f->ra_end = end;
 	if (f->ra_end - end >= win / 2) {

@@ -121,7 +121,8 @@ struct p9_fid {
 	int ofd;		/* -1, or Tlopen/Tlcreate's fd */
 	int oacc;		/* O_ACCMODE of ofd */
 	/* Sequential Treads (read_ahead() in p9ops.c): where the next one
-	 * would start, and where what was asked of the kernel ends. */
+	 * would start (atomic), and where what was asked of the kernel
+	 * ends. */
 	uint64_t ra_next, ra_end;
 	/* xattr fids: the name (XCREATE), the value, its size and, for
 	 * XCREATE, how much of it Twrite filled and setxattr's flags. */

@@ -29,14 +29,17 @@
  *           commit(): one reply is written at a time, at the ring's tail.
  * Order: prod_lk before lk, never the reverse.
  *
- * Notifications: every published reply notifies.  An out_cons advance
- * notifies at once only when the frontend may be waiting for room (a
- * writer blocked on a full out ring waits for any event): when, before
- * it, the room left was less than the largest message (msize).  Else the
- * frontend had room for any message, and the reply's notification
- * announces it soon after; a blocked writer has messages in the ring,
- * and each of those is answered, so a notification always comes.  That
- * saves the frontend a wake-up per message.
+ * Notifications: every published reply notifies, and announces every
+ * out_cons advance published before it.  An advance alone matters only to
+ * a frontend waiting for room (a writer blocked on a full out ring waits
+ * for any event), which it may be only when, before the advance, the room
+ * left was less than the largest message (msize): otherwise the advance
+ * is left to the next reply.  When it may be waiting, the advance is
+ * announced by the next reply or, if none comes within CONS_NOTIFY_MS (a
+ * slow request: a Tlock may wait for a message the frontend cannot send
+ * yet), by the event thread's timer.  That saves the frontend a wake-up
+ * per message, and costs a frontend whose msize is the whole ring (any
+ * advance may matter) one timerfd_settime() per reply-less stretch.
  */
 #include "config.h"
 
@@ -49,6 +52,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "barrier.h"
@@ -56,6 +60,9 @@
 #include "p9wire.h"
 #include "ring-flex.h"
 
+/* How long an out_cons advance that may matter waits for a reply to
+ * announce it (see above). */
+#define CONS_NOTIFY_MS 1
 /* Messages of one ring a Tflush may cancel before they are taken. */
 #define CANCEL_MAX 8
 
@@ -107,6 +114,7 @@ struct xpvd_p9ring {
 	pthread_mutex_t lk;
 	uint32_t out_cons;		/* next byte to take (private) */
 	bool room_waiting;		/* atomic: a reply waits for room */
+	unsigned int idle;		/* executors in wait_work() */
 	uint32_t out_pub;		/* out_cons as published */
 	int cons_unsent;		/* atomic: out_pub not yet notified */
 	bool broken;
@@ -129,6 +137,8 @@ struct xpvd_p9ring {
 	int stop_fd;
 	int kick_fd;			/* eventfd: an idle executor, look */
 	int room_fd;			/* eventfd: the room waiter, look */
+	int timer_fd;			/* timerfd: announce out_cons (above) */
+	bool timer_armed;		/* atomic: timer_fd will fire */
 	pthread_t evthr;
 	bool evthr_started;
 	bool finished;
@@ -169,6 +179,27 @@ static void unkick(int fd)
 
 	if (read(fd, &v, sizeof(v)) < 0)
 		return; /* EAGAIN: another thread took it */
+}
+
+/*
+ * After setting cons_unsent: arms the event thread's timer for
+ * CONS_NOTIFY_MS from now, unless it is armed already (it fires within
+ * that time anyway).  The event thread clears timer_armed before it looks
+ * at cons_unsent, and we set cons_unsent before we look at timer_armed:
+ * one of us sees the other's write, so the advance is announced.
+ */
+static void arm_cons_timer(struct xpvd_p9ring *r)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_nsec = CONS_NOTIFY_MS * 1000000L},
+	};
+
+	if (__atomic_exchange_n(&r->timer_armed, true, __ATOMIC_SEQ_CST))
+		return;
+	if (timerfd_settime(r->timer_fd, 0, &its, NULL) < 0) {
+		__atomic_store_n(&r->timer_armed, false, __ATOMIC_SEQ_CST);
+		notify(r); /* announce it now rather than never */
+	}
 }
 
 /* Under lk.  Logged once per ring (rate-limited per device).  The
@@ -603,23 +634,31 @@ static void *exec_main(void *arg)
 			continue;
 		}
 		if (got == 0) {
+			r->idle++;
 			pthread_mutex_unlock(&r->lk);
 			wait_work(e);
 			pthread_mutex_lock(&r->lk);
+			r->idle--;
 			continue;
 		}
 		/* Copied out: the frontend may reuse those bytes (all but a
 		 * Twrite's, pinned until written). */
 		moved = publish_cons(r) && tight;
 		/* A message queued behind this one: an idle executor takes
-		 * it while this one runs. */
-		more = xpv_read_once_u32(r->out.prod) - r->out_cons >=
-		       P9_HDR_SIZE;
+		 * it while this one runs.  None idle: each looks at the ring
+		 * before it waits, so the first free one takes it. */
+		more = r->idle && xpv_read_once_u32(r->out.prod) -
+						  r->out_cons >=
+					  P9_HDR_SIZE;
 		pthread_mutex_unlock(&r->lk);
 		if (more)
 			kick(r->kick_fd);
-		if (moved)
-			notify(r);
+		/* The first advance left unannounced arms the timer; a
+		 * reply's notify() before it fires clears cons_unsent. */
+		if (moved) {
+			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_SEQ_CST);
+			arm_cons_timer(r);
+		}
 
 		rq.msg = e->buf;
 		rq.size = size;
@@ -647,20 +686,35 @@ static void *exec_main(void *arg)
 }
 
 /*
- * Waits for the stop, then for the executors (each waits on stop_fd as
- * well).  stop_fd is never read: it stays readable, so a thread that
- * waits after the stop sees it too.
+ * Waits for the stop, announcing on the way the out_cons advances no
+ * reply announced in time (timer_fd), then waits for the executors (each
+ * waits on stop_fd as well).  stop_fd is never read: it stays readable,
+ * so a thread that waits after the stop sees it too.
  */
 static void *event_main(void *arg)
 {
 	struct xpvd_p9ring *r = arg;
-	struct pollfd pfd = {.fd = r->stop_fd, .events = POLLIN};
+	struct pollfd pfd[2];
 	unsigned int i;
 	uint64_t v;
 
-	while (!is_stopping(r))
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+	pfd[0].fd = r->stop_fd;
+	pfd[1].fd = r->timer_fd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (!is_stopping(r)) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
+		}
+		if (!(pfd[1].revents & POLLIN))
+			continue;
+		if (read(r->timer_fd, &v, sizeof(v)) < 0)
+			v = 0; /* EAGAIN: nothing expired after all */
+		__atomic_store_n(&r->timer_armed, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r->cons_unsent, __ATOMIC_SEQ_CST))
+			notify(r);
+	}
 	/* Executors waiting for work or room see `stopping`; one in the
 	 * middle of a request finishes it. */
 	for (i = 0; i < r->p.threads; i++)
@@ -740,6 +794,8 @@ static void destroy(struct xpvd_p9ring *r)
 		close(r->kick_fd);
 	if (r->room_fd >= 0)
 		close(r->room_fd);
+	if (r->timer_fd >= 0)
+		close(r->timer_fd);
 	pthread_mutex_destroy(&r->lk);
 	pthread_mutex_destroy(&r->prod_lk);
 	pthread_mutex_destroy(&r->evt_lk);
@@ -795,7 +851,7 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	r->p = *p;
 	r->plat = plat;
 	r->port = -1;
-	r->stop_fd = r->kick_fd = r->room_fd = -1;
+	r->stop_fd = r->kick_fd = r->room_fd = r->timer_fd = -1;
 	for (i = 0; i < XPVD_P9_MAX_THREADS; i++)
 		r->ex[i].epfd = -1;
 	pthread_mutex_init(&r->lk, NULL);
@@ -852,7 +908,10 @@ int xpvd_p9ring_start(const struct xpvd_p9ring_params *p,
 	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->stop_fd < 0 || r->kick_fd < 0 || r->room_fd < 0) {
+	r->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->stop_fd < 0 || r->kick_fd < 0 || r->room_fd < 0 ||
+	    r->timer_fd < 0) {
 		err = -errno;
 		goto fail;
 	}

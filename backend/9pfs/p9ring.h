@@ -21,8 +21,9 @@
  *   never dropped, never written over unconsumed bytes).
  * - The frontend is notified after every reply published, and after
  *   out_cons advances when it may be waiting for room (a Linux writer
- *   blocked on a full ring waits for any event): when less than msize
- *   was free before.  Otherwise the reply's notification announces it.
+ *   blocked on a full ring waits for any event: when less than msize was
+ *   free before), by the next reply or within a millisecond, whichever
+ *   comes first.  Other advances are announced by the next reply.
  * - A producer index beyond the ring, a message size below 7 or above the
  *   session's msize (the ring size before Tversion), or an in_cons beyond
  *   what we produced breaks the ring: it is logged once (rate-limited per
