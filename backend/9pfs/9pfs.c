@@ -384,7 +384,8 @@ static void p9_stats_json(struct xpvd_dev *d, FILE *f)
 		p->nr_rings, p->nr_rings ? p->order : 0,
 		p->sess ? p9_session_msize(p->sess) : 0, sum.requests,
 		sum.errors, sum.read_bytes, sum.write_bytes, sum.copied_bytes,
-		sum.read_fills, sum.readahead_bytes, sum.refused, sum.xattr_refused, sum.fids,
+		sum.read_fills, sum.readahead_bytes, sum.refused,
+		sum.xattr_refused, sum.fids,
 		p->rings_broken,
 		sum.requests ? sum.lat_ns_total / sum.requests / 1000 : 0);
 }

@@ -653,8 +653,9 @@ static void *exec_main(void *arg)
 		pthread_mutex_unlock(&r->lk);
 		if (more)
 			kick(r->kick_fd);
-		/* The first advance left unannounced arms the timer; a
-		 * reply's notify() before it fires clears cons_unsent. */
+		/* An advance the frontend may wait for: announced by the
+		 * next reply's notify() (which clears cons_unsent) or, if
+		 * none comes first, by the timer (armed unless it is). */
 		if (moved) {
 			__atomic_store_n(&r->cons_unsent, 1, __ATOMIC_SEQ_CST);
 			arm_cons_timer(r);

@@ -26,6 +26,9 @@
  *     concurrent  a Tfsync and then a Tgetattr on the same ring: the
  *                 getattr's reply must come first (run it with the
  *                 backend's fsync slowed down: test-9pfs-concurrent.sh)
+ *     consnote    a slow Tfsync alone, msize the whole ring: the backend
+ *                 announces the consumed message (an event, out_cons
+ *                 past it) long before the reply (same slowed fsync)
  *     reconnect   Closing/Closed, then a new connection: a working share
  *   hostile (the ring is stopped and nothing of the message runs; the
  *   other rings and the daemon keep serving: checked):
@@ -837,6 +840,61 @@ static void sc_concurrent(void)
 	       (unsigned long long)t_sync);
 	if (t_get >= t_sync)
 		failf("concurrent: the getattr waited for the fsync");
+}
+
+/*
+ * A Tfsync (slowed to 2 s by the test) alone on ring 0.  msize is the
+ * whole ring, so a frontend may wait for all of it to be free before its
+ * next message: the backend must announce that it consumed the Tfsync (an
+ * event, with out_cons past it) without waiting for the reply.
+ */
+static void sc_consnote(void)
+{
+	struct pollfd p = {.fd = plat->evtchn->fd(evt), .events = POLLIN};
+	uint8_t b[16] = "consnote";
+	struct p9_cur *c;
+	uint64_t t0, t_ev = 0, t_sync;
+	bool seen = false;
+	uint32_t prod;
+	int port, n;
+
+	if (msize < XPV_FLEX_RING_SIZE(order))
+		die("consnote: msize %u is not the ring's %u", msize,
+		    XPV_FLEX_RING_SIZE(order));
+	if (walk1(0, 1, 14, NULL) < 0 || lcreate(0, 14, "raw-cons") < 0)
+		die("consnote: create");
+	write_at(0, 14, 0, b, sizeof(b));
+	while (poll(&p, 1, 0) > 0 && (port = plat->evtchn->pending(evt)) >= 0)
+		plat->evtchn->unmask(evt, (xpv_port_t)port);
+	c = msg(P9_TFSYNC);
+	p9_put32(c, 14);
+	p9_put32(c, 0);
+	t0 = now_ms();
+	send_msg(0, c->data, (size_t)p9_end(c));
+	prod = xpv_read_once_u32(rs[0].out.prod);
+	while (!seen && now_ms() - t0 < 1500) {
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		while ((port = plat->evtchn->pending(evt)) >= 0)
+			plat->evtchn->unmask(evt, (xpv_port_t)port);
+		if (xpv_read_once_u32(rs[0].out.cons) == prod) {
+			t_ev = now_ms() - t0;
+			seen = true;
+		}
+	}
+	n = recv_msg(0, 3 * TIMEOUT_MS);
+	if (n < 0)
+		die("consnote: no reply to the Tfsync");
+	t_sync = now_ms() - t0;
+	clunk(0, 14);
+	unlink_file(0, "raw-cons");
+	if (seen)
+		printf("consnote: consumed announced after %llu ms, fsync "
+		       "answered after %llu ms\n", (unsigned long long)t_ev,
+		       (unsigned long long)t_sync);
+	if (!seen || t_ev + 500 > t_sync)
+		failf("consnote: the consumed message was announced only "
+		      "with its reply");
 }
 
 /* The frontend closes and connects again: a working share. */
@@ -3074,6 +3132,8 @@ int main(int argc, char **argv)
 			sc_split();
 		else if (!strcmp(s, "concurrent"))
 			sc_concurrent();
+		else if (!strcmp(s, "consnote"))
+			sc_consnote();
 		else if (!strcmp(s, "reconnect"))
 			sc_reconnect();
 		else if (!strcmp(s, "size6"))
