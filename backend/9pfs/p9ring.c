@@ -10,8 +10,8 @@
  * executor, not all, and that one runs the message itself (one wake-up
  * and one context switch per message, no hand-off to a dispatcher or to
  * a next leader).  An executor that takes a message and sees another one
- * queued behind it kicks (kick_fd) so that an idle one takes that; when
- * every executor is busy nobody waits: the event stays pending (the fd
+ * queued behind it kicks (kick_fd), when one is idle, so that it takes
+ * that; when every executor is busy nobody waits: the event stays pending (the fd
  * stays readable) until one is free, and every executor looks at the
  * ring before it waits.
  *
@@ -24,7 +24,8 @@
  *
  * Two locks:
  *   lk      the consumer side (out ring: private cons, pins, published
- *           out_cons), the broken/stopping flags and room_waiting;
+ *           out_cons), the broken/stopping flags and the idle count
+ *           (room_waiting is atomic: see wait_room());
  *   prod_lk the producer side, held from a reply's reserve() to its
  *           commit(): one reply is written at a time, at the ring's tail.
  * Order: prod_lk before lk, never the reverse.
@@ -39,7 +40,8 @@
  * slow request: a Tlock may wait for a message the frontend cannot send
  * yet), by the event thread's timer.  That saves the frontend a wake-up
  * per message, and costs a frontend whose msize is the whole ring (any
- * advance may matter) one timerfd_settime() per reply-less stretch.
+ * advance may matter) at most one timerfd_settime() and one event-thread
+ * wake-up per CONS_NOTIFY_MS.
  */
 #include "config.h"
 
