@@ -312,14 +312,20 @@ static void kick(unsigned int i)
 }
 
 /* Waits for an event (any ring) for up to ms. */
-static void wait_event(int ms)
+/* Waits up to ms for an event and takes every pending one: whether
+ * there was one. */
+static bool wait_event(int ms)
 {
 	struct pollfd p = { .fd = plat->evtchn->fd(evt), .events = POLLIN };
+	bool got = false;
 	int port;
 
 	if (poll(&p, 1, ms) > 0)
-		while ((port = plat->evtchn->pending(evt)) >= 0)
+		while ((port = plat->evtchn->pending(evt)) >= 0) {
 			plat->evtchn->unmask(evt, (xpv_port_t)port);
+			got = true;
+		}
+	return got;
 }
 
 /* Copies len bytes into ring i's out ring at its producer index plus
@@ -850,13 +856,12 @@ static void sc_concurrent(void)
  */
 static void sc_consnote(void)
 {
-	struct pollfd p = {.fd = plat->evtchn->fd(evt), .events = POLLIN};
 	uint8_t b[16] = "consnote";
 	struct p9_cur *c;
 	uint64_t t0, t_ev = 0, t_sync;
 	bool seen = false;
 	uint32_t prod;
-	int port, n;
+	int n;
 
 	if (msize < XPV_FLEX_RING_SIZE(order))
 		die("consnote: msize %u is not the ring's %u", msize,
@@ -864,19 +869,18 @@ static void sc_consnote(void)
 	if (walk1(0, 1, 14, NULL) < 0 || lcreate(0, 14, "raw-cons") < 0)
 		die("consnote: create");
 	write_at(0, 14, 0, b, sizeof(b));
-	while (poll(&p, 1, 0) > 0 && (port = plat->evtchn->pending(evt)) >= 0)
-		plat->evtchn->unmask(evt, (xpv_port_t)port);
+	while (wait_event(0))
+		;
 	c = msg(P9_TFSYNC);
 	p9_put32(c, 14);
 	p9_put32(c, 0);
 	t0 = now_ms();
 	send_msg(0, c->data, (size_t)p9_end(c));
 	prod = xpv_read_once_u32(rs[0].out.prod);
+	/* An event, and out_cons past the Tfsync when it came. */
 	while (!seen && now_ms() - t0 < 1500) {
-		if (poll(&p, 1, 50) <= 0)
+		if (!wait_event(50))
 			continue;
-		while ((port = plat->evtchn->pending(evt)) >= 0)
-			plat->evtchn->unmask(evt, (xpv_port_t)port);
 		if (xpv_read_once_u32(rs[0].out.cons) == prod) {
 			t_ev = now_ms() - t0;
 			seen = true;
