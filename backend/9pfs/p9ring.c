@@ -19,22 +19,28 @@
  * nothing (the port is pending), and every executor looks at the ring
  * before it waits.
  *
- * One message at a time (the sequential case: nothing queued behind the
- * message taken, every other executor asleep), the hand-off would wake a
- * follower per message for nothing; the leader keeps the lead instead,
- * to take it back when done, and the event thread watches: at each tick
- * (TICK_MS) while messages run, nobody polls and followers sleep, it
- * checks that messages are still being taken, and when none was since the
- * tick before, it wakes a follower to lead.  So a slow request holds up
- * the next one for two ticks at most.
+ * One quick message at a time (the sequential case from the page cache:
+ * nothing queued behind the message taken, every other executor asleep,
+ * and the last such message done within QUICK_NS), the hand-off would
+ * wake a follower per message for nothing; the leader keeps the lead
+ * instead, to take it back when done, and the event thread watches: at
+ * each tick (TICK_MS) while messages run, nobody polls and followers
+ * sleep, it checks that messages are still being taken, and when none was
+ * since the tick before, it wakes a follower to lead.  So a slow request
+ * holds up the next one for two ticks at most, and only after a quick
+ * one: when lone messages are slow (disk reads, or anything under
+ * emulation) every take hands on, since there the next message would wait
+ * for the watch.
  *
- * Measured on the simulated platform (README, "9pfs on the simulated
- * platform"), against every idle executor waiting on the event channel
- * (epoll, exclusive wake-ups: no hand-off, but each frontend notification
- * wakes an executor at once, which takes the event and makes the next
- * notification a real one): 32 4 KiB reads in flight +15-20%, sequential
- * reads the same.  A hand-off at every take: +35% there, but sequential
- * reads -15%.
+ * Measured (README, "9pfs on the simulated platform"), against every idle
+ * executor waiting on the event channel (epoll, exclusive wake-ups: no
+ * hand-off, but each frontend notification wakes an executor at once,
+ * which takes the event and makes the next notification a real one): on
+ * the simulated platform, 32 4 KiB reads in flight +15-20%, sequential
+ * reads the same; a hand-off at every take gave +35% there but sequential
+ * reads -15%.  On real Xen (Linux frontend, emulated) the same within the
+ * noise; keeping the lead without timing lone messages lost a quarter of
+ * the 4 KiB reads of 4 fio jobs.
  *
  * A reply that finds no room in the in ring waits in poll() on the event
  * channel and room_fd; the leader polls the event channel too, and only
@@ -75,6 +81,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "barrier.h"
@@ -85,6 +92,8 @@
 /* The event thread's tick: how long an out_cons advance that may matter
  * waits for a reply to announce it, and the watch's period (see above). */
 #define TICK_MS 1
+/* A lone message this quick lets the next lone one keep the lead. */
+#define QUICK_NS 200000u
 /* Messages of one ring a Tflush may cancel before they are taken. */
 #define CANCEL_MAX 8
 
@@ -113,6 +122,7 @@ struct exec {
 	uint32_t pin;
 	uint32_t pin_len;
 	size_t reserved;	/* reply room reserved, 0 when none */
+	uint64_t lone_t0;	/* its lone message's start (ns), or 0 */
 	struct p9_inflight inflight;	/* its message, from take() */
 	bool tracked;		/* inflight is in the session's set */
 };
@@ -140,6 +150,7 @@ struct xpvd_p9ring {
 	unsigned int busy;		/* executors running a message */
 	unsigned long takes;		/* messages taken, ever */
 	unsigned long takes_seen;	/* by the event thread's last watch */
+	bool quick;			/* the last lone message was quick */
 	pthread_cond_t cv_work;
 	uint32_t out_pub;		/* out_cons as published */
 	int cons_unsent;		/* atomic: out_pub not yet notified */
@@ -440,19 +451,34 @@ static void hand_on(struct xpvd_p9ring *r, bool more)
 		kick(r->kick_fd);
 }
 
-/*
- * Under lk, after a take (busy counts it): hand_on(), except when this
- * is the only message running and nothing is queued behind it (one
- * message at a time, the sequential case): then the executor keeps the
- * lead for when it is done, sparing the frontend a wake-up per message,
- * and the event thread's watch (watch()) hands it on if the message
- * turns out slow.  Returns whether the watch is needed.
- */
-static bool hand_on_take(struct xpvd_p9ring *r, bool more)
+static uint64_t now_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Under lk, after e's take (busy counts it): hand_on(), except for a
+ * lone message (nothing queued behind it, every other executor asleep:
+ * one message at a time) when the last lone one was quick (under
+ * QUICK_NS): then e keeps the lead for when it is done, sparing the
+ * frontend a wake-up per message, and the event thread's watch (watch())
+ * hands it on if this one turns out slow.  Lone messages are timed: while
+ * they are slow (a disk read, or everything under emulation) the lead
+ * is handed on at once, as a message that waits for the watch would wait
+ * for as long as it takes.  Returns whether the watch is needed.
+ */
+static bool hand_on_take(struct xpvd_p9ring *r, struct exec *e, bool more)
+{
+	e->lone_t0 = 0;
 	if (!more && !r->leader && r->followers &&
-	    r->followers + 1 == r->p.threads)
-		return true;
+	    r->followers + 1 == r->p.threads) {
+		e->lone_t0 = now_ns();
+		if (r->quick)
+			return true;
+	}
 	hand_on(r, more);
 	return false;
 }
@@ -733,9 +759,10 @@ static void *exec_main(void *arg)
 		 * behind this one while this one runs. */
 		r->busy++;
 		r->takes++;
-		watched = hand_on_take(r, xpv_read_once_u32(r->out.prod) -
-						  r->out_cons >=
-					  P9_HDR_SIZE);
+		watched = hand_on_take(r, e,
+				       xpv_read_once_u32(r->out.prod) -
+						       r->out_cons >=
+					       P9_HDR_SIZE);
 		pthread_mutex_unlock(&r->lk);
 		if (watched && !arm_timer(r)) {
 			pthread_mutex_lock(&r->lk);
@@ -761,6 +788,8 @@ static void *exec_main(void *arg)
 
 		pthread_mutex_lock(&r->lk);
 		r->busy--;
+		if (e->lone_t0)
+			r->quick = now_ns() - e->lone_t0 < QUICK_NS;
 		if (e->pinned) {
 			e->pinned = false;
 			if (publish_cons(r)) {
