@@ -26,10 +26,14 @@
  *     concurrent  a Tfsync and then a Tgetattr on the same ring: the
  *                 getattr's reply must come first (run it with the
  *                 backend's fsync slowed down: test-9pfs-concurrent.sh)
- *     lone        the same, the Tgetattr sent 100 ms after the Tfsync
- *                 (which the backend took as the only message: the
- *                 executor that runs it keeps the lead; its watch must
- *                 hand the lead on)
+ *     lone        the same, the Tgetattr sent 100 ms after the Tfsync,
+ *                 after quick messages one at a time: the backend takes
+ *                 the Tfsync as a lone quick message and keeps the lead,
+ *                 and its watch must hand it on.  With XPV_RAW_GATE=PATH
+ *                 it creates PATH.ready before the Tfsync and waits for
+ *                 PATH (the test slows fsync down only then: a tracer
+ *                 slows every message, and slow ones are not lone
+ *                 quick ones)
  *     consnote    a slow Tfsync alone, msize the whole ring: the backend
  *                 announces the consumed message (an event, out_cons
  *                 past it) long before the reply (same slowed fsync)
@@ -75,6 +79,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -810,6 +815,27 @@ static void sc_split(void)
 }
 
 /*
+ * Says PATH.ready and waits (up to 20 s) for PATH to exist: the test
+ * gets ready for what comes next (p9_raw's caller, XPV_RAW_GATE).
+ */
+static void open_gate(const char *name, const char *path)
+{
+	char ready[PATH_MAX];
+	unsigned int i;
+	int fd;
+
+	snprintf(ready, sizeof(ready), "%s.ready", path);
+	fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("%s: %s: %s", name, ready, strerror(errno));
+	close(fd);
+	for (i = 0; i < 2000 && access(path, F_OK) < 0; i++)
+		usleep(10000);
+	if (access(path, F_OK) < 0)
+		die("%s: %s never came", name, path);
+}
+
+/*
  * A Tfsync (slowed to 2 s by the test) then, gap_ms later, a Tgetattr on
  * the same ring: the getattr's reply must come while the fsync still
  * runs.  With a gap, the Tfsync was taken alone: the backend's hand-on
@@ -821,12 +847,19 @@ static void concurrent(const char *name, unsigned int gap_ms)
 	struct p9_cur *c;
 	uint8_t b[16] = "concurrent";
 	uint64_t t0, t1, t_get = 0, t_sync = 0;
+	const char *gate = getenv("XPV_RAW_GATE");
 	uint16_t tag_sync;
 	int n, k;
 
 	if (walk1(0, 1, 13, NULL) < 0 || lcreate(0, 13, "raw-conc") < 0)
 		die("%s: create", name);
 	write_at(0, 13, 0, b, sizeof(b));
+	/* Quick ones, one at a time, last before the Tfsync (the gate
+	 * sends nothing). */
+	for (k = 0; gap_ms && k < 4; k++)
+		write_at(0, 13, 0, b, sizeof(b));
+	if (gap_ms && gate)
+		open_gate(name, gate);
 	t0 = now_ms();
 	c = msg(P9_TFSYNC);
 	tag_sync = (uint16_t)p9_le_get(c->data + 5, 2);
