@@ -502,6 +502,34 @@ static bool watch(struct xpvd_p9ring *r)
 }
 
 /*
+ * lk not held: polls the event channel, own (kick_fd or room_fd: this
+ * thread's eventfd) and the stop, and takes a kick on own and the event.
+ * An event channel (or poll) that fails would make every wait return at
+ * once: the ring stops instead.  Returns whether it took an event.
+ */
+static bool poll_event(struct xpvd_p9ring *r, int own)
+{
+	struct pollfd pfd[3] = {
+		{.fd = r->evfd, .events = POLLIN},
+		{.fd = own, .events = POLLIN},
+		{.fd = r->stop_fd, .events = POLLIN},
+	};
+
+	if (poll(pfd, 3, -1) < 0) {
+		if (errno != EINTR)
+			evt_failed(r, (unsigned long)errno);
+		return false;
+	}
+	if (pfd[1].revents & POLLIN)
+		unkick(own);
+	if (pfd[0].revents & (POLLERR | POLLNVAL)) {
+		evt_failed(r, (unsigned long)pfd[0].revents);
+		return false;
+	}
+	return (pfd[0].revents & POLLIN) && take_event(r);
+}
+
+/*
  * An idle executor, under lk: as a follower, sleeps on cv_work; as the
  * leader (when none polls), polls the event channel, kick_fd and the
  * stop, and takes the event or the kick.  Returns under lk; the caller
@@ -509,10 +537,6 @@ static bool watch(struct xpvd_p9ring *r)
  */
 static void wait_work(struct xpvd_p9ring *r)
 {
-	struct pollfd pfd[3];
-	bool room = false;
-	int n;
-
 	if (r->leader) {
 		r->followers++;
 		pthread_cond_wait(&r->cv_work, &r->lk);
@@ -521,25 +545,13 @@ static void wait_work(struct xpvd_p9ring *r)
 	}
 	r->leader = true;
 	pthread_mutex_unlock(&r->lk);
-	pfd[0].fd = r->evfd;
-	pfd[1].fd = r->kick_fd;
-	pfd[2].fd = r->stop_fd;
-	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-	n = poll(pfd, 3, -1);
-	if (n < 0 && errno != EINTR)
-		evt_failed(r, (unsigned long)errno);
-	if (n > 0 && (pfd[1].revents & POLLIN))
-		unkick(r->kick_fd);
-	if (n > 0 && (pfd[0].revents & (POLLERR | POLLNVAL)))
-		evt_failed(r, (unsigned long)pfd[0].revents);
-	else if (n > 0 && (pfd[0].revents & POLLIN) && take_event(r)) {
+	if (poll_event(r, r->kick_fd)) {
 		/* It may have been the frontend making room: the event
 		 * taken before the look (see wait_room()). */
 		xpv_mb();
-		room = __atomic_load_n(&r->room_waiting, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&r->room_waiting, __ATOMIC_RELAXED))
+			kick(r->room_fd);
 	}
-	if (room)
-		kick(r->room_fd);
 	pthread_mutex_lock(&r->lk);
 	r->leader = false;
 }
@@ -555,24 +567,13 @@ static void wait_work(struct xpvd_p9ring *r)
  */
 static void wait_room(struct xpvd_p9ring *r)
 {
-	struct pollfd pfd[3];
 	bool took;
-	int n;
 
 	pthread_mutex_unlock(&r->lk);
-	pfd[0].fd = r->evfd;
-	pfd[1].fd = r->room_fd;
-	pfd[2].fd = r->stop_fd;
-	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-	n = poll(pfd, 3, -1);
-	if (n > 0 && (pfd[1].revents & POLLIN))
-		unkick(r->room_fd);
+	took = poll_event(r, r->room_fd);
+	pthread_mutex_lock(&r->lk);
 	/* The leader, woken by the same event, may find it gone: it may
 	 * have announced a message, so someone looks. */
-	took = n > 0 && (pfd[0].revents & POLLIN) && take_event(r);
-	if (n > 0 && (pfd[0].revents & (POLLERR | POLLNVAL)))
-		evt_failed(r, (unsigned long)pfd[0].revents);
-	pthread_mutex_lock(&r->lk);
 	if (took)
 		hand_on(r, true);
 }
