@@ -15,8 +15,8 @@
  * ever polling.  An executor that takes a message and sees another queued
  * behind it wakes a follower too (or, if none sleeps, kicks the leader).
  * When every executor is busy nobody polls: the event stays pending (the
- * fd stays readable), the frontend's further notifications cost it
- * nothing (the port is pending), and every executor looks at the ring
+ * fd stays readable), the frontend's further notifications wake nobody
+ * here (the port is pending), and every executor looks at the ring
  * before it waits.
  *
  * One quick message at a time (the sequential case from the page cache:
@@ -51,8 +51,8 @@
  * Two locks:
  *   lk      the consumer side (out ring: private cons, pins, published
  *           out_cons), the broken/stopping flags, the leader, the
- *           followers and cv_work (room_waiting is atomic: see
- *           wait_room());
+ *           followers, the busy and take counts, quick, and cv_work
+ *           (room_waiting is atomic: see wait_room());
  *   prod_lk the producer side, held from a reply's reserve() to its
  *           commit(): one reply is written at a time, at the ring's tail.
  * Order: prod_lk before lk, never the reverse.
