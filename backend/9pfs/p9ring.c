@@ -757,7 +757,8 @@ static void *exec_main(void *arg)
 		 * Twrite's, pinned until written). */
 		moved = publish_cons(r) && tight;
 		/* A follower leads in our place, or takes the message queued
-		 * behind this one while this one runs. */
+		 * behind this one while this one runs.  out_prod read again
+		 * only as that hint: take() validates what it takes. */
 		r->busy++;
 		r->takes++;
 		watched = hand_on_take(r, e,

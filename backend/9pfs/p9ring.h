@@ -9,8 +9,8 @@
  *   ring in order and run them at once, so a slow Tread, Tfsync or Tlock
  *   does not hold up a Tgetattr sent after it (for two milliseconds at
  *   most, when it came alone after quick ones: p9ring.c); replies go out
- *   in the order they are ready (9P matches them by tag).  QEMU and xen-9pfsd serve one
- *   request per ring at a time.
+ *   in the order they are ready (9P matches them by tag).  QEMU and
+ *   xen-9pfsd serve one request per ring at a time.
  * - Every message is copied out of the ring before the server looks at it,
  *   except a Twrite's payload, which goes from the ring to the file in one
  *   pwritev (no copy in between): that message's bytes stay unconsumed
