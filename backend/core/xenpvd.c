@@ -655,6 +655,9 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);	/* ignored, but by a device model */
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A guest writing past RLIMIT_FSIZE gets EFBIG, not the daemon
+	 * killed. */
+	signal(SIGXFSZ, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		xpvd_err(XPVD_C_MAIN, "signalfd: %s", strerror(errno));

@@ -7,7 +7,8 @@
 # replaces; ls lists the root and a subdirectory (-l with sizes), and a
 # missing path fails; each bench mode, with tiny sizes, prints its one
 # result line, through the share and with --direct-path on the host, and
-# leaves nothing behind; bad arguments are usage errors (2).
+# leaves nothing behind; bad arguments are usage errors (2); past the
+# daemon's file size limit a put fails with EFBIG and the daemon lives.
 . ./functions.sh
 . "$top_srcdir/tests/9pfs/test-9pfs-ring-common.sh"
 requires which cmp
@@ -103,6 +104,28 @@ rc=0; g bench --rw read --file nothing-here >/dev/null 2>&1 || rc=$?
 rc=0; (eval "$P9_GUEST_ENV" && exec "$CTL" p9 ls --devid 7) \
 	>/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "ls of a share that does not exist: $rc"
+
+# A file size limit on the daemon (RLIMIT_FSIZE, systemd's LimitFSIZE=):
+# a guest writing past it gets EFBIG, and the daemon is not killed by
+# SIGXFSZ; the bytes below the limit are written.
+if command -v prlimit >/dev/null; then
+	prlimit --pid "$XPVD_PID" --fsize=1048576: || hard_error "prlimit"
+	rc=0
+	# (A daemon killed leaves the guest waiting: bounded.)
+	head -c 2097152 /dev/zero | (eval "$P9_GUEST_ENV" &&
+		exec timeout 30 "$CTL" p9 put - toolarge) >/dev/null 2>"$T/err" ||
+		rc=$?
+	[ "$rc" = 1 ] || fail "put past the daemon's file size limit: rc $rc"
+	grep -q "File too large" "$T/err" || fail "put past it: $(cat "$T/err")"
+	kill -0 "$XPVD_PID" 2>/dev/null || fail "xenpvd died at the limit"
+	[ "$(stat -c %s "$EXPORT/toolarge")" = 1048576 ] ||
+		fail "toolarge: $(stat -c %s "$EXPORT/toolarge") bytes"
+	prlimit --pid "$XPVD_PID" --fsize=unlimited: || hard_error "prlimit back"
+	g put "$T/small" after-limit >/dev/null || fail "put after the limit"
+	cmp "$EXPORT/after-limit" "$T/small" || fail "after-limit differs"
+else
+	echo "no prlimit: the file size limit is not checked"
+fi
 
 # The daemon counted it all, and xenpvctl stats shows the share.
 out=$("$CTL" stats --socket "$XPVD_SOCK") || fail "xenpvctl stats"
