@@ -59,8 +59,8 @@
  *
  * Notifications: every published reply notifies, and announces every
  * out_cons advance published before it.  An advance alone matters only to
- * a frontend waiting for room (a writer blocked on a full out ring waits
- * for any event), which it may be only when, before the advance, the room
+ * a frontend waiting for room (ours waits for any event), which it may be
+ * only when, before the advance, the room
  * left was less than the largest message (msize): otherwise the advance
  * is left to the next reply.  When it may be waiting, the advance is
  * announced by the next reply or, if none comes within TICK_MS (a
@@ -69,6 +69,16 @@
  * per message, and costs a frontend whose msize is the whole ring (any
  * advance may matter) at most one timerfd_settime() and one event-thread
  * wake-up per TICK_MS.
+ *
+ * Linux (net/9p/trans_xen.c, 6.1 and later) never wakes from a wait for
+ * room: p9_xen_request() sleeps killable, its event handler wakes only
+ * interruptible sleepers.  What keeps a Linux guest going is that every
+ * message's bytes are given back before its reply is published (a
+ * Twrite's when written, the others' when copied out), so a frontend that
+ * sends once it has its replies finds the room they took.  Answering a
+ * Twrite before its payload is written (write-behind) would break that:
+ * at msize 512 KiB (half of Linux's ring), the next Twrite would fill the
+ * ring and any other request sent meanwhile would wait forever.
  */
 #include "config.h"
 

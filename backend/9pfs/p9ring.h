@@ -21,10 +21,12 @@
  *   room: the reply waits for the frontend to consume (never truncated,
  *   never dropped, never written over unconsumed bytes).
  * - The frontend is notified after every reply published, and after
- *   out_cons advances when it may be waiting for room (a Linux writer
- *   blocked on a full ring waits for any event: when less than msize was
- *   free before), by the next reply or within a millisecond, whichever
- *   comes first.  Other advances are announced by the next reply.
+ *   out_cons advances when it may be waiting for room (when less than
+ *   msize was free before), by the next reply or within a millisecond,
+ *   whichever comes first.  Other advances are announced by the next
+ *   reply.  A message's bytes are given back before its reply is
+ *   published: Linux never wakes from a wait for room (p9ring.c), so a
+ *   frontend that sends once it has its replies must find their room.
  * - A producer index beyond the ring, a message size below 7 or above the
  *   session's msize (the ring size before Tversion), or an in_cons beyond
  *   what we produced breaks the ring: it is logged once (rate-limited per

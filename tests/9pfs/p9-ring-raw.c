@@ -10,7 +10,9 @@
  * replies itself: so it can do what a well-behaved library never does
  * (hold replies unconsumed, split a message's publication, lie about
  * sizes and indices).  It checks every reply (tag, type, size within the
- * ring, what the host directory says).
+ * ring, what the host directory says) and, for one request at a time,
+ * that out_cons passed the request before its reply came (Linux never
+ * wakes from a wait for room, so the room must be back by then).
  *
  *   p9-ring-raw --export DIR [--devid N] [--rings N] [--order N]
  *               [--page-order N] [--hostile] [--xs KEY=VALUE]...
@@ -416,22 +418,35 @@ static int recv_msg(unsigned int i, int ms)
 	return recv_msg_k(i, ms, true);
 }
 
-/* One request on ring i, its reply in rbuf (checked: tag, type). */
+/*
+ * One request on ring i, its reply in rbuf (checked: tag, type).  Its
+ * bytes must have been given back (out_cons past it) by the time its
+ * reply is there: Linux sends its next message once it has the reply and
+ * never wakes from a wait for room (backend/9pfs/p9ring.c).
+ */
 static int rpc(unsigned int i, struct p9_cur *c, uint8_t rtype)
 {
 	uint16_t tag = (uint16_t)p9_le_get(c->data + 5, 2);
+	uint32_t end;
 	int len, n;
 
 	len = p9_end(c);
 	if (len < 0)
 		die("message too big");
 	send_msg(i, c->data, (size_t)len);
+	end = *rs[i].out.prod;
 	n = recv_msg(i, TIMEOUT_MS);
 	if (n < 0) {
 		failf("ring %u: no reply to type %u tag %u", i, c->data[4],
 		      tag);
 		return -ETIMEDOUT;
 	}
+	xpv_rmb();
+	if ((int32_t)(xpv_read_once_u32(rs[i].out.cons) - end) < 0)
+		failf("ring %u: reply to type %u tag %u before its bytes were "
+		      "given back (out_cons %u, message end %u)", i,
+		      c->data[4], tag, xpv_read_once_u32(rs[i].out.cons),
+		      end);
 	if (p9_le_get(rbuf + 5, 2) != tag) {
 		failf("ring %u: reply tag %u for %u", i,
 		      (unsigned int)p9_le_get(rbuf + 5, 2), tag);
