@@ -60,9 +60,8 @@
  * Notifications: every published reply notifies, and announces every
  * out_cons advance published before it.  An advance alone matters only to
  * a frontend waiting for room (ours waits for any event), which it may be
- * only when, before the advance, the room
- * left was less than the largest message (msize): otherwise the advance
- * is left to the next reply.  When it may be waiting, the advance is
+ * only when, before the advance, the room left was less than the largest
+ * message (msize): otherwise the advance is left to the next reply.  When it may be waiting, the advance is
  * announced by the next reply or, if none comes within TICK_MS (a
  * slow request: a Tlock may wait for a message the frontend cannot send
  * yet), by the event thread's timer.  That saves the frontend a wake-up
