@@ -61,13 +61,13 @@
  * out_cons advance published before it.  An advance alone matters only to
  * a frontend waiting for room (ours waits for any event), which it may be
  * only when, before the advance, the room left was less than the largest
- * message (msize): otherwise the advance is left to the next reply.  When it may be waiting, the advance is
- * announced by the next reply or, if none comes within TICK_MS (a
- * slow request: a Tlock may wait for a message the frontend cannot send
- * yet), by the event thread's timer.  That saves the frontend a wake-up
- * per message, and costs a frontend whose msize is the whole ring (any
- * advance may matter) at most one timerfd_settime() and one event-thread
- * wake-up per TICK_MS.
+ * message (msize): otherwise the advance is left to the next reply.
+ * When it may be waiting, the advance is announced by the next reply or,
+ * if none comes within TICK_MS (a slow request: a Tlock may wait for a
+ * message the frontend cannot send yet), by the event thread's timer.
+ * That saves the frontend a wake-up per message, and costs a frontend
+ * whose msize is the whole ring (any advance may matter) at most one
+ * timerfd_settime() and one event-thread wake-up per TICK_MS.
  *
  * Linux (net/9p/trans_xen.c, 6.1 and later) never wakes from a wait for
  * room: p9_xen_request() sleeps killable, its event handler wakes only
