@@ -90,7 +90,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "barrier.h"
@@ -460,14 +459,6 @@ static void hand_on(struct xpvd_p9ring *r, bool more)
 		kick(r->kick_fd);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Under lk, after e's take (busy counts it): hand_on(), except for a
  * lone message (nothing queued behind it, every other executor asleep:
@@ -484,7 +475,7 @@ static bool hand_on_take(struct xpvd_p9ring *r, struct exec *e, bool more)
 	e->lone_t0 = 0;
 	if (!more && !r->leader && r->followers &&
 	    r->followers + 1 == r->p.threads) {
-		e->lone_t0 = now_ns();
+		e->lone_t0 = p9_now_ns();
 		if (r->quick)
 			return true;
 	}
@@ -800,7 +791,7 @@ static void *exec_main(void *arg)
 		pthread_mutex_lock(&r->lk);
 		r->busy--;
 		if (e->lone_t0)
-			r->quick = now_ns() - e->lone_t0 < QUICK_NS;
+			r->quick = p9_now_ns() - e->lone_t0 < QUICK_NS;
 		if (e->pinned) {
 			e->pinned = false;
 			if (publish_cons(r)) {

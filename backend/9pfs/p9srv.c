@@ -1497,14 +1497,6 @@ static int dispatch(struct p9_ctx *c)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 bool p9_inflight_begin(struct p9_session *s, struct p9_inflight *rec,
 		       const uint8_t *hdr)
 {
@@ -1523,7 +1515,7 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 {
 	struct p9_ctx c;
 	struct p9_inflight me, *rec = rq->inflight, **pp;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = p9_now_ns();
 	int err, len;
 
 	memset(&c, 0, sizeof(c));
@@ -1581,6 +1573,6 @@ out:
 			pthread_cond_broadcast(&s->flushed);
 		pthread_mutex_unlock(&s->lock);
 	}
-	p9_stat_add(s, lat_ns_total, now_ns() - t0);
+	p9_stat_add(s, lat_ns_total, p9_now_ns() - t0);
 	return c.rc;
 }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <sys/uio.h>
 
 struct p9_export;
@@ -203,5 +204,15 @@ struct p9_stats {
 	uint64_t lat_ns_total;		/* time in p9_handle, summed */
 };
 void p9_session_stats(const struct p9_session *s, struct p9_stats *out);
+
+/* CLOCK_MONOTONIC in nanoseconds: request latencies (lat_ns_total) and
+ * the ring's timing of lone messages (p9ring.c). */
+static inline uint64_t p9_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 #endif /* XENPVD_BACKEND_9PFS_P9SRV_H */

@@ -7,10 +7,10 @@
 # Tgetattr sent 100 ms after the Tfsync, which xenpvd took as a lone
 # message after quick ones (its executor keeps the lead; the event
 # thread's watch hands it on): answered within 500 ms.  strace slows every
-# message down, so there it is attached only for the Tfsync (the raw
-# tool waits at a gate).  And with that slow
-# Tfsync alone, the backend announces the consumed message long before
-# the reply (msize is the whole ring: a frontend may wait for room).
+# message down, so there it is attached only for the Tfsync (the raw tool
+# waits at a gate).  And with that slow Tfsync alone, the backend
+# announces the consumed message long before the reply (msize is the
+# whole ring: a frontend may wait for room).
 . ./functions.sh
 . "$top_srcdir/tests/9pfs/test-9pfs-ring-common.sh"
 requires which strace
