@@ -52,6 +52,8 @@ static void stats_add(struct p9_stats *acc, const struct p9_stats *s)
 	acc->refused += s->refused;
 	acc->xattr_refused += s->xattr_refused;
 	acc->lat_ns_total += s->lat_ns_total;
+	acc->service_ns_total += s->service_ns_total;
+	acc->move_ns_total += s->move_ns_total;
 }
 
 /* ---- InitWait: open the export, publish the features ---- */
@@ -380,14 +382,16 @@ static void p9_stats_json(struct xpvd_dev *d, FILE *f)
 		"\"refused\":%" PRIu64 ","
 		"\"xattr_refused\":%" PRIu64 ","
 		"\"fids\":%" PRIu64 ",\"rings_broken\":%" PRIu64 ","
-		"\"avg_lat_us\":%" PRIu64,
+		"\"avg_lat_us\":%" PRIu64 ",\"service_us\":%" PRIu64 ","
+		"\"move_us\":%" PRIu64,
 		p->nr_rings, p->nr_rings ? p->order : 0,
 		p->sess ? p9_session_msize(p->sess) : 0, sum.requests,
 		sum.errors, sum.read_bytes, sum.write_bytes, sum.copied_bytes,
 		sum.read_fills, sum.readahead_bytes, sum.refused,
 		sum.xattr_refused, sum.fids,
 		p->rings_broken,
-		sum.requests ? sum.lat_ns_total / sum.requests / 1000 : 0);
+		sum.requests ? sum.lat_ns_total / sum.requests / 1000 : 0,
+		sum.service_ns_total / 1000, sum.move_ns_total / 1000);
 }
 
 static const char *const p9_types[] = { "9pfs", "xen_9pfs", NULL };

@@ -621,6 +621,7 @@ static int read_direct(struct p9_ctx *c, struct p9_node *n, int ofd,
 	uint8_t hdr[P9_RREAD_HDR];
 	struct iovec room[2], data[2];
 	struct stat st;
+	uint64_t t0;
 	ssize_t r;
 	int nr, k, err;
 
@@ -636,13 +637,15 @@ static int read_direct(struct p9_ctx *c, struct p9_node *n, int ofd,
 		return 1;
 	}
 	k = iov_sub(room, nr, P9_RREAD_HDR, count, data);
+	t0 = p9_now_ns();
 	r = read_room(n, ofd, data, k, off);
+	p9_stat_add(c->s, move_ns_total, p9_now_ns() - t0);
 	if (r >= 0 &&
 	    ((size_t)r == count ||
 	     (fstat(ofd, &st) == 0 && (uint64_t)st.st_size <= off + r))) {
 		rread_hdr(c, hdr, (size_t)r);
 		p9_iov_put(room, nr, 0, hdr, sizeof(hdr));
-		c->ops->commit(c->opaque, P9_RREAD_HDR + (size_t)r);
+		p9_commit(c, P9_RREAD_HDR + (size_t)r);
 		p9_stat_add(c->s, read_bytes, (uint64_t)r);
 		return 1;
 	}
@@ -659,12 +662,12 @@ int p9_op_read(struct p9_ctx *c)
 	enum p9_fid_kind kind;
 	struct p9_fid *f;
 	struct p9_node *n;
-	uint64_t off;
+	uint64_t off, t0;
 	uint32_t fid, count;
 	ssize_t r;
 	size_t got;
 	uint8_t *bounce;
-	int ofd, nr, err = 0;
+	int ofd, nr, fill, err = 0;
 
 	fid = p9_get32(&c->in);
 	off = p9_get64(&c->in);
@@ -706,10 +709,14 @@ int p9_op_read(struct p9_ctx *c)
 	 * that cannot be spliced, go through the bounce buffer. */
 	err = read_direct(c, n, ofd, off, count);
 	if (!err && __atomic_load_n(&n->rdmode, __ATOMIC_RELAXED) !=
-			    P9_RD_BOUNCE &&
-	    p9_cache_fill(ofd, off, count) == 0) {
-		p9_stat_add(c->s, read_fills, 1);
-		err = read_direct(c, n, ofd, off, count);
+			    P9_RD_BOUNCE) {
+		t0 = p9_now_ns();
+		fill = p9_cache_fill(ofd, off, count);
+		p9_stat_add(c->s, move_ns_total, p9_now_ns() - t0);
+		if (fill == 0) {
+			p9_stat_add(c->s, read_fills, 1);
+			err = read_direct(c, n, ofd, off, count);
+		}
 	}
 	if (err == 1 && !c->rc &&
 	    __atomic_load_n(&n->rdmode, __ATOMIC_RELAXED) != P9_RD_MEMFS)
@@ -726,6 +733,7 @@ int p9_op_read(struct p9_ctx *c)
 		err = -ENOMEM;
 		goto out;
 	}
+	t0 = p9_now_ns();
 	for (got = 0; got < count; got += (size_t)r) {
 		r = pread(ofd, bounce + got, count - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR) {
@@ -739,6 +747,7 @@ int p9_op_read(struct p9_ctx *c)
 		if (!r)
 			break;
 	}
+	p9_stat_add(c->s, move_ns_total, p9_now_ns() - t0);
 	c->sent = true;
 	nr = c->ops->reserve(c->opaque, P9_RREAD_HDR + got, room);
 	if (nr < 0) {
@@ -753,7 +762,7 @@ int p9_op_read(struct p9_ctx *c)
 	rread_hdr(c, hdr, got);
 	p9_iov_put(room, nr, 0, hdr, sizeof(hdr));
 	p9_iov_put(room, nr, P9_RREAD_HDR, bounce, got);
-	c->ops->commit(c->opaque, P9_RREAD_HDR + got);
+	p9_commit(c, P9_RREAD_HDR + got);
 	p9_stat_add(c->s, read_bytes, got);
 	p9_stat_add(c->s, copied_bytes, got);
 	read_ahead(c, f, ofd, off, count);
@@ -885,7 +894,7 @@ int p9_op_write(struct p9_ctx *c)
 	struct p9_fid *f;
 	struct p9_node *n;
 	uint32_t fid, count;
-	uint64_t off;
+	uint64_t off, t0;
 	ssize_t r;
 	int ofd, err;
 
@@ -929,7 +938,9 @@ int p9_op_write(struct p9_ctx *c)
 		err = -EINVAL;
 		goto out;
 	}
+	t0 = p9_now_ns();
 	r = write_payload(ofd, &p, count, (off_t)off);
+	p9_stat_add(c->s, move_ns_total, p9_now_ns() - t0);
 	if (r < 0) {
 		err = (int)r;
 		goto out;

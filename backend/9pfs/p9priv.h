@@ -166,12 +166,18 @@ struct p9_ctx {
 	struct p9_cur out;
 	bool sent; /* the handler answered itself */
 	int rc;	   /* reserve()'s error */
+	uint64_t replied_ns; /* when the reply was committed (p9_commit) */
 };
 
 /* ---- p9srv.c: services for the operations ---- */
 
 #define p9_stat_add(s, field, n)                                               \
 	__atomic_add_fetch(&(s)->st.field, (n), __ATOMIC_RELAXED)
+
+/* Commits len bytes of the reply reserved (ops->commit) and, when len is
+ * not 0 (a reply, not room given back), notes the time: the end of the
+ * request's service (service_ns_total). */
+void p9_commit(struct p9_ctx *c, size_t len);
 
 struct p9_node *p9_node_get(struct p9_node *n);
 void p9_node_put(struct p9_node *n);

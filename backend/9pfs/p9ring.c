@@ -731,6 +731,7 @@ static void *exec_main(void *arg)
 	struct exec *e = arg;
 	struct xpvd_p9ring *r = e->r;
 	struct p9_req rq;
+	uint64_t taken;
 	uint32_t size;
 	bool moved, watched, tight = false;
 	int got;
@@ -753,6 +754,7 @@ static void *exec_main(void *arg)
 			wait_work(r);
 			continue;
 		}
+		taken = p9_now_ns();
 		/* Copied out: the frontend may reuse those bytes (all but a
 		 * Twrite's, pinned until written). */
 		moved = publish_cons(r) && tight;
@@ -786,6 +788,7 @@ static void *exec_main(void *arg)
 		rq.data = e->data;
 		rq.ndata = e->ndata;
 		rq.inflight = e->tracked ? &e->inflight : NULL;
+		rq.taken_ns = taken;
 		p9_handle(r->sess, &rq, &reply_ops, e);
 
 		pthread_mutex_lock(&r->lk);

@@ -1001,6 +1001,10 @@ void p9_session_stats(const struct p9_session *s, struct p9_stats *out)
 	out->fids = __atomic_load_n(&s->st.fids, __ATOMIC_RELAXED);
 	out->lat_ns_total =
 	    __atomic_load_n(&s->st.lat_ns_total, __ATOMIC_RELAXED);
+	out->service_ns_total =
+	    __atomic_load_n(&s->st.service_ns_total, __ATOMIC_RELAXED);
+	out->move_ns_total =
+	    __atomic_load_n(&s->st.move_ns_total, __ATOMIC_RELAXED);
 }
 
 /* ---- replies ---- */
@@ -1046,7 +1050,14 @@ void p9_send(struct p9_ctx *c, const void *buf, size_t len)
 		return;
 	}
 	p9_iov_put(iov, n, 0, buf, len);
+	p9_commit(c, len);
+}
+
+void p9_commit(struct p9_ctx *c, size_t len)
+{
 	c->ops->commit(c->opaque, len);
+	if (len)
+		c->replied_ns = p9_now_ns();
 }
 
 int p9_reply_begin(struct p9_ctx *c, size_t max)
@@ -1515,7 +1526,7 @@ int p9_handle(struct p9_session *s, const struct p9_req *rq,
 {
 	struct p9_ctx c;
 	struct p9_inflight me, *rec = rq->inflight, **pp;
-	uint64_t t0 = p9_now_ns();
+	uint64_t t0 = p9_now_ns(), t1;
 	int err, len;
 
 	memset(&c, 0, sizeof(c));
@@ -1573,6 +1584,13 @@ out:
 			pthread_cond_broadcast(&s->flushed);
 		pthread_mutex_unlock(&s->lock);
 	}
-	p9_stat_add(s, lat_ns_total, p9_now_ns() - t0);
+	t1 = p9_now_ns();
+	p9_stat_add(s, lat_ns_total, t1 - t0);
+	if (!c.replied_ns)
+		c.replied_ns = t1;	/* no reply: its end */
+	if (!rq->taken_ns || rq->taken_ns > t0)
+		p9_stat_add(s, service_ns_total, c.replied_ns - t0);
+	else
+		p9_stat_add(s, service_ns_total, c.replied_ns - rq->taken_ns);
 	return c.rc;
 }

@@ -103,6 +103,9 @@ struct p9_req {
 	/* From p9_inflight_begin(), or NULL: p9_handle() adds the request
 	 * itself.  Either way it leaves the set after its reply. */
 	struct p9_inflight *inflight;
+	/* p9_now_ns() when the transport took the request, or 0 (then
+	 * p9_handle()'s start): where service_ns_total starts. */
+	uint64_t taken_ns;
 };
 
 /*
@@ -202,6 +205,17 @@ struct p9_stats {
 					 * an attack: `ls -l` asks for ACLs) */
 	uint64_t fids;			/* gauge: fids in use */
 	uint64_t lat_ns_total;		/* time in p9_handle, summed */
+	uint64_t service_ns_total;	/* from the take (p9_req.taken_ns) to
+					 * the reply in the transport, summed:
+					 * the server's part of a round trip
+					 * (work done after the reply, like
+					 * readahead, not counted) */
+	uint64_t move_ns_total;		/* in the system calls that move a
+					 * Tread's or Twrite's payload between
+					 * file and ring or bring it into the
+					 * page cache, summed: what any server
+					 * pays; service minus this is what
+					 * this one adds */
 };
 void p9_session_stats(const struct p9_session *s, struct p9_stats *out);
 

@@ -140,6 +140,7 @@ struct t_client {
 	struct p9_cur r; /* the reply's body, after send */
 	uint8_t rtype;
 	size_t limit; /* max reply for this request */
+	uint64_t taken_ns; /* given as p9_req.taken_ns (0: none) */
 };
 
 static inline uint8_t *t_alloc(size_t n)
@@ -187,6 +188,7 @@ static inline int t_send_raw(struct t_client *c, const uint8_t *msg, size_t len,
 	    .size = size,
 	    .data = data,
 	    .ndata = ndata,
+	    .taken_ns = c->taken_ns,
 	};
 	uint8_t ttype = len >= 5 ? msg[4] : 0;
 	uint16_t ttag = len >= 7 ? (uint16_t)p9_le_get(msg + 5, 2) : P9_NOTAG;

@@ -131,5 +131,12 @@ fi
 out=$("$CTL" stats --socket "$XPVD_SOCK") || fail "xenpvctl stats"
 echo "$out"
 grep -qE "^ +$P9_GUEST +0 .*$EXPORT" <<<"$out" || fail "stats: no share"
+# The server's part of the round trips, and of it the payload moves.
+out=$("$CTL" stats --socket "$XPVD_SOCK" --json) || fail "stats --json"
+svc=$(grep -o '"service_us":[0-9]*' <<<"$out" | head -n 1 | cut -d: -f2)
+mv=$(grep -o '"move_us":[0-9]*' <<<"$out" | head -n 1 | cut -d: -f2)
+[ -n "$svc" ] && [ -n "$mv" ] || fail "stats --json: no service_us/move_us"
+[ "$mv" -gt 0 ] && [ "$svc" -ge "$mv" ] ||
+	fail "stats: service_us $svc, move_us $mv"
 p9_canary_intact
 p9_alive

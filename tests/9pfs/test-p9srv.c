@@ -825,6 +825,70 @@ static bool resident(uint8_t *map, size_t off, size_t len)
 }
 
 /*
+ * The timing statistics: service_ns_total runs from the transport's take
+ * (p9_req.taken_ns) to the reply's commit, not from p9_handle()'s start;
+ * move_ns_total grows with Tread's and Twrite's payload moves only, and
+ * stays within the service.
+ */
+static void test_timing(void)
+{
+	enum { LEN = 32 << 10 };
+	const uint64_t back = 50000000; /* the take, 50 ms before */
+	static uint8_t data[LEN], got[LEN];
+	struct p9_stats s0, s1;
+	struct t_attr a;
+	size_t i;
+
+	test_where("timing");
+	for (i = 0; i < LEN; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 9));
+	EXPECT_EQ(t_walkp(&C, ROOT, 60, "sub", NULL), 1);
+	EXPECT_EQ(t_lcreate(&C, 60, "timed", P9_DOTL_RDWR, 0600, 0, NULL), 0);
+
+	for (i = 0; i < 2; i++) {
+		s0 = stats();
+		if (!i) {
+			EXPECT_EQ(t_write(&C, 60, 0, data, LEN), LEN);
+		} else {
+			EXPECT_EQ(t_read(&C, 60, 0, LEN, got), LEN);
+			EXPECT(!memcmp(got, data, LEN));
+		}
+		s1 = stats();
+		EXPECT_MSG(s1.move_ns_total > s0.move_ns_total, "%s",
+			   i ? "Tread" : "Twrite");
+		EXPECT(s1.move_ns_total - s0.move_ns_total <=
+		       s1.service_ns_total - s0.service_ns_total);
+		/* Without a take time, the service is within p9_handle(). */
+		EXPECT(s1.service_ns_total - s0.service_ns_total <=
+		       s1.lat_ns_total - s0.lat_ns_total);
+	}
+
+	/* Other requests move no payload. */
+	s0 = stats();
+	EXPECT_EQ(t_getattr(&C, 60, &a), 0);
+	EXPECT_EQ(a.size, LEN);
+	s1 = stats();
+	EXPECT_EQ(s1.move_ns_total, s0.move_ns_total);
+
+	/* Taken 50 ms ago: the service counts from then. */
+	s0 = stats();
+	C.taken_ns = p9_now_ns() - back;
+	EXPECT_EQ(t_read(&C, 60, 0, LEN, got), LEN);
+	C.taken_ns = 0;
+	s1 = stats();
+	EXPECT_MSG(s1.service_ns_total - s0.service_ns_total >= back,
+		   "service %llu ns, taken %llu ns before",
+		   (unsigned long long)(s1.service_ns_total -
+					s0.service_ns_total),
+		   (unsigned long long)back);
+	EXPECT(s1.service_ns_total - s0.service_ns_total <=
+	       back + (s1.lat_ns_total - s0.lat_ns_total) + 1000000);
+
+	EXPECT_EQ(t_remove(&C, 60), 0);
+	EXPECT(!exists("export/sub/timed"));
+}
+
+/*
  * Sequential Treads of a file out of the page cache: after the first
  * (filled), the server asks the kernel for the window ahead, so the next
  * ones find their data there (RWF_NOWAIT reads never start readahead,
@@ -2086,6 +2150,7 @@ int main(void)
 	test_confinement();
 	test_files();
 	test_zero_copy();
+	test_timing();
 	test_readahead();
 	test_offsets();
 	test_readdir();

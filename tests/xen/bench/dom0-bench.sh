@@ -413,15 +413,17 @@ _dom0_ticks() {
 # to start, or "end"), and at each one reports the job that just ended:
 # its seconds (from the guest's request to the next), the server's CPU
 # seconds (PID: xenpvd or QEMU), dom0's busy seconds, and, for xenpvd,
-# the share's requests, payload MB, mean latency and errors in that span.
+# the share's requests, payload MB, mean latency and errors in that span,
+# and the seconds of its round trips xenpvd spent on them (service_s) and
+# of those in moving payload between file and ring (move_s).
 # The span holds the job and the start of the guest's next fio, which
 # costs the server nothing.  Every 20 s it checks that the server lives:
 # when it is gone while the guest runs, the guest's I/O cannot complete,
 # so it says so and destroys the guest (guest_wait then returns at once).
 p9_watch() {
 	local t=$1 g=$2 pid=$3 f=$P9_EXPORT/.bench-sync what job=
-	local n=0 cs k d st req rb wb lat err
-	local cs0 k0 d0 req0 rb0 wb0 lat0 err0
+	local n=0 cs k d st req rb wb lat err svc mv
+	local cs0 k0 d0 req0 rb0 wb0 lat0 err0 svc0 mv0
 	# A builtin sleep (read with a time limit on a FIFO nobody writes):
 	# polling must cost dom0 no forks, under emulation they are dear.
 	rm -f /tmp/p9-watch.fifo
@@ -437,7 +439,7 @@ p9_watch() {
 			d=$(_dom0_ticks)
 			# Empty when there are none (QEMU) or when reading them
 			# failed (a crashed xenpvctl): that span says "-".
-			req= rb= wb= lat= err=
+			req= rb= wb= lat= err= svc= mv=
 			if [ "$t" = p9-xenpvd ]; then
 				st=$(xenpvd_stats | grep '"path"' | head -n 1)
 				req=$(stat_of "$st" requests)
@@ -445,15 +447,18 @@ p9_watch() {
 				wb=$(stat_of "$st" write_bytes)
 				lat=$(stat_of "$st" avg_lat_us)
 				err=$(stat_of "$st" errors)
+				svc=$(stat_of "$st" service_us)
+				mv=$(stat_of "$st" move_us)
 			fi
 			if [ -n "$job" ]; then
 				p9_span "$t" "$job" $((cs - cs0)) "$k0" "$k" \
 					"${d0% *}" "${d% *}" "$req0" "$req" \
 					"$rb0" "$rb" "$wb0" "$wb" \
-					"$lat0" "$lat" "$err0" "$err"
+					"$lat0" "$lat" "$err0" "$err" \
+					"$svc0" "$svc" "$mv0" "$mv"
 			fi
 			job=$what cs0=$cs k0=$k d0=$d req0=$req rb0=$rb wb0=$wb
-			lat0=$lat err0=$err
+			lat0=$lat err0=$err svc0=$svc mv0=$mv
 			rm -f "$f"
 		fi
 		n=$((n + 1))
@@ -470,11 +475,13 @@ p9_watch() {
 }
 
 # p9_span TARGET JOB CS K0 K1 BUSY0 BUSY1 REQ0 REQ1 RB0 RB1 WB0 WB1 LAT0
-# LAT1 ERR0 ERR1: one INFO line for a job's span (ticks are 1/100 s; the
-# mean latency of the span comes from the running means and counts; "-"
-# for what is unknown: no share statistics, or a server that is gone).
+# LAT1 ERR0 ERR1 SVC0 SVC1 MV0 MV1: one INFO line for a job's span (ticks
+# are 1/100 s; the mean latency of the span comes from the running means
+# and counts; service and move totals are in microseconds; "-" for what
+# is unknown: no share statistics, or a server that is gone).
 p9_span() {
 	local t=$1 j=$2 cs=$3 dk= dreq= lat=- rmb=- wmb=- derr=- per=-
+	local svc=- mv=-
 	_hs() { echo "$(($1 / 100)).$(printf %02d $(($1 % 100)))"; }
 	case "$4$5" in *gone*) ;; *) [ -n "$4" ] && [ -n "$5" ] && dk=$(($5 - $4)) ;; esac
 	if [ -n "$8" ] && [ -n "$9" ] && [ -n "${17}" ] && [ -n "${16}" ]; then
@@ -485,11 +492,15 @@ p9_span() {
 			lat=$(( (${15} * $9 - ${14} * $8) / dreq ))
 		[ $dreq -gt 0 ] && [ -n "$dk" ] && per=$((dk * 10000 / dreq))
 	fi
+	if [ -n "${18}" ] && [ -n "${19}" ] && [ -n "${20}" ] && [ -n "${21}" ]; then
+		svc=$(_hs $(( (${19} - ${18}) / 10000 )))
+		mv=$(_hs $(( (${21} - ${20}) / 10000 )))
+	fi
 	info "target=$t job=$j secs=$(_hs "$cs")" \
 		"server_cpu_s=$([ -n "$dk" ] && _hs "$dk" || echo -)" \
 		"dom0_busy_s=$(_hs $(($7 - $6))) requests=${dreq:--}" \
 		"read_mb=$rmb write_mb=$wmb lat_us=$lat errors=$derr" \
-		"server_us_per_req=$per"
+		"server_us_per_req=$per service_s=$svc move_s=$mv"
 }
 
 # collect_p9 TARGET GUEST: the guest's results as XENPV-BENCH-P9 lines;
